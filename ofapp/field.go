@@ -1,0 +1,89 @@
+package ofapp
+
+import "fmt"
+
+// OXM and NXM classes used by vtep's flows.
+const (
+	// ClassNXM0 is the Nicira NXM_OF_* class (OpenFlow 1.0 fields in NXM form).
+	ClassNXM0 uint16 = 0x0000
+	// ClassNXM1 is the Nicira NXM_NX_* class (registers, tunnel metadata).
+	ClassNXM1 uint16 = 0x0001
+	// ClassOpenFlowBasic is OFPXMC_OPENFLOW_BASIC.
+	ClassOpenFlowBasic uint16 = 0x8000
+)
+
+// Field names one switch field in NXM/OXM form, as register moves, loads and
+// learn specs refer to it: its class, field number, width in bytes and the
+// name ovs-ofctl prints for it (NXM_NX_REG0, NXM_OF_ETH_SRC, ...).
+type Field struct {
+	Name  string
+	Class uint16
+	Field uint8
+	Bytes uint8
+}
+
+// Bits returns the field's width in bits.
+func (f Field) Bits() uint16 { return uint16(f.Bytes) * 8 }
+
+// Fields vtep's pipeline refers to by NXM name.
+var (
+	FieldInPort     = Field{Name: "NXM_OF_IN_PORT", Class: ClassNXM0, Field: 0, Bytes: 2}
+	FieldEthDst     = Field{Name: "NXM_OF_ETH_DST", Class: ClassNXM0, Field: 1, Bytes: 6}
+	FieldEthSrc     = Field{Name: "NXM_OF_ETH_SRC", Class: ClassNXM0, Field: 2, Bytes: 6}
+	FieldVLANTCI    = Field{Name: "NXM_OF_VLAN_TCI", Class: ClassNXM0, Field: 4, Bytes: 2}
+	FieldTunID      = Field{Name: "NXM_NX_TUN_ID", Class: ClassNXM1, Field: 16, Bytes: 8}
+	FieldTunIPv4Src = Field{Name: "NXM_NX_TUN_IPV4_SRC", Class: ClassNXM1, Field: 31, Bytes: 4}
+	FieldTunIPv4Dst = Field{Name: "NXM_NX_TUN_IPV4_DST", Class: ClassNXM1, Field: 32, Bytes: 4}
+)
+
+// FieldReg returns the 32-bit register NXM_NX_REGn (n in 0..15).
+func FieldReg(n int) Field {
+	if n < 0 || n > 15 {
+		panic(fmt.Sprintf("ofapp: register %d out of range 0..15", n))
+	}
+	return Field{Name: fmt.Sprintf("NXM_NX_REG%d", n), Class: ClassNXM1, Field: uint8(n), Bytes: 4}
+}
+
+// FieldRange is a run of bits of a Field: NBits bits starting at bit Ofs.
+// An NBits of 0 means the whole field.
+type FieldRange struct {
+	Field Field
+	Ofs   uint16
+	NBits uint16
+}
+
+// Whole returns the range covering all of f.
+func Whole(f Field) FieldRange { return FieldRange{Field: f} }
+
+// Bits returns the range of n bits of f starting at bit ofs.
+func Bits(f Field, ofs, n uint16) FieldRange { return FieldRange{Field: f, Ofs: ofs, NBits: n} }
+
+// Width returns the number of bits the range covers.
+func (r FieldRange) Width() uint16 {
+	if r.NBits == 0 {
+		return r.Field.Bits() - r.Ofs
+	}
+	return r.NBits
+}
+
+// Validate reports a range that does not fit its field.
+func (r FieldRange) Validate() error {
+	if r.Field.Bytes == 0 {
+		return fmt.Errorf("field range: field %q has no width", r.Field.Name)
+	}
+	if r.Ofs+r.Width() > r.Field.Bits() {
+		return fmt.Errorf("field range %s: bits %d..%d exceed the field's %d bits", r, r.Ofs, r.Ofs+r.Width()-1, r.Field.Bits())
+	}
+	return nil
+}
+
+// String prints the range as ovs-ofctl does: NXM_NX_REG0[] or NXM_NX_REG0[0..23].
+func (r FieldRange) String() string {
+	if r.Ofs == 0 && (r.NBits == 0 || r.NBits == r.Field.Bits()) {
+		return r.Field.Name + "[]"
+	}
+	if r.Width() == 1 {
+		return fmt.Sprintf("%s[%d]", r.Field.Name, r.Ofs)
+	}
+	return fmt.Sprintf("%s[%d..%d]", r.Field.Name, r.Ofs, r.Ofs+r.Width()-1)
+}

@@ -1,0 +1,315 @@
+package ofapp
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+)
+
+// OXM field numbers of the OpenFlow basic class used by vtep.
+const (
+	oxmInPort  uint8 = 0
+	oxmEthDst  uint8 = 3
+	oxmEthSrc  uint8 = 4
+	oxmEthType uint8 = 5
+	oxmVLANVID uint8 = 6
+	oxmIPProto uint8 = 10
+	oxmIPv4Src uint8 = 11
+	oxmIPv4Dst uint8 = 12
+	oxmUDPSrc  uint8 = 15
+	oxmUDPDst  uint8 = 16
+	oxmARPOp   uint8 = 21
+	oxmARPSPA  uint8 = 22
+	oxmARPTPA  uint8 = 23
+	oxmTunID   uint8 = 38
+
+	nxmTunIPv4Src uint8 = 31
+	nxmTunIPv4Dst uint8 = 32
+)
+
+// VLANPresent is the OFPVID_PRESENT bit of OXM_OF_VLAN_VID.
+const VLANPresent uint16 = 0x1000
+
+// MatchField is one OXM TLV of a match: class, field, value and optional mask,
+// in network byte order exactly as they travel on the wire. Keeping matches in
+// wire form makes encoding trivial and lets a match read back from the switch
+// be compared byte for byte with the one vtep wants.
+type MatchField struct {
+	Class uint16
+	Field uint8
+	Value []byte
+	Mask  []byte // nil: exact match
+}
+
+// Match is a flow's match: a set of fields, all of which must hold.
+type Match []MatchField
+
+func u16(v uint16) []byte { b := make([]byte, 2); binary.BigEndian.PutUint16(b, v); return b }
+func u32(v uint32) []byte { b := make([]byte, 4); binary.BigEndian.PutUint32(b, v); return b }
+func u64(v uint64) []byte { b := make([]byte, 8); binary.BigEndian.PutUint64(b, v); return b }
+
+// MatchInPort matches the OpenFlow ingress port.
+func MatchInPort(port uint32) MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmInPort, Value: u32(port)}
+}
+
+// MatchEthDst matches the Ethernet destination address.
+func MatchEthDst(mac net.HardwareAddr) MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmEthDst, Value: append([]byte(nil), mac...)}
+}
+
+// MatchEthDstMasked matches the Ethernet destination under a mask
+// (01:00:00:00:00:00/01:00:00:00:00:00 selects multicast and broadcast).
+func MatchEthDstMasked(mac, mask net.HardwareAddr) MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmEthDst, Value: append([]byte(nil), mac...), Mask: append([]byte(nil), mask...)}
+}
+
+// MatchEthSrc matches the Ethernet source address.
+func MatchEthSrc(mac net.HardwareAddr) MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmEthSrc, Value: append([]byte(nil), mac...)}
+}
+
+// MatchEthType matches the Ethernet type (after any VLAN header).
+func MatchEthType(t uint16) MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmEthType, Value: u16(t)}
+}
+
+// MatchVLANVID matches frames carrying an 802.1Q header with this VLAN ID.
+func MatchVLANVID(vid uint16) MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmVLANVID, Value: u16(VLANPresent | vid&0x0fff)}
+}
+
+// MatchNoVLAN matches frames without an 802.1Q header.
+func MatchNoVLAN() MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmVLANVID, Value: u16(0)}
+}
+
+// MatchIPProto matches the IP protocol number; it needs an IP EthType.
+func MatchIPProto(p uint8) MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmIPProto, Value: []byte{p}}
+}
+
+func prefixField(class uint16, field uint8, n *net.IPNet) MatchField {
+	ip := n.IP.To4()
+	ones, bits := n.Mask.Size()
+	f := MatchField{Class: class, Field: field, Value: append([]byte(nil), ip.Mask(n.Mask)...)}
+	if ones != bits {
+		f.Mask = append([]byte(nil), net.IP(n.Mask).To4()...)
+	}
+	return f
+}
+
+func hostPrefix(ip net.IP) *net.IPNet {
+	return &net.IPNet{IP: ip.To4(), Mask: net.CIDRMask(32, 32)}
+}
+
+// MatchIPv4Dst matches the IPv4 destination against a prefix.
+func MatchIPv4Dst(n *net.IPNet) MatchField { return prefixField(ClassOpenFlowBasic, oxmIPv4Dst, n) }
+
+// MatchIPv4DstAddr matches one IPv4 destination address.
+func MatchIPv4DstAddr(ip net.IP) MatchField { return MatchIPv4Dst(hostPrefix(ip)) }
+
+// MatchIPv4Src matches the IPv4 source against a prefix.
+func MatchIPv4Src(n *net.IPNet) MatchField { return prefixField(ClassOpenFlowBasic, oxmIPv4Src, n) }
+
+// MatchARPTPA matches the ARP target protocol address against a prefix.
+func MatchARPTPA(n *net.IPNet) MatchField { return prefixField(ClassOpenFlowBasic, oxmARPTPA, n) }
+
+// MatchARPOp matches the ARP opcode (1 request, 2 reply).
+func MatchARPOp(op uint16) MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmARPOp, Value: u16(op)}
+}
+
+// MatchUDPDst matches the UDP destination port.
+func MatchUDPDst(port uint16) MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmUDPDst, Value: u16(port)}
+}
+
+// MatchTunnelID matches the tunnel ID (for VXLAN, the VNI).
+func MatchTunnelID(id uint64) MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmTunID, Value: u64(id)}
+}
+
+// MatchTunnelIPv4Src matches the outer source address of a received tunnel packet.
+func MatchTunnelIPv4Src(ip net.IP) MatchField {
+	return MatchField{Class: ClassNXM1, Field: nxmTunIPv4Src, Value: append([]byte(nil), ip.To4()...)}
+}
+
+// MatchReg matches register n (0..15) under a mask; a mask of 0xffffffff is exact.
+func MatchReg(n int, value, mask uint32) MatchField {
+	f := MatchField{Class: ClassNXM1, Field: FieldReg(n).Field, Value: u32(value & mask)}
+	if mask != 0xffffffff {
+		f.Mask = u32(mask)
+	}
+	return f
+}
+
+// Equal reports whether two fields are identical.
+func (f MatchField) Equal(g MatchField) bool {
+	return f.Class == g.Class && f.Field == g.Field && bytes.Equal(f.Value, g.Value) && bytes.Equal(f.Mask, g.Mask)
+}
+
+// Name returns the ovs-ofctl name of the field (in_port, dl_dst, reg0, ...).
+func (f MatchField) Name() string {
+	switch f.Class {
+	case ClassOpenFlowBasic:
+		switch f.Field {
+		case oxmInPort:
+			return "in_port"
+		case oxmEthDst:
+			return "dl_dst"
+		case oxmEthSrc:
+			return "dl_src"
+		case oxmEthType:
+			return "dl_type"
+		case oxmVLANVID:
+			return "vlan_tci"
+		case oxmIPProto:
+			return "nw_proto"
+		case oxmIPv4Src:
+			return "nw_src"
+		case oxmIPv4Dst:
+			return "nw_dst"
+		case oxmUDPSrc:
+			return "udp_src"
+		case oxmUDPDst:
+			return "udp_dst"
+		case oxmARPOp:
+			return "arp_op"
+		case oxmARPSPA:
+			return "arp_spa"
+		case oxmARPTPA:
+			return "arp_tpa"
+		case oxmTunID:
+			return "tun_id"
+		}
+	case ClassNXM1:
+		switch {
+		case f.Field <= 15:
+			return fmt.Sprintf("reg%d", f.Field)
+		case f.Field == nxmTunIPv4Src:
+			return "tun_src"
+		case f.Field == nxmTunIPv4Dst:
+			return "tun_dst"
+		}
+	}
+	return fmt.Sprintf("oxm(0x%04x:%d)", f.Class, f.Field)
+}
+
+func hexValue(b []byte) string {
+	var v uint64
+	for _, c := range b {
+		v = v<<8 | uint64(c)
+	}
+	return fmt.Sprintf("0x%x", v)
+}
+
+func ipOrPrefix(value, mask []byte) string {
+	ip := net.IP(value).String()
+	if mask == nil {
+		return ip
+	}
+	ones, bits := net.IPMask(mask).Size()
+	if bits == 0 { // not a prefix mask
+		return ip + "/" + net.IP(mask).String()
+	}
+	return fmt.Sprintf("%s/%d", ip, ones)
+}
+
+// String prints the field in ovs-ofctl syntax ("in_port=2", "reg0=0xa",
+// "vlan_tci=0x1001/0x1fff", "nw_dst=10.0.0.0/24").
+func (f MatchField) String() string {
+	name := f.Name()
+	switch {
+	case f.Class == ClassOpenFlowBasic && f.Field == oxmVLANVID:
+		// OF1.3 VLAN_VID holds OFPVID_PRESENT|vid; print it as ovs-ofctl's vlan_tci.
+		v := binary.BigEndian.Uint16(pad(f.Value, 2))
+		return fmt.Sprintf("vlan_tci=0x%04x/0x1fff", v&0x1fff)
+	case f.Class == ClassOpenFlowBasic && (f.Field == oxmEthDst || f.Field == oxmEthSrc):
+		s := name + "=" + net.HardwareAddr(f.Value).String()
+		if f.Mask != nil {
+			s += "/" + net.HardwareAddr(f.Mask).String()
+		}
+		return s
+	case f.Class == ClassOpenFlowBasic && (f.Field == oxmIPv4Src || f.Field == oxmIPv4Dst || f.Field == oxmARPSPA || f.Field == oxmARPTPA),
+		f.Class == ClassNXM1 && (f.Field == nxmTunIPv4Src || f.Field == nxmTunIPv4Dst):
+		return name + "=" + ipOrPrefix(f.Value, f.Mask)
+	case f.Class == ClassOpenFlowBasic && f.Field == oxmEthType:
+		return fmt.Sprintf("dl_type=0x%04x", binary.BigEndian.Uint16(pad(f.Value, 2)))
+	case f.Class == ClassOpenFlowBasic && (f.Field == oxmInPort || f.Field == oxmIPProto || f.Field == oxmUDPDst || f.Field == oxmUDPSrc || f.Field == oxmARPOp):
+		var v uint64
+		for _, c := range f.Value {
+			v = v<<8 | uint64(c)
+		}
+		return fmt.Sprintf("%s=%d", name, v)
+	}
+	s := name + "=" + hexValue(f.Value)
+	if f.Mask != nil {
+		s += "/" + hexValue(f.Mask)
+	}
+	return s
+}
+
+func pad(b []byte, n int) []byte {
+	if len(b) >= n {
+		return b
+	}
+	return append(make([]byte, n-len(b)), b...)
+}
+
+// Canonical returns a copy of the match sorted by class and field, the order
+// used to compare a match read from a switch with a wanted one.
+func (m Match) Canonical() Match {
+	c := append(Match(nil), m...)
+	sort.SliceStable(c, func(i, j int) bool {
+		if c[i].Class != c[j].Class {
+			// OpenFlow basic fields first, then Nicira ones, as ovs-ofctl prints them.
+			return classRank(c[i].Class) < classRank(c[j].Class)
+		}
+		return c[i].Field < c[j].Field
+	})
+	return c
+}
+
+func classRank(c uint16) int {
+	if c == ClassOpenFlowBasic {
+		return -1
+	}
+	return int(c)
+}
+
+// Equal reports whether two matches hold the same fields, in any order.
+func (m Match) Equal(o Match) bool {
+	if len(m) != len(o) {
+		return false
+	}
+	a, b := m.Canonical(), o.Canonical()
+	for i := range a {
+		if !a[i].Equal(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Get returns the field with this class and number, if the match has it.
+func (m Match) Get(class uint16, field uint8) (MatchField, bool) {
+	for _, f := range m {
+		if f.Class == class && f.Field == field {
+			return f, true
+		}
+	}
+	return MatchField{}, false
+}
+
+// String prints the match in ovs-ofctl syntax, fields in canonical order.
+func (m Match) String() string {
+	parts := make([]string, 0, len(m))
+	for _, f := range m.Canonical() {
+		parts = append(parts, f.String())
+	}
+	return strings.Join(parts, ",")
+}
