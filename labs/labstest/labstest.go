@@ -1,0 +1,110 @@
+// Package labstest holds test helpers for tests that need real Open vSwitch
+// instances and network namespaces: they skip on a machine that cannot run
+// them, except where integration is required (CI), where they fail instead.
+package labstest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/vtep/vtep/labs"
+)
+
+// RequireEnv is the environment variable that turns a would-be skip of an
+// integration test into a failure. CI sets it to 1.
+const RequireEnv = "VTEP_REQUIRE_INTEGRATION"
+
+// Require skips the test unless it runs as root with Open vSwitch and the
+// network tools installed; with VTEP_REQUIRE_INTEGRATION=1 it fails instead.
+func Require(t testing.TB) {
+	t.Helper()
+	reason := ""
+	if os.Geteuid() != 0 {
+		reason = "needs root (network namespaces, OVS)"
+	} else if missing := labs.MissingTools(); len(missing) > 0 {
+		reason = "needs OVS and network tools; missing: " + joinComma(missing)
+	}
+	if reason == "" {
+		return
+	}
+	if os.Getenv(RequireEnv) == "1" {
+		t.Fatalf("integration test cannot run and %s=1: %s", RequireEnv, reason)
+	}
+	t.Skip("integration test skipped: " + reason)
+}
+
+func joinComma(s []string) string {
+	out := ""
+	for i, x := range s {
+		if i > 0 {
+			out += ", "
+		}
+		out += x
+	}
+	return out
+}
+
+// Prefix returns a unique short prefix ("vt" and four hex digits) for the
+// names of everything one test creates.
+func Prefix(t testing.TB) string {
+	t.Helper()
+	b := make([]byte, 2)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatalf("random prefix: %v", err)
+	}
+	return labs.TestPrefix + hex.EncodeToString(b)
+}
+
+// Dir returns a fresh short directory for prefix (unix socket paths must stay
+// under 108 bytes, which t.TempDir's long paths can exceed), removed when the test ends.
+func Dir(t testing.TB, prefix string) string {
+	t.Helper()
+	dir := labs.RunDir(prefix)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("create %s: %v", dir, err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
+}
+
+// Netns creates a namespace named PREFIX-suffix, deleted when the test ends.
+func Netns(t testing.TB, prefix, suffix string) string {
+	t.Helper()
+	name := prefix + "-" + suffix
+	if err := labs.AddNetns(name); err != nil {
+		t.Fatalf("%v", err)
+	}
+	t.Cleanup(func() {
+		if err := labs.DelNetns(name); err != nil {
+			t.Errorf("%v", err)
+		}
+	})
+	return name
+}
+
+// NewOVS starts an OVS instance in a fresh namespace, stopped and removed
+// when the test ends.
+func NewOVS(t testing.TB) *labs.OVS {
+	t.Helper()
+	Require(t)
+	p := Prefix(t)
+	dir := Dir(t, p)
+	ns := Netns(t, p, "ovs")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	o, err := labs.StartOVS(ctx, p+"-ovs", ns, filepath.Join(dir, "ovs"))
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	t.Cleanup(func() {
+		if err := o.Close(); err != nil {
+			t.Errorf("%v", err)
+		}
+	})
+	return o
+}
