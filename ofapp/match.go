@@ -72,6 +72,12 @@ func MatchEthSrc(mac net.HardwareAddr) MatchField {
 	return MatchField{Class: ClassOpenFlowBasic, Field: oxmEthSrc, Value: append([]byte(nil), mac...)}
 }
 
+// MatchEthSrcMasked matches the Ethernet source under a mask
+// (00:00:00:00:00:00/01:00:00:00:00:00 selects unicast sources only).
+func MatchEthSrcMasked(mac, mask net.HardwareAddr) MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmEthSrc, Value: append([]byte(nil), mac...), Mask: append([]byte(nil), mask...)}
+}
+
 // MatchEthType matches the Ethernet type (after any VLAN header).
 func MatchEthType(t uint16) MatchField {
 	return MatchField{Class: ClassOpenFlowBasic, Field: oxmEthType, Value: u16(t)}

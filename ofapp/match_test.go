@@ -1,0 +1,36 @@
+package ofapp
+
+import (
+	"net"
+	"testing"
+)
+
+func TestMatchEthSrcMasked(t *testing.T) {
+	zero := net.HardwareAddr{0, 0, 0, 0, 0, 0}
+	group := net.HardwareAddr{1, 0, 0, 0, 0, 0}
+	tests := []struct {
+		name string
+		f    MatchField
+		want string
+	}{
+		{"unicast sources", MatchEthSrcMasked(zero, group), "dl_src=00:00:00:00:00:00/01:00:00:00:00:00"},
+		{"multicast sources", MatchEthSrcMasked(group, group), "dl_src=01:00:00:00:00:00/01:00:00:00:00:00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.f.String(); got != tt.want {
+				t.Errorf("String() = %s, want %s", got, tt.want)
+			}
+			if tt.f.Equal(MatchEthSrc(tt.f.Value)) {
+				t.Errorf("masked match equals the exact one")
+			}
+		})
+	}
+	// The constructor copies its arguments.
+	mac := net.HardwareAddr{0, 0, 0, 0, 0, 0}
+	f := MatchEthSrcMasked(mac, group)
+	mac[0] = 0xff
+	if f.Value[0] != 0 {
+		t.Errorf("MatchEthSrcMasked kept a reference to its argument")
+	}
+}
