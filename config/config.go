@@ -1,0 +1,162 @@
+package config
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Config is vtepd's whole configuration, as read from the YAML file with
+// defaults filled in. Parse and Load return only Configs that passed Validate.
+type Config struct {
+	// OVSDB is the OVSDB endpoint: unix:PATH or tcp:HOST:PORT.
+	OVSDB string `yaml:"ovsdb"`
+	// OVSUnixctl is ovs-vswitchd's control socket (for ovs/route and
+	// tnl/neigh); empty means: find it next to the OVSDB socket.
+	OVSUnixctl string `yaml:"ovs_unixctl"`
+	// OpenFlow configures the OpenFlow controller side.
+	OpenFlow OpenFlow `yaml:"openflow"`
+	// Bridge is the overlay bridge vtepd creates and owns.
+	Bridge string `yaml:"bridge"`
+	// DatapathType is the bridges' datapath: netdev (userspace) or system.
+	DatapathType string `yaml:"datapath_type"`
+	// Underlay describes the underlay network and the VTEP's address in it.
+	Underlay Underlay `yaml:"underlay"`
+	// Flood chooses how broadcast, unknown unicast and multicast frames
+	// reach the other VTEPs.
+	Flood Flood `yaml:"flood"`
+	// MACAgeing is the idle timeout of learned MAC entries (whole seconds,
+	// 1s..65535s).
+	MACAgeing time.Duration `yaml:"mac_ageing"`
+	// Networks are the overlay networks: VNI, local VLAN, multicast group.
+	Networks []Network `yaml:"networks"`
+	// API is where vtepctl reaches vtepd.
+	API API `yaml:"api"`
+	// Metrics is the optional Prometheus endpoint.
+	Metrics Metrics `yaml:"metrics"`
+}
+
+// OpenFlow configures where Open vSwitch connects to vtepd.
+type OpenFlow struct {
+	// Listen is unix:PATH or tcp:HOST:PORT.
+	Listen string `yaml:"listen"`
+}
+
+// Underlay describes the underlay network.
+type Underlay struct {
+	// Bridge holds the VTEP IP on its internal port and the uplink.
+	Bridge string `yaml:"bridge"`
+	// Uplink is the underlay bridge's physical port (required in multicast
+	// mode: the receive "join" flows match packets arriving on it).
+	Uplink string `yaml:"uplink"`
+	// LocalIP is the VTEP's IPv4 address with its prefix length.
+	LocalIP netip.Prefix `yaml:"local_ip"`
+	// UDPPort is the VXLAN UDP destination port.
+	UDPPort uint16 `yaml:"udp_port" range:"1..65535"`
+	// MulticastGateways, when set, replaces the automatic choice of
+	// placeholder next hops for multicast groups (see MulticastGateways).
+	MulticastGateways []netip.Addr `yaml:"mcast_gateways"`
+}
+
+// FloodMode says how BUM frames reach other VTEPs.
+type FloodMode string
+
+// Flood modes.
+const (
+	// FloodMulticast sends BUM frames to the VNI's underlay multicast group.
+	FloodMulticast FloodMode = "multicast"
+	// FloodReplication sends one unicast copy to every peer VTEP (head-end
+	// replication).
+	FloodReplication FloodMode = "replication"
+)
+
+// Flood chooses the flood mode.
+type Flood struct {
+	// Mode is multicast or replication.
+	Mode FloodMode `yaml:"mode"`
+	// Peers are the other VTEPs' IPv4 addresses (replication mode).
+	Peers []netip.Addr `yaml:"peers"`
+}
+
+// Network is one overlay network: a VNI, the local VLAN mapped to it, and
+// the multicast group carrying its BUM traffic.
+type Network struct {
+	// VNI is the VXLAN network identifier, 1..16777215, unique.
+	VNI uint32 `yaml:"vni" range:"1..16777215"`
+	// VLAN is the local VLAN, 1..4094; 0 means none (subnets only).
+	VLAN uint16 `yaml:"vlan" range:"1..4094"`
+	// Group is the IPv4 multicast group (multicast mode).
+	Group netip.Addr `yaml:"group"`
+	// Subnets classify untagged frames by destination IPv4 address.
+	Subnets []netip.Prefix `yaml:"subnets"`
+}
+
+// API configures vtepd's control socket for vtepctl.
+type API struct {
+	// Listen is unix:PATH or tcp:HOST:PORT; empty turns the API off.
+	Listen string `yaml:"listen"`
+}
+
+// Metrics configures the Prometheus endpoint.
+type Metrics struct {
+	// Listen is HOST:PORT; empty (the default) turns metrics off.
+	Listen string `yaml:"listen"`
+}
+
+// Default values of optional keys.
+const (
+	DefaultOVSDB          = "unix:/var/run/openvswitch/db.sock"
+	DefaultOpenFlowListen = "unix:/var/run/vtep/vtepd.sock"
+	DefaultBridge         = "br-int"
+	DefaultDatapathType   = "netdev"
+	DefaultUnderlayBridge = "br-phy"
+	DefaultUDPPort        = 4789
+	DefaultMACAgeing      = 300 * time.Second
+	DefaultAPIListen      = "unix:/var/run/vtep/vtepd-api.sock"
+)
+
+// Default returns a Config holding the default of every optional key; the
+// required keys (underlay.local_ip, underlay.uplink in multicast mode, the
+// networks) are left empty.
+func Default() Config {
+	return Config{
+		OVSDB:        DefaultOVSDB,
+		OpenFlow:     OpenFlow{Listen: DefaultOpenFlowListen},
+		Bridge:       DefaultBridge,
+		DatapathType: DefaultDatapathType,
+		Underlay:     Underlay{Bridge: DefaultUnderlayBridge, UDPPort: DefaultUDPPort},
+		Flood:        Flood{Mode: FloodMulticast},
+		MACAgeing:    DefaultMACAgeing,
+		API:          API{Listen: DefaultAPIListen},
+	}
+}
+
+// Groups returns the distinct multicast groups the networks use, in
+// ascending order (none in replication mode).
+func (c *Config) Groups() []netip.Addr {
+	if c.Flood.Mode != FloodMulticast {
+		return nil
+	}
+	seen := make(map[netip.Addr]bool)
+	var out []netip.Addr
+	for _, n := range c.Networks {
+		if n.Group.IsValid() && !seen[n.Group] {
+			seen[n.Group] = true
+			out = append(out, n.Group)
+		}
+	}
+	sortAddrs(out)
+	return out
+}
+
+// Network returns the network with this VNI.
+func (c *Config) Network(vni uint32) (Network, bool) {
+	for _, n := range c.Networks {
+		if n.VNI == vni {
+			return n, true
+		}
+	}
+	return Network{}, false
+}
+
+// MACAgeingSeconds returns MACAgeing as the idle timeout OpenFlow wants.
+func (c *Config) MACAgeingSeconds() uint16 { return uint16(c.MACAgeing / time.Second) }
