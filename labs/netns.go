@@ -133,3 +133,30 @@ func withHandle(nsName string, f func(h *netlink.Handle) error) error {
 	defer h.Close()
 	return f(h)
 }
+
+// InNetns runs f on a thread switched into the named namespace, then
+// switches back. Sockets f opens stay in that namespace after it returns.
+func InNetns(name string, f func() error) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	orig, err := netns.Get()
+	if err != nil {
+		return wrap(fmt.Sprintf("namespace %q", name), "read current namespace", err)
+	}
+	defer orig.Close()
+	ns, err := netns.GetFromName(name)
+	if err != nil {
+		return wrap(fmt.Sprintf("namespace %q", name), "open", err)
+	}
+	defer ns.Close()
+	if err := netns.Set(ns); err != nil {
+		return wrap(fmt.Sprintf("namespace %q", name), "enter", err)
+	}
+	ferr := f()
+	if err := netns.Set(orig); err != nil {
+		// The thread is in the wrong namespace: keep it locked so it dies with the goroutine.
+		runtime.LockOSThread()
+		return wrap(fmt.Sprintf("namespace %q", name), "leave", err)
+	}
+	return ferr
+}

@@ -1,0 +1,138 @@
+package underlay
+
+import (
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vtep/vtep/labs"
+	"github.com/vtep/vtep/labs/labstest"
+)
+
+func TestGroupMAC(t *testing.T) {
+	tests := []struct{ group, want string }{
+		{"239.1.1.1", "01:00:5e:01:01:01"},
+		{"239.129.2.3", "01:00:5e:01:02:03"}, // the 24th bit is dropped
+		{"224.0.1.255", "01:00:5e:00:01:ff"},
+	}
+	for _, tt := range tests {
+		if got := GroupMAC(net.ParseIP(tt.group)).String(); got != tt.want {
+			t.Errorf("GroupMAC(%s) = %s, want %s", tt.group, got, tt.want)
+		}
+	}
+}
+
+func TestParseShowOutput(t *testing.T) {
+	routes := "Route Table:\nCached: 10.0.0.0/24 dev br-phy SRC 10.0.0.1\nUser: 239.1.1.1/32 dev br-phy GW 10.0.0.254 SRC 10.0.0.1\n"
+	r := GroupRoute{Group: net.ParseIP("239.1.1.1"), Bridge: "br-phy", Gateway: net.ParseIP("10.0.0.254")}
+	if !hasRoute(routes, r) {
+		t.Errorf("hasRoute missed the route")
+	}
+	r.Gateway = net.ParseIP("10.0.0.253")
+	if hasRoute(routes, r) {
+		t.Errorf("hasRoute matched another gateway")
+	}
+	if !routeFor(routes, r.Group) || routeFor(routes, net.ParseIP("239.1.1.2")) {
+		t.Errorf("routeFor wrong")
+	}
+	neigh := "IP                                            MAC                 Bridge\n==========================================================================\n10.0.0.254                                    01:00:5e:01:01:01   br-phy  STATIC\n"
+	if !hasNeigh(neigh, net.ParseIP("10.0.0.254"), "01:00:5e:01:01:01", "br-phy") {
+		t.Errorf("hasNeigh missed the entry")
+	}
+	if hasNeigh(neigh, net.ParseIP("10.0.0.254"), "01:00:5e:01:01:02", "br-phy") {
+		t.Errorf("hasNeigh matched another MAC")
+	}
+}
+
+func TestGroupRouteAndMembership(t *testing.T) {
+	o := labstest.NewOVS(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := o.Vsctl(ctx, "add-br", "br-phy", "--", "set", "bridge", "br-phy", "datapath_type=netdev"); err != nil {
+		t.Fatal(err)
+	}
+	if err := labs.AddAddr(o.Netns, "br-phy", "10.0.0.1/24"); err != nil {
+		t.Fatal(err)
+	}
+	if err := labs.LinkUp(o.Netns, "br-phy"); err != nil {
+		t.Fatal(err)
+	}
+	u := &Unixctl{Path: o.Unixctl()}
+	r := GroupRoute{Group: net.ParseIP("239.1.1.1"), Bridge: "br-phy", Gateway: net.ParseIP("10.0.0.254")}
+	// OVS learns br-phy's address asynchronously from the kernel: poll until the route takes.
+	var changed bool
+	err := labs.WaitFor(ctx, 50*time.Millisecond, func() (bool, error) {
+		var err error
+		changed, err = r.Ensure(ctx, u)
+		return err == nil, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !changed {
+		t.Errorf("first Ensure reported no change")
+	}
+	if changed, err := r.Ensure(ctx, u); err != nil || changed {
+		t.Errorf("second Ensure = %v, %v; want no change", changed, err)
+	}
+	out, err := o.Appctl(ctx, "ovs/route/lookup", "239.1.1.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "gateway 10.0.0.254") || !strings.Contains(out, "src 10.0.0.1") {
+		t.Errorf("route lookup: %q", out)
+	}
+	if _, err := u.Call(ctx, "no/such/command"); err == nil || !strings.Contains(err.Error(), "no/such/command") {
+		t.Errorf("unknown command error = %v", err)
+	}
+	if err := r.Remove(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := o.Appctl(ctx, "ovs/route/show"); strings.Contains(out, "239.1.1.1/32") {
+		t.Errorf("route still there after Remove: %s", out)
+	}
+}
+
+func TestMembershipJoinsAndLeaves(t *testing.T) {
+	o := labstest.NewOVS(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := o.Vsctl(ctx, "add-br", "br-phy", "--", "set", "bridge", "br-phy", "datapath_type=netdev"); err != nil {
+		t.Fatal(err)
+	}
+	if err := labs.AddAddr(o.Netns, "br-phy", "10.0.0.1/24"); err != nil {
+		t.Fatal(err)
+	}
+	if err := labs.LinkUp(o.Netns, "br-phy"); err != nil {
+		t.Fatal(err)
+	}
+	var m *Membership
+	if err := labs.InNetns(o.Netns, func() (err error) { m, err = NewMembership(net.ParseIP("10.0.0.1")); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	groups := func() string {
+		out, err := labs.Exec(ctx, o.Netns, "ip", "maddr", "show", "dev", "br-phy")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if err := m.Set([]net.IP{net.ParseIP("239.1.1.1"), net.ParseIP("239.2.2.2")}); err != nil {
+		t.Fatal(err)
+	}
+	if g := groups(); !strings.Contains(g, "239.1.1.1") || !strings.Contains(g, "239.2.2.2") {
+		t.Errorf("br-phy memberships after join: %s", g)
+	}
+	if err := m.Set([]net.IP{net.ParseIP("239.2.2.2")}); err != nil {
+		t.Fatal(err)
+	}
+	if g := groups(); strings.Contains(g, "239.1.1.1") || !strings.Contains(g, "239.2.2.2") {
+		t.Errorf("br-phy memberships after leaving 239.1.1.1: %s", g)
+	}
+	if n := len(m.Groups()); n != 1 {
+		t.Errorf("Groups() has %d entries, want 1", n)
+	}
+}
