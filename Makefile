@@ -1,0 +1,63 @@
+# vtep: build, test and lab targets. `make help` lists them.
+SHELL := /bin/bash
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/vtep/vtep/internal/version.Version=$(VERSION)
+# Debian packages the tests and labs use.
+DEB_PACKAGES := openvswitch-switch iproute2 ethtool iputils-ping arping tcpdump iperf3 procps make git
+FUZZTIME ?= 10s
+LAB ?= labs/figure4.yaml
+
+.PHONY: help deps build test test-unit test-integration fuzz lint lab bench clean
+
+help:
+	@echo "make deps        install the Debian packages tests and labs need (root)"
+	@echo "make build       build bin/vtepd and bin/vtepctl"
+	@echo "make lab         run the default lab: VXLAN flooding and learning end to end (root)"
+	@echo "make test        every test: unit, integration against real OVS, fuzz seeds (root)"
+	@echo "make test-unit   unit tests only (no root needed)"
+	@echo "make lint        gofmt and go vet"
+	@echo "make bench       benchmarks (root for the OVS ones)"
+	@echo "make clean       remove build output"
+
+# Installs only what is missing, so it is cheap to depend on.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		if [ "$$(id -u)" != 0 ]; then echo "make deps: installing packages needs root (sudo make deps)"; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@command -v $(GO) >/dev/null || { echo "make deps: Go 1.26 or newer is required (https://go.dev/dl)"; exit 1; }
+	$(GO) mod download
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/vtepd ./cmd/vtepd
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/vtepctl ./cmd/vtepctl
+
+test: deps lint
+	$(GO) test -count=1 -timeout 30m ./...
+	$(MAKE) fuzz
+
+test-unit:
+	$(GO) test -count=1 -short ./...
+
+fuzz:
+	@for t in $$($(GO) test -list '^Fuzz' ./ofapp/ | grep '^Fuzz'); do \
+		echo "fuzz $$t for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./ofapp/ || exit 1; \
+	done
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+lab: deps build
+	bin/vtepctl lab demo $(LAB)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin
