@@ -127,32 +127,6 @@ func LinkMAC(ns, ifname string) (net.HardwareAddr, error) {
 	return mac, err
 }
 
-// AddVLAN adds an 802.1Q sub-interface PARENT.VID on parent, with an optional address.
-func AddVLAN(ns, parent string, vid int, cidr string) (string, error) {
-	name := fmt.Sprintf("%s.%d", parent, vid)
-	obj := fmt.Sprintf("vlan interface %s/%s", ns, name)
-	if err := ValidateName("interface", name, MaxIfName); err != nil {
-		return "", err
-	}
-	err := withHandle(ns, func(h *netlink.Handle) error {
-		p, err := h.LinkByName(parent)
-		if err != nil {
-			return wrap(obj, "find parent", err)
-		}
-		v := &netlink.Vlan{LinkAttrs: netlink.LinkAttrs{Name: name, ParentIndex: p.Attrs().Index}, VlanId: vid}
-		return wrap(obj, "create", h.LinkAdd(v))
-	})
-	if err != nil {
-		return "", err
-	}
-	if cidr != "" {
-		if err := AddAddr(ns, name, cidr); err != nil {
-			return "", err
-		}
-	}
-	return name, LinkUp(ns, name)
-}
-
 // BridgeOptions choose a Linux bridge's IP multicast behaviour.
 type BridgeOptions struct {
 	// Snooping turns IGMP snooping on: multicast reaches only ports with

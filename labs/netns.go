@@ -160,3 +160,15 @@ func InNetns(name string, f func() error) error {
 	}
 	return ferr
 }
+
+// DisableIPv6 turns IPv6 off in a namespace (for all interfaces, present and future).
+func DisableIPv6(name string) error {
+	return InNetns(name, func() error {
+		for _, f := range []string{"/proc/sys/net/ipv6/conf/all/disable_ipv6", "/proc/sys/net/ipv6/conf/default/disable_ipv6"} {
+			if err := os.WriteFile(f, []byte("1"), 0o644); err != nil {
+				return wrap(fmt.Sprintf("namespace %q", name), "disable IPv6", err)
+			}
+		}
+		return nil
+	})
+}

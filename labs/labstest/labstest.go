@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,8 +22,12 @@ const RequireEnv = "VTEP_REQUIRE_INTEGRATION"
 
 // Require skips the test unless it runs as root with Open vSwitch and the
 // network tools installed; with VTEP_REQUIRE_INTEGRATION=1 it fails instead.
+// With -short (make test-unit) it always skips: the caller asked for unit tests.
 func Require(t testing.TB) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test skipped in -short mode")
+	}
 	reason := ""
 	if os.Geteuid() != 0 {
 		reason = "needs root (network namespaces, OVS)"
@@ -57,7 +62,46 @@ func Prefix(t testing.TB) string {
 	if _, err := rand.Read(b); err != nil {
 		t.Fatalf("random prefix: %v", err)
 	}
-	return labs.TestPrefix + hex.EncodeToString(b)
+	p := labs.TestPrefix + hex.EncodeToString(b)
+	usedMu.Lock()
+	used = append(used, p)
+	usedMu.Unlock()
+	return p
+}
+
+var (
+	usedMu sync.Mutex
+	used   []string
+)
+
+// UsedPrefixes returns every prefix Prefix handed out in this process, so a
+// TestMain can check that the tests left nothing behind under them (and
+// ignore labs of tests running in parallel in other processes).
+func UsedPrefixes() []string {
+	usedMu.Lock()
+	defer usedMu.Unlock()
+	return append([]string(nil), used...)
+}
+
+// Leftovers lists what remains of the labs of the given prefixes:
+// namespaces, run directories and pidfiles.
+func Leftovers(prefixes []string) []string {
+	var out []string
+	for _, p := range prefixes {
+		names, _ := labs.ListNetns(p + "-")
+		for _, n := range names {
+			out = append(out, "namespace "+n)
+		}
+		dir := labs.RunDir(p)
+		if _, err := os.Stat(dir); err == nil {
+			out = append(out, "directory "+dir)
+		}
+		pids, _ := filepath.Glob(filepath.Join(dir, "*", "*.pid"))
+		for _, f := range pids {
+			out = append(out, "pidfile "+f)
+		}
+	}
+	return out
 }
 
 // Dir returns a fresh short directory for prefix (unix socket paths must stay
