@@ -141,7 +141,7 @@ func vlanPopProg(vid int) []insn {
 		jmpImm(bpfJNE, 2, htons16(unix.ETH_P_8021Q), 7),
 		ldxW(2, 1, skbVlanTCI), // other VLAN: drop
 		andImm(2, 0x0fff),
-		jmpImm(bpfJNE, 2, 0x7fffffff, 4),
+		jmpImm(bpfJNE, 2, int32(vid), 4),
 		call(fnSkbVlanPop),      // r0 = bpf_skb_vlan_pop(skb)
 		jmpImm(bpfJNE, 0, 0, 2), // error: drop
 		movImm(0, tcActOK),
