@@ -277,6 +277,18 @@ func (c *Client) WaitConnected(ctx context.Context) error {
 	}
 }
 
+// Pending returns the number of transactions sent on the current
+// connection whose replies have not arrived yet.
+func (c *Client) Pending() int {
+	s := c.session()
+	if s == nil {
+		return 0
+	}
+	s.wire.mu.Lock()
+	defer s.wire.mu.Unlock()
+	return len(s.wire.byID)
+}
+
 func (c *Client) session() *session {
 	c.mu.Lock()
 	defer c.mu.Unlock()
