@@ -1,0 +1,395 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"sort"
+
+	"github.com/vtep/vtep/config"
+	"github.com/vtep/vtep/ofapp"
+)
+
+// Priorities used in the pipeline.
+const (
+	prioHigh    = 200
+	prioNormal  = 100
+	prioSubnet  = 90
+	prioTunnel  = 1 // classify: tunnel packets whose VNI is unknown
+	prioDefault = 0
+)
+
+var (
+	macZero      = net.HardwareAddr{0, 0, 0, 0, 0, 0}
+	macGroupBit  = net.HardwareAddr{1, 0, 0, 0, 0, 0}
+	ethTypeIPv4  = uint16(0x0800)
+	ethTypeARP   = uint16(0x0806)
+	ipProtoUDP   = uint8(17)
+	learnedPrio  = uint16(prioNormal)
+	unicastSrc   = ofapp.MatchEthSrcMasked(macZero, macGroupBit)
+	tunIDVNI     = ofapp.Bits(ofapp.FieldTunID, 0, 24)
+	inPortWhole  = ofapp.Whole(ofapp.FieldInPort)
+	ethDstWhole  = ofapp.Whole(ofapp.FieldEthDst)
+	ethSrcWhole  = ofapp.Whole(ofapp.FieldEthSrc)
+	tunSrcWhole  = ofapp.Whole(ofapp.FieldTunIPv4Src)
+	tunDstWhole  = ofapp.Whole(ofapp.FieldTunIPv4Dst)
+	errNoConfig  = errors.New("required")
+	errBadPort   = errors.New("invalid")
+	errDupPort   = errors.New("used twice")
+	errNoUnderly = errors.New("required in multicast mode")
+)
+
+// member is one port's membership in one network.
+type member struct {
+	port   uint32
+	vlan   uint16 // the VLAN it carries the network in; 0 = untagged
+	subnet bool   // classified by destination subnet
+}
+
+// network is a configured network with its local members.
+type network struct {
+	config.Network
+	members []member // by port
+}
+
+// Build computes the flows and groups that make the bridges a VTEP for the
+// given state. It is pure: the same State always yields the same Result, in
+// the same order. Every flow is checked against its table's declaration; a
+// violation is a *FlowError naming the flow and the rule, and a bad input a
+// *StateError naming the field.
+//
+// Flows are shaped so that a port's arrival or departure changes only that
+// port's classify and egress flows plus the flood flows of the VNIs it
+// carries: nothing else mentions a port, and cookies of unchanged flows stay
+// equal.
+func Build(s State) (Result, error) {
+	nets, err := prepare(s)
+	if err != nil {
+		return Result{}, err
+	}
+	cfg := s.Config
+	b := &builder{s: s, cfg: cfg, nets: nets}
+	var res Result
+	if cfg.Flood.Mode == config.FloodReplication {
+		res.Groups = b.groups()
+	}
+	overlay := make([]ofapp.Flow, 0, b.estimate())
+	overlay = b.classify(overlay)
+	overlay = b.learning(overlay, TableTunnelIn, FeatureLearnRemote, FeatureLearnedRemote)
+	overlay = b.learning(overlay, TableLocalIn, FeatureLearnLocal, FeatureLearnedLocal)
+	overlay = append(overlay, flow(TableMAC, prioDefault, FeatureMACMiss, 0, nil, nil, 0))
+	overlay = b.egress(overlay)
+	overlay = b.flood(overlay)
+	underlay, err := b.underlay()
+	if err != nil {
+		return Result{}, err
+	}
+	if err := check(overlayTables, overlay, res.Groups); err != nil {
+		return Result{}, err
+	}
+	if err := check(underlayTables, underlay, nil); err != nil {
+		return Result{}, err
+	}
+	res.Overlay, res.Underlay = overlay, underlay
+	return res, nil
+}
+
+func check(tables []Table, flows []ofapp.Flow, groups []ofapp.GroupEntry) error {
+	c := NewChecker(tables, groups)
+	for _, f := range flows {
+		if err := c.Check(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prepare checks the state and works out each network's local members.
+func prepare(s State) ([]network, error) {
+	if s.Config == nil {
+		return nil, &StateError{Field: "Config", Err: fmt.Errorf("%w: %w", ErrState, errNoConfig)}
+	}
+	if err := checkPort("TunnelPort", s.TunnelPort); err != nil {
+		return nil, err
+	}
+	ports := slices.Clone(s.Ports)
+	sort.Slice(ports, func(i, j int) bool { return ports[i].OFPort < ports[j].OFPort })
+	seen := map[uint32]string{s.TunnelPort: "the tunnel port"}
+	for _, p := range ports {
+		field := "Ports[" + p.Name + "]"
+		if err := checkPort(field+".OFPort", p.OFPort); err != nil {
+			return nil, err
+		}
+		if other, dup := seen[p.OFPort]; dup {
+			return nil, &StateError{Field: field + ".OFPort", Value: fmt.Sprint(p.OFPort), Err: fmt.Errorf("%w: %w with %s", ErrState, errDupPort, other)}
+		}
+		seen[p.OFPort] = p.Name
+		if p.Tag > 4094 {
+			return nil, &StateError{Field: field + ".Tag", Value: fmt.Sprint(p.Tag), Err: fmt.Errorf("%w: out of range 0..4094", ErrState)}
+		}
+		for _, v := range p.Trunks {
+			if v < 1 || v > 4094 {
+				return nil, &StateError{Field: field + ".Trunks", Value: fmt.Sprint(v), Err: fmt.Errorf("%w: out of range 1..4094", ErrState)}
+			}
+		}
+	}
+
+	nets := make([]network, len(s.Config.Networks))
+	byVLAN := make(map[uint16]int)
+	var subnetNets []int
+	for i, n := range s.Config.Networks {
+		nets[i].Network = n
+	}
+	sort.Slice(nets, func(i, j int) bool { return nets[i].VNI < nets[j].VNI })
+	for i, n := range nets {
+		if n.VLAN != 0 {
+			byVLAN[n.VLAN] = i
+		}
+		if len(n.Subnets) > 0 {
+			subnetNets = append(subnetNets, i)
+		}
+	}
+	for _, p := range ports {
+		switch {
+		case p.Tag != 0:
+			if i, ok := byVLAN[p.Tag]; ok {
+				nets[i].members = append(nets[i].members, member{port: p.OFPort})
+			}
+		case len(p.Trunks) > 0:
+			vlans := slices.Clone(p.Trunks)
+			slices.Sort(vlans)
+			for _, v := range slices.Compact(vlans) {
+				if i, ok := byVLAN[v]; ok {
+					nets[i].members = append(nets[i].members, member{port: p.OFPort, vlan: v})
+				}
+			}
+		default:
+			for _, i := range subnetNets {
+				nets[i].members = append(nets[i].members, member{port: p.OFPort, subnet: true})
+			}
+		}
+	}
+	if s.Config.Flood.Mode == config.FloodMulticast && len(s.Config.Groups()) > 0 {
+		if err := checkPort("Underlay.UplinkPort", s.Underlay.UplinkPort); err != nil {
+			return nil, err
+		}
+		if len(s.Underlay.BridgeMAC) != 6 {
+			return nil, &StateError{Field: "Underlay.BridgeMAC", Value: s.Underlay.BridgeMAC.String(), Err: fmt.Errorf("%w: %w", ErrState, errNoUnderly)}
+		}
+	}
+	return nets, nil
+}
+
+func checkPort(field string, p uint32) error {
+	if p == 0 || p > MaxPort {
+		return &StateError{Field: field, Value: fmt.Sprint(p), Err: fmt.Errorf("%w: %w: want an OpenFlow port 1..%d", ErrState, errBadPort, MaxPort)}
+	}
+	return nil
+}
+
+type builder struct {
+	s    State
+	cfg  *config.Config
+	nets []network
+}
+
+func (b *builder) estimate() int {
+	n := 8 + 6*len(b.nets)
+	for _, nw := range b.nets {
+		n += 3 * len(nw.members)
+	}
+	return n
+}
+
+// flow makes a sealed flow: cookie from feature and VNI, digest over the rest.
+func flow(table uint8, prio uint16, f Feature, vni uint32, m ofapp.Match, actions []ofapp.Action, goTo uint8) ofapp.Flow {
+	return Seal(ofapp.Flow{Table: table, Priority: prio, Cookie: uint64(NewCookie(f, vni)), Match: m, Actions: actions, Goto: goTo})
+}
+
+func loadVNI(vni uint32) ofapp.Action { return ofapp.RegLoad{Dst: RegVNI, Value: uint64(vni)} }
+
+// classify: table 0.
+func (b *builder) classify(out []ofapp.Flow) []ofapp.Flow {
+	t := b.s.TunnelPort
+	for _, n := range b.nets {
+		out = append(out, flow(TableClassify, prioNormal, FeatureClassifyTunnel, n.VNI,
+			ofapp.Match{ofapp.MatchInPort(t), ofapp.MatchTunnelID(uint64(n.VNI))},
+			[]ofapp.Action{loadVNI(n.VNI), ofapp.RegLoad{Dst: RegFromTunnel, Value: 1}}, TableTunnelIn))
+	}
+	// Per port, in port order, so one port's flows sit together.
+	type portFlow struct {
+		port uint32
+		f    ofapp.Flow
+	}
+	var pf []portFlow
+	for _, n := range b.nets {
+		for _, m := range n.members {
+			switch {
+			case m.subnet:
+				for _, sub := range n.Subnets {
+					ipnet := prefixNet(sub)
+					pf = append(pf,
+						portFlow{m.port, flow(TableClassify, prioSubnet, FeatureClassifySubnet, n.VNI,
+							ofapp.Match{ofapp.MatchInPort(m.port), ofapp.MatchNoVLAN(), ofapp.MatchEthType(ethTypeIPv4), ofapp.MatchIPv4Dst(ipnet)},
+							[]ofapp.Action{loadVNI(n.VNI)}, TableLocalIn)},
+						portFlow{m.port, flow(TableClassify, prioSubnet, FeatureClassifySubnet, n.VNI,
+							ofapp.Match{ofapp.MatchInPort(m.port), ofapp.MatchNoVLAN(), ofapp.MatchEthType(ethTypeARP), ofapp.MatchARPTPA(ipnet)},
+							[]ofapp.Action{loadVNI(n.VNI)}, TableLocalIn)})
+				}
+			case m.vlan == 0:
+				pf = append(pf, portFlow{m.port, flow(TableClassify, prioNormal, FeatureClassifyVLAN, n.VNI,
+					ofapp.Match{ofapp.MatchInPort(m.port), ofapp.MatchNoVLAN()},
+					[]ofapp.Action{loadVNI(n.VNI)}, TableLocalIn)})
+			default:
+				pf = append(pf, portFlow{m.port, flow(TableClassify, prioNormal, FeatureClassifyVLAN, n.VNI,
+					ofapp.Match{ofapp.MatchInPort(m.port), ofapp.MatchVLANVID(m.vlan)},
+					[]ofapp.Action{ofapp.PopVLAN{}, loadVNI(n.VNI)}, TableLocalIn)})
+			}
+		}
+	}
+	sort.SliceStable(pf, func(i, j int) bool { return pf[i].port < pf[j].port })
+	for _, p := range pf {
+		out = append(out, p.f)
+	}
+	out = append(out,
+		flow(TableClassify, prioTunnel, FeatureDropUnknownVNI, 0, ofapp.Match{ofapp.MatchInPort(t)}, nil, 0),
+		flow(TableClassify, prioDefault, FeatureDropUnknownVLAN, 0, nil, nil, 0))
+	return out
+}
+
+// learning: tables 10 and 20. One learning flow per VNI (the learned
+// flows' cookie carries the VNI), and one shared flow that forwards frames
+// with a multicast source MAC without learning it: such a source is invalid
+// (IEEE 802.3) and learning it would steer that group's traffic to one port.
+func (b *builder) learning(out []ofapp.Flow, table uint8, f, learned Feature) []ofapp.Flow {
+	next := []ofapp.Action{ofapp.Resubmit{Table: TableMAC}}
+	for _, n := range b.nets {
+		specs := []ofapp.LearnSpec{
+			ofapp.LearnMatchField{Dst: RegVNI, Src: RegVNI},
+			ofapp.LearnMatchField{Dst: ethDstWhole, Src: ethSrcWhole},
+		}
+		if learned == FeatureLearnedRemote {
+			specs = append(specs, ofapp.LearnLoadField{Src: tunSrcWhole, Dst: RegRemoteVTEP})
+		} else {
+			specs = append(specs, ofapp.LearnLoadValue{Dst: RegRemoteVTEP, Value: 0})
+		}
+		specs = append(specs, ofapp.LearnLoadField{Src: inPortWhole, Dst: RegOutPort})
+		l := ofapp.Learn{Table: TableMAC, Priority: learnedPrio, IdleTimeout: b.cfg.MACAgeingSeconds(),
+			Cookie: uint64(NewCookie(learned, n.VNI)), Specs: specs}
+		out = append(out, flow(table, prioNormal, f, n.VNI, ofapp.Match{matchVNI(n.VNI), unicastSrc},
+			append([]ofapp.Action{l}, next...), TableEgress))
+	}
+	return append(out, flow(table, prioDefault, FeatureNoLearn, 0, nil, next, TableEgress))
+}
+
+// egress: table 40.
+func (b *builder) egress(out []ofapp.Flow) []ofapp.Flow {
+	t := b.s.TunnelPort
+	out = append(out,
+		flow(TableEgress, prioHigh, FeatureEgressSplitHorizon, 0, ofapp.Match{matchFromTunnel(true), matchOutPort(t)}, nil, 0),
+		flow(TableEgress, prioNormal, FeatureEgressTunnel, 0, ofapp.Match{matchOutPort(t)}, []ofapp.Action{
+			ofapp.RegMove{Src: RegRemoteVTEP, Dst: tunDstWhole},
+			ofapp.RegMove{Src: RegVNI, Dst: tunIDVNI},
+			ofapp.Output{Port: t},
+		}, 0))
+	type portFlow struct {
+		port uint32
+		f    ofapp.Flow
+	}
+	var pf []portFlow
+	for _, n := range b.nets {
+		for _, m := range n.members {
+			var acts []ofapp.Action
+			if m.vlan != 0 {
+				acts = append(acts, ofapp.PushVLAN{}, ofapp.SetVLANVID{VID: m.vlan})
+			}
+			acts = append(acts, ofapp.Output{Port: m.port})
+			pf = append(pf, portFlow{m.port, flow(TableEgress, prioNormal, FeatureEgress, n.VNI,
+				ofapp.Match{matchVNI(n.VNI), matchOutPort(m.port)}, acts, 0)})
+		}
+	}
+	sort.SliceStable(pf, func(i, j int) bool { return pf[i].port < pf[j].port })
+	for _, p := range pf {
+		out = append(out, p.f)
+	}
+	return append(out, flow(TableEgress, prioDefault, FeatureEgressMiss, 0, nil, nil, TableFlood))
+}
+
+// localOutputs sends a copy to every local member: untagged ones first, then
+// the tagged ones under one pushed tag (a network has one VLAN per VTEP).
+// pop says whether to remove the tag afterwards, for actions that follow.
+func localOutputs(n network, pop bool) []ofapp.Action {
+	var acts []ofapp.Action
+	var tagged []member
+	for _, m := range n.members {
+		if m.vlan == 0 {
+			acts = append(acts, ofapp.Output{Port: m.port})
+		} else {
+			tagged = append(tagged, m)
+		}
+	}
+	if len(tagged) > 0 {
+		acts = append(acts, ofapp.PushVLAN{}, ofapp.SetVLANVID{VID: tagged[0].vlan})
+		for _, m := range tagged {
+			acts = append(acts, ofapp.Output{Port: m.port})
+		}
+		if pop {
+			acts = append(acts, ofapp.PopVLAN{})
+		}
+	}
+	return acts
+}
+
+// flood: table 50.
+func (b *builder) flood(out []ofapp.Flow) []ofapp.Flow {
+	t := b.s.TunnelPort
+	for _, n := range b.nets {
+		acts := localOutputs(n, true)
+		acts = append(acts, ofapp.SetTunnelID{ID: uint64(n.VNI)})
+		if b.cfg.Flood.Mode == config.FloodReplication {
+			acts = append(acts, ofapp.Group{ID: n.VNI})
+		} else {
+			acts = append(acts, ofapp.SetTunnelDst{IP: net.IP(n.Group.AsSlice())}, ofapp.Output{Port: t})
+		}
+		out = append(out,
+			flow(TableFlood, prioNormal, FeatureFlood, n.VNI, ofapp.Match{matchVNI(n.VNI), matchFromTunnel(false)}, acts, 0),
+			flow(TableFlood, prioNormal, FeatureFlood, n.VNI, ofapp.Match{matchVNI(n.VNI), matchFromTunnel(true)}, localOutputs(n, false), 0))
+	}
+	return out
+}
+
+// groups: replication mode's head-end replication, one group per VNI.
+func (b *builder) groups() []ofapp.GroupEntry {
+	peers := slices.Clone(b.cfg.Flood.Peers)
+	slices.SortFunc(peers, func(a, c netip.Addr) int { return a.Compare(c) })
+	buckets := make([]ofapp.Bucket, len(peers))
+	for i, p := range peers {
+		buckets[i] = ofapp.Bucket{Actions: []ofapp.Action{ofapp.SetTunnelDst{IP: net.IP(p.AsSlice())}, ofapp.Output{Port: b.s.TunnelPort}}}
+	}
+	out := make([]ofapp.GroupEntry, len(b.nets))
+	for i, n := range b.nets {
+		out[i] = ofapp.GroupEntry{ID: n.VNI, Type: ofapp.GroupAll, Buckets: buckets}
+	}
+	return out
+}
+
+// underlay: the underlay bridge's table 0.
+func (b *builder) underlay() ([]ofapp.Flow, error) {
+	var out []ofapp.Flow
+	local := net.IP(b.cfg.Underlay.LocalIP.Addr().AsSlice())
+	for _, g := range b.cfg.Groups() {
+		out = append(out, flow(TableUnderlay, prioNormal, FeatureUnderlayJoin, 0, ofapp.Match{
+			ofapp.MatchInPort(b.s.Underlay.UplinkPort), ofapp.MatchEthType(ethTypeIPv4), ofapp.MatchIPProto(ipProtoUDP),
+			ofapp.MatchIPv4DstAddr(net.IP(g.AsSlice())), ofapp.MatchUDPDst(b.cfg.Underlay.UDPPort),
+		}, []ofapp.Action{
+			ofapp.SetIPv4Dst{IP: local}, ofapp.SetEthDst{MAC: b.s.Underlay.BridgeMAC}, ofapp.Output{Port: ofapp.PortLocal},
+		}, 0))
+	}
+	return append(out, flow(TableUnderlay, prioDefault, FeatureUnderlayNormal, 0, nil, []ofapp.Action{ofapp.Output{Port: ofapp.PortNormal}}, 0)), nil
+}
+
+func prefixNet(p netip.Prefix) *net.IPNet {
+	return &net.IPNet{IP: net.IP(p.Masked().Addr().AsSlice()), Mask: net.CIDRMask(p.Bits(), 32)}
+}

@@ -1,0 +1,183 @@
+package pipeline
+
+import (
+	"fmt"
+	"hash/fnv"
+
+	"github.com/vtep/vtep/ofapp"
+)
+
+// Cookie is the 64-bit OpenFlow cookie vtep puts on every flow it programs
+// and every flow the switch learns for it:
+//
+//	 63      56 55                              24 23                     0
+//	+----------+----------------------------------+------------------------+
+//	| feature  |              digest              |          VNI           |
+//	+----------+----------------------------------+------------------------+
+//	 feature:  which part of the pipeline made the flow (Feature). Bit 62 is
+//	           set on every vtep flow, bit 63 on flows made by `learn`.
+//	 digest:   the low 32 bits of FNV-1a over the flow's ovs-ofctl text
+//	           printed with the digest bits zero. Flows with equal keys
+//	           (table, priority, match) but different actions or timeouts
+//	           get different cookies, so the controller sees "actions
+//	           changed" by comparing cookies and never decodes actions read
+//	           back from the switch. 0 on learned flows.
+//	 VNI:      the network the flow serves; 0 for flows shared by all.
+type Cookie uint64
+
+// Bit positions and masks of the cookie's parts.
+const (
+	cookieFeatureShift = 56
+	cookieDigestShift  = 24
+
+	// CookieFeatureMask covers the feature byte.
+	CookieFeatureMask Cookie = 0xff << cookieFeatureShift
+	// CookieDigestMask covers the digest.
+	CookieDigestMask Cookie = 0xffffffff << cookieDigestShift
+	// CookieVNIMask covers the VNI.
+	CookieVNIMask Cookie = 0xffffff
+)
+
+// Cookie masks and values selecting groups of flows, for flow stats requests
+// and deletes (cookie & mask == value).
+const (
+	// VtepMask/VtepValue select every flow vtep made or learned.
+	VtepMask  Cookie = Cookie(featureVtep) << cookieFeatureShift
+	VtepValue Cookie = VtepMask
+	// ProgrammedMask/ProgrammedValue select the flows the controller
+	// installs (not learned ones).
+	ProgrammedMask  Cookie = Cookie(featureVtep|featureLearned) << cookieFeatureShift
+	ProgrammedValue Cookie = Cookie(featureVtep) << cookieFeatureShift
+	// LearnedMask/LearnedValue select flows made by the learn action.
+	LearnedMask  Cookie = ProgrammedMask
+	LearnedValue Cookie = Cookie(featureVtep|featureLearned) << cookieFeatureShift
+)
+
+// Feature names the part of the pipeline a flow belongs to.
+type Feature uint8
+
+const (
+	featureVtep    Feature = 0x40
+	featureLearned Feature = 0x80
+)
+
+// Features of programmed flows.
+const (
+	FeatureClassifyTunnel     = featureVtep | 1  // table 0: tunnel packet with a known VNI
+	FeatureClassifyVLAN       = featureVtep | 2  // table 0: access or trunk port VLAN -> VNI
+	FeatureClassifySubnet     = featureVtep | 3  // table 0: untagged port, destination subnet -> VNI
+	FeatureDropUnknownVNI     = featureVtep | 4  // table 0: tunnel packet with an unknown VNI (counted)
+	FeatureDropUnknownVLAN    = featureVtep | 5  // table 0: anything else (counted)
+	FeatureLearnRemote        = featureVtep | 6  // table 10: learn MAC+VNI -> remote VTEP
+	FeatureLearnLocal         = featureVtep | 7  // table 20: learn MAC+VNI -> local port
+	FeatureNoLearn            = featureVtep | 8  // tables 10, 20: multicast source MAC, forwarded unlearned
+	FeatureMACMiss            = featureVtep | 9  // table 30: unknown destination leaves reg3 = 0
+	FeatureEgressSplitHorizon = featureVtep | 10 // table 40: from the tunnel to a remote MAC: drop
+	FeatureEgressTunnel       = featureVtep | 11 // table 40: to the remote VTEP in reg2
+	FeatureEgress             = featureVtep | 12 // table 40: to a local port, VLAN tag per port
+	FeatureEgressMiss         = featureVtep | 13 // table 40: unknown destination -> flood
+	FeatureFlood              = featureVtep | 14 // table 50: BUM frames of a VNI
+	FeatureUnderlayJoin       = featureVtep | 15 // underlay table 0: group traffic -> this VTEP
+	FeatureUnderlayNormal     = featureVtep | 16 // underlay table 0: everything else, normal switching
+)
+
+// Features of flows the switch makes with the learn action.
+const (
+	FeatureLearnedRemote = featureVtep | featureLearned | 1 // MAC+VNI behind a remote VTEP
+	FeatureLearnedLocal  = featureVtep | featureLearned | 2 // MAC+VNI on a local port
+)
+
+var featureNames = map[Feature]string{
+	FeatureClassifyTunnel:     "classify-tunnel",
+	FeatureClassifyVLAN:       "classify-vlan",
+	FeatureClassifySubnet:     "classify-subnet",
+	FeatureDropUnknownVNI:     "drop-unknown-vni",
+	FeatureDropUnknownVLAN:    "drop-unknown-vlan",
+	FeatureLearnRemote:        "learn-remote",
+	FeatureLearnLocal:         "learn-local",
+	FeatureNoLearn:            "no-learn",
+	FeatureMACMiss:            "mac-miss",
+	FeatureEgressSplitHorizon: "egress-split-horizon",
+	FeatureEgressTunnel:       "egress-tunnel",
+	FeatureEgress:             "egress",
+	FeatureEgressMiss:         "egress-miss",
+	FeatureFlood:              "flood",
+	FeatureUnderlayJoin:       "underlay-join",
+	FeatureUnderlayNormal:     "underlay-normal",
+	FeatureLearnedRemote:      "learned-remote",
+	FeatureLearnedLocal:       "learned-local",
+}
+
+// Features returns every feature, in numeric order.
+func Features() []Feature {
+	var out []Feature
+	for f := range 256 {
+		if _, ok := featureNames[Feature(f)]; ok {
+			out = append(out, Feature(f))
+		}
+	}
+	return out
+}
+
+// String returns the feature's name, or feature-0xNN for unknown values.
+func (f Feature) String() string {
+	if n, ok := featureNames[f]; ok {
+		return n
+	}
+	return fmt.Sprintf("feature-0x%02x", uint8(f))
+}
+
+// Learned reports whether flows of this feature are made by the switch's
+// learn action rather than installed by the controller.
+func (f Feature) Learned() bool { return f&(featureVtep|featureLearned) == featureVtep|featureLearned }
+
+// NewCookie returns the cookie of a flow of feature f serving vni (0 for
+// none), with a zero digest.
+func NewCookie(f Feature, vni uint32) Cookie {
+	return Cookie(f)<<cookieFeatureShift | Cookie(vni)&CookieVNIMask
+}
+
+// Feature returns the feature byte.
+func (c Cookie) Feature() Feature { return Feature(c >> cookieFeatureShift) }
+
+// VNI returns the VNI part (0: not tied to one VNI).
+func (c Cookie) VNI() uint32 { return uint32(c & CookieVNIMask) }
+
+// Digest returns the digest part.
+func (c Cookie) Digest() uint32 { return uint32((c & CookieDigestMask) >> cookieDigestShift) }
+
+// WithDigest returns the cookie with its digest set to d.
+func (c Cookie) WithDigest(d uint32) Cookie {
+	return c&^CookieDigestMask | Cookie(d)<<cookieDigestShift
+}
+
+// IsVtep reports whether the cookie belongs to a flow vtep made or learned.
+func (c Cookie) IsVtep() bool { return c&VtepMask == VtepValue }
+
+// String prints the cookie as "FEATURE vni=N digest=0xD" (vni and digest
+// left out when zero).
+func (c Cookie) String() string {
+	s := c.Feature().String()
+	if v := c.VNI(); v != 0 {
+		s += fmt.Sprintf(" vni=%d", v)
+	}
+	if d := c.Digest(); d != 0 {
+		s += fmt.Sprintf(" digest=0x%08x", d)
+	}
+	return s
+}
+
+// FlowDigest computes the digest of a flow: FNV-1a over its String with the
+// cookie's digest bits zeroed.
+func FlowDigest(f ofapp.Flow) uint32 {
+	f.Cookie = uint64(Cookie(f.Cookie).WithDigest(0))
+	h := fnv.New32a()
+	h.Write([]byte(f.String()))
+	return h.Sum32()
+}
+
+// Seal sets the digest of a flow's cookie (see Cookie) and returns the flow.
+func Seal(f ofapp.Flow) ofapp.Flow {
+	f.Cookie = uint64(Cookie(f.Cookie).WithDigest(FlowDigest(f)))
+	return f
+}

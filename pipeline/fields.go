@@ -1,0 +1,50 @@
+package pipeline
+
+import "github.com/vtep/vtep/ofapp"
+
+// Registers carry what one table found to the tables after it. Every bit the
+// pipeline uses is listed here; all others stay zero. OVS zeroes every
+// register when a packet enters the bridge, so "unset" reads as 0.
+//
+//	reg0[0..23]  VNI of the frame. Set by classify (table 0) for every frame
+//	             it accepts; matched by tunnel-in, local-in, mac (learned
+//	             entries), egress and flood; copied into tun_id on the way
+//	             out to a remote VTEP. reg0[24..31] unused.
+//	reg1[0]      1 = the frame came from the tunnel port. Set by classify;
+//	             egress and flood use it for split horizon: a frame from
+//	             the tunnel never goes back into it. reg1[1..31] unused.
+//	reg2         IPv4 address of the remote VTEP behind which the destination
+//	             MAC was learned. Loaded by a learned-remote entry in mac
+//	             (table 30), cleared to 0 by a learned-local one; egress
+//	             copies it into tun_dst.
+//	reg3[0..15]  OpenFlow port the destination MAC was learned on (the
+//	             tunnel port for remote MACs). Loaded by learned entries;
+//	             0 = unknown destination, which egress sends to flood.
+//	             16 bits because learn copies it from NXM_OF_IN_PORT, a
+//	             16-bit field, so ports above 0xfeff are refused.
+//	             reg3[16..31] unused.
+var (
+	// RegVNI holds the frame's VNI.
+	RegVNI = ofapp.Bits(ofapp.FieldReg(0), 0, 24)
+	// RegFromTunnel is 1 for frames received from the tunnel port.
+	RegFromTunnel = ofapp.Bits(ofapp.FieldReg(1), 0, 1)
+	// RegRemoteVTEP holds the IPv4 address of the destination's VTEP.
+	RegRemoteVTEP = ofapp.Whole(ofapp.FieldReg(2))
+	// RegOutPort holds the port the destination MAC was learned on.
+	RegOutPort = ofapp.Bits(ofapp.FieldReg(3), 0, 16)
+)
+
+// MaxPort is the highest OpenFlow port number the pipeline can handle: ports
+// travel in RegOutPort's 16 bits, and 0xff00 and above are reserved.
+const MaxPort = 0xfeff
+
+func matchVNI(vni uint32) ofapp.MatchField { return ofapp.MatchReg(0, vni, 0xffffff) }
+
+func matchFromTunnel(from bool) ofapp.MatchField {
+	if from {
+		return ofapp.MatchReg(1, 1, 0x1)
+	}
+	return ofapp.MatchReg(1, 0, 0x1)
+}
+
+func matchOutPort(port uint32) ofapp.MatchField { return ofapp.MatchReg(3, port, 0xffff) }

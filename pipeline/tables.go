@@ -1,0 +1,96 @@
+package pipeline
+
+// Table ids of the overlay bridge. Goto may only move to a later table, so
+// their order is the order a frame visits them.
+const (
+	TableClassify uint8 = 0
+	TableTunnelIn uint8 = 10
+	TableLocalIn  uint8 = 20
+	TableMAC      uint8 = 30
+	TableEgress   uint8 = 40
+	TableFlood    uint8 = 50
+)
+
+// TableUnderlay is the only table of the underlay bridge.
+const TableUnderlay uint8 = 0
+
+// Table declares one table: its id and the name pushed to OVS (so dumps say
+// "classify" instead of 0), the match fields its flows may use (ovs-ofctl
+// names, as ofapp.MatchField.Name prints them), and where its flows may send
+// a packet next. Build rejects a flow that breaks its table's declaration.
+type Table struct {
+	ID   uint8
+	Name string
+	// Doc says what the table does, for documentation and tools.
+	Doc string
+	// Match lists the fields a flow may match.
+	Match []string
+	// Goto lists the tables a goto_table instruction may name.
+	Goto []uint8
+	// Resubmit lists the tables resubmit(,N) may name (lookups whose
+	// result the flow acts on afterwards).
+	Resubmit []uint8
+	// Learn lists the tables a learn action may add flows to.
+	Learn []uint8
+}
+
+var overlayTables = []Table{
+	{ID: TableClassify, Name: "classify",
+		Doc:   "port + VLAN, tunnel + VNI or port + destination subnet -> VNI in reg0; unknown: drop (counted)",
+		Match: []string{"in_port", "vlan_tci", "tun_id", "dl_type", "nw_dst", "arp_tpa"},
+		Goto:  []uint8{TableTunnelIn, TableLocalIn}},
+	{ID: TableTunnelIn, Name: "tunnel-in",
+		Doc:      "learn source MAC + VNI -> remote VTEP (tun_src), look up the destination",
+		Match:    []string{"reg0", "dl_src"},
+		Goto:     []uint8{TableEgress},
+		Resubmit: []uint8{TableMAC},
+		Learn:    []uint8{TableMAC}},
+	{ID: TableLocalIn, Name: "local-in",
+		Doc:      "learn source MAC + VNI -> local port, look up the destination",
+		Match:    []string{"reg0", "dl_src"},
+		Goto:     []uint8{TableEgress},
+		Resubmit: []uint8{TableMAC},
+		Learn:    []uint8{TableMAC}},
+	{ID: TableMAC, Name: "mac",
+		Doc:   "learned MAC + VNI entries loading reg2 (remote VTEP) and reg3 (port); miss leaves reg3 = 0",
+		Match: []string{"reg0", "dl_dst"}},
+	{ID: TableEgress, Name: "egress",
+		Doc:   "known destination: to its port (VLAN tag per port) or its VTEP (split horizon); unknown: flood",
+		Match: []string{"reg0", "reg1", "reg3"},
+		Goto:  []uint8{TableFlood}},
+	{ID: TableFlood, Name: "flood",
+		Doc:   "BUM frames: to the VNI's local ports and, from local ports only, to its group or peer VTEPs",
+		Match: []string{"reg0", "reg1"}},
+}
+
+var underlayTables = []Table{
+	{ID: TableUnderlay, Name: "underlay",
+		Doc:   "VXLAN to a joined group -> this VTEP's address (OVS then decapsulates); all else: normal switching",
+		Match: []string{"in_port", "dl_type", "nw_proto", "nw_dst", "udp_dst"}},
+}
+
+// Tables returns the overlay bridge's tables in id order, for naming them in
+// OVS (Flow_Table) and in dumps.
+func Tables() []Table { return append([]Table(nil), overlayTables...) }
+
+// UnderlayTables returns the underlay bridge's tables.
+func UnderlayTables() []Table { return append([]Table(nil), underlayTables...) }
+
+// TableName returns the overlay table's name, or "" for undeclared ids.
+func TableName(id uint8) string {
+	for _, t := range overlayTables {
+		if t.ID == id {
+			return t.Name
+		}
+	}
+	return ""
+}
+
+func has[T comparable](list []T, v T) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

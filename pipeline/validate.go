@@ -1,0 +1,176 @@
+package pipeline
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strings"
+
+	"github.com/vtep/vtep/ofapp"
+)
+
+// Checker checks flows against their tables' declarations (Faucet style):
+// the table is declared, every match field is allowed in it and has its
+// prerequisites, goto, resubmit and learn only name tables the declaration
+// allows, learned flows only match fields their target table allows, group
+// actions name built groups, the cookie is a vtep cookie, and no two flows
+// share a key.
+type Checker struct {
+	tables map[uint8]*decl
+	groups map[uint32]bool
+	keys   map[ofapp.Key]bool
+}
+
+type decl struct {
+	Table
+	match map[string]bool
+}
+
+// NewChecker returns a Checker for one bridge's tables and groups.
+func NewChecker(tables []Table, groups []ofapp.GroupEntry) *Checker {
+	c := &Checker{tables: make(map[uint8]*decl), groups: make(map[uint32]bool), keys: make(map[ofapp.Key]bool)}
+	for _, t := range tables {
+		d := &decl{Table: t, match: make(map[string]bool)}
+		for _, m := range t.Match {
+			d.match[m] = true
+		}
+		c.tables[t.ID] = d
+	}
+	for _, g := range groups {
+		c.groups[g.ID] = true
+	}
+	return c
+}
+
+// Check returns a *FlowError if f breaks a rule.
+func (c *Checker) Check(f ofapp.Flow) error {
+	d, ok := c.tables[f.Table]
+	if !ok {
+		return &FlowError{Flow: f.String(), Table: fmt.Sprint(f.Table), Err: ErrUnknownTable}
+	}
+	fail := func(rule error, format string, args ...any) error {
+		return &FlowError{Flow: f.String(), Table: d.Name, Err: fmt.Errorf("%w: "+format, append([]any{rule}, args...)...)}
+	}
+	if !Cookie(f.Cookie).IsVtep() || Cookie(f.Cookie).Feature().Learned() {
+		return fail(ErrCookie, "0x%x", f.Cookie)
+	}
+	for _, m := range f.Match {
+		if !d.match[m.Name()] {
+			return fail(ErrMatch, "%s (allowed: %s)", m.Name(), strings.Join(d.Match, ", "))
+		}
+	}
+	if err := prerequisites(f.Match); err != nil {
+		return fail(ErrPrerequisite, "%v", err)
+	}
+	if f.Goto != 0 && !has(d.Goto, f.Goto) {
+		return fail(ErrGoto, "goto_table:%d (allowed: %v)", f.Goto, d.Goto)
+	}
+	if err := c.checkActions(d, f.Actions); err != nil {
+		return &FlowError{Flow: f.String(), Table: d.Name, Err: err}
+	}
+	if err := f.Validate(); err != nil {
+		return fail(ErrInvalidFlow, "%v", err)
+	}
+	k := f.Key()
+	if c.keys[k] {
+		return fail(ErrDuplicate, "another flow has table=%d,priority=%d,%s", k.Table, k.Priority, k.Match)
+	}
+	c.keys[k] = true
+	return nil
+}
+
+func (c *Checker) checkActions(d *decl, actions []ofapp.Action) error {
+	for _, a := range actions {
+		switch a := a.(type) {
+		case ofapp.Resubmit:
+			if !has(d.Resubmit, a.Table) {
+				return fmt.Errorf("%w: resubmit(,%d) (allowed: %v)", ErrResubmit, a.Table, d.Resubmit)
+			}
+		case ofapp.Group:
+			if !c.groups[a.ID] {
+				return fmt.Errorf("%w: group:%d", ErrGroup, a.ID)
+			}
+		case ofapp.Learn:
+			if !has(d.Learn, a.Table) {
+				return fmt.Errorf("%w: learn into table %d (allowed: %v)", ErrLearn, a.Table, d.Learn)
+			}
+			if f := Cookie(a.Cookie).Feature(); !f.Learned() {
+				return fmt.Errorf("%w: learned flows get cookie 0x%x (%s), want a learned-* feature", ErrCookie, a.Cookie, f)
+			}
+			target, ok := c.tables[a.Table]
+			if !ok {
+				return fmt.Errorf("%w: learn into table %d", ErrUnknownTable, a.Table)
+			}
+			for _, s := range a.Specs {
+				var dst ofapp.FieldRange
+				switch s := s.(type) {
+				case ofapp.LearnMatchField:
+					dst = s.Dst
+				case ofapp.LearnMatchValue:
+					dst = s.Dst
+				default:
+					continue
+				}
+				if name := nxmName(dst.Field); !target.match[name] {
+					return fmt.Errorf("%w: learned flows in %s may not match %s (allowed: %s)", ErrMatch, target.Name, name, strings.Join(target.Match, ", "))
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// nxmName maps an NXM field to the match name ovs-ofctl prints for it.
+func nxmName(f ofapp.Field) string {
+	switch f {
+	case ofapp.FieldInPort:
+		return "in_port"
+	case ofapp.FieldEthDst:
+		return "dl_dst"
+	case ofapp.FieldEthSrc:
+		return "dl_src"
+	case ofapp.FieldVLANTCI:
+		return "vlan_tci"
+	case ofapp.FieldTunID:
+		return "tun_id"
+	case ofapp.FieldTunIPv4Src:
+		return "tun_src"
+	case ofapp.FieldTunIPv4Dst:
+		return "tun_dst"
+	}
+	if f.Class == ofapp.ClassNXM1 && f.Field <= 15 {
+		return fmt.Sprintf("reg%d", f.Field)
+	}
+	return f.Name
+}
+
+// prerequisites checks what OpenFlow requires of a match: IPv4 fields need
+// dl_type=0x0800, ARP fields dl_type=0x0806, UDP ports nw_proto=17.
+func prerequisites(m ofapp.Match) error {
+	var ethType uint16
+	var proto int = -1
+	for _, f := range m {
+		switch f.Name() {
+		case "dl_type":
+			ethType = binary.BigEndian.Uint16(f.Value)
+		case "nw_proto":
+			proto = int(f.Value[0])
+		}
+	}
+	for _, f := range m {
+		switch n := f.Name(); n {
+		case "nw_src", "nw_dst", "nw_proto":
+			if ethType != 0x0800 {
+				return fmt.Errorf("%s needs dl_type=0x0800", n)
+			}
+		case "arp_tpa", "arp_spa", "arp_op":
+			if ethType != 0x0806 {
+				return fmt.Errorf("%s needs dl_type=0x0806", n)
+			}
+		case "udp_dst", "udp_src":
+			if proto != 17 {
+				return fmt.Errorf("%s needs nw_proto=17", n)
+			}
+		}
+	}
+	return nil
+}
