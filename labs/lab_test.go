@@ -213,10 +213,11 @@ func TestTopologyValidate(t *testing.T) {
 		{"bad character", func(tp *labs.Topology) { tp.VMs[0].Name = "vm 1" }, `"vm 1" has the character ' '`},
 		{"duplicate node", func(tp *labs.Topology) { tp.VMs[1].Name = "hv1" }, `node name "hv1" is already used by hypervisors[0].name`},
 		{"bad ip", func(tp *labs.Topology) { tp.VMs[0].IP = "192.168.10.300/24" }, `vms[0].ip: "192.168.10.300/24" is not an address`},
-		{"duplicate ip", func(tp *labs.Topology) { tp.VMs[1].IP = "192.168.10.1/24" }, `vms[1].ip: address 192.168.10.1 is already used by vms[0].ip`},
+		{"duplicate ip", func(tp *labs.Topology) { tp.VMs[1].IP = "192.168.10.1/24"; tp.VMs[1].VLAN = 1 }, `vms[1].ip: address 192.168.10.1 is already used by vms[0].ip`},
 		{"bad mac", func(tp *labs.Topology) { tp.VMs[0].MAC = "02:00:00:00:00" }, `vms[0].mac: "02:00:00:00:00" is not an Ethernet address`},
 		{"multicast mac", func(tp *labs.Topology) { tp.VMs[0].MAC = "01:00:5e:00:00:01" }, `is a multicast address`},
 		{"unknown hypervisor", func(tp *labs.Topology) { tp.VMs[0].Hypervisor = "hv9" }, `vms[0].hypervisor: "hv9" is not a hypervisor`},
+		{"duplicate vtep ip", func(tp *labs.Topology) { tp.Hypervisors[1].VTEPIP = "10.0.0.1/24" }, `hypervisors[1].vtep_ip: address 10.0.0.1 is already used by hypervisors[0].vtep_ip`},
 		{"vlan range", func(tp *labs.Topology) { tp.VMs[0].VLAN = 4095 }, `vms[0].vlan: 4095 out of range`},
 		{"bad prefix", func(tp *labs.Topology) { tp.Prefix = "" }, `lab prefix name is empty`},
 	}

@@ -143,23 +143,28 @@ func (t Topology) Validate() error {
 		}
 		nodes[name] = field
 	}
-	ip := func(field, s string) {
+	// Addresses must be unique within their network: the underlay, or one
+	// overlay segment (a VM's VLAN, a physical VTEP's VNI). Tenants in
+	// different segments may reuse addresses; File.Check also compares VMs
+	// and physical machines by VNI.
+	ip := func(field, s, scope string) {
 		a, _, err := ParseCIDR(field, s)
 		if err != nil {
 			errs = append(errs, err)
 			return
 		}
-		if prev, dup := ips[a.String()]; dup {
+		k := scope + " " + a.String()
+		if prev, dup := ips[k]; dup {
 			add("%s: address %s is already used by %s", field, a, prev)
 			return
 		}
-		ips[a.String()] = field
+		ips[k] = field
 	}
 	hvs := map[string]Hypervisor{}
 	for i, h := range t.Hypervisors {
 		f := fmt.Sprintf("hypervisors[%d]", i)
 		node("hypervisor", f+".name", h.Name)
-		ip(f+".vtep_ip", h.VTEPIP)
+		ip(f+".vtep_ip", h.VTEPIP, "underlay")
 		for _, br := range []string{h.underlayBridge(), h.overlayBridge()} {
 			if err := ValidateName("bridge", br, MaxIfName); err != nil {
 				add("%s: %w", f, err)
@@ -173,7 +178,7 @@ func (t Topology) Validate() error {
 	for i, p := range t.PhysicalVTEPs {
 		f := fmt.Sprintf("physical_vteps[%d]", i)
 		node("physical vtep", f+".name", p.Name)
-		ip(f+".vtep_ip", p.VTEPIP)
+		ip(f+".vtep_ip", p.VTEPIP, "underlay")
 		vnis := map[int]bool{}
 		for j, n := range p.Networks {
 			nf := fmt.Sprintf("%s.networks[%d]", f, j)
@@ -190,7 +195,7 @@ func (t Topology) Validate() error {
 			if _, err := ParseMAC(nf+".mac", n.MAC); err != nil {
 				errs = append(errs, err)
 			}
-			ip(nf+".ip", n.IP)
+			ip(nf+".ip", n.IP, fmt.Sprintf("vni %d", n.VNI))
 			if n.MTU != 0 && (n.MTU < 68 || n.MTU > 9000) {
 				add("%s.mtu: %d out of range 68..9000", nf, n.MTU)
 			}
@@ -206,7 +211,7 @@ func (t Topology) Validate() error {
 		if _, err := ParseMAC(f+".mac", v.MAC); err != nil {
 			errs = append(errs, err)
 		}
-		ip(f+".ip", v.IP)
+		ip(f+".ip", v.IP, fmt.Sprintf("vlan %d", v.VLAN))
 		if v.VLAN < 0 || v.VLAN > 4094 {
 			add("%s.vlan: %d out of range 1..4094 (0: untagged)", f, v.VLAN)
 		}

@@ -1,0 +1,250 @@
+package labs
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/vtep/vtep/config"
+)
+
+// File is a lab topology file (labs/*.yaml): the topology plus what every
+// hypervisor's vtepd is configured with. Keys are documented in
+// docs/labs.md; unknown keys are errors.
+type File struct {
+	// Prefix starts the name of everything the lab creates (at most 6 characters).
+	Prefix      string `yaml:"prefix"`
+	Description string `yaml:"description"`
+	Underlay    struct {
+		// IGMPSnooping makes the underlay deliver a group's traffic only to
+		// members (with a querier); off, it floods multicast everywhere.
+		IGMPSnooping bool `yaml:"igmp_snooping"`
+		// NoMulticast makes the underlay drop IP multicast (use flood: replication).
+		NoMulticast bool `yaml:"no_multicast"`
+	} `yaml:"underlay"`
+	// VTEP holds the vtepd settings every hypervisor shares.
+	VTEP          FileVTEP           `yaml:"vtep"`
+	Hypervisors   []FileHypervisor   `yaml:"hypervisors"`
+	VMs           []FileVM           `yaml:"vms"`
+	PhysicalVTEPs []FilePhysicalVTEP `yaml:"physical_vteps"`
+}
+
+// FileVTEP is the vtepd configuration a lab gives its hypervisors.
+type FileVTEP struct {
+	Flood     string        `yaml:"flood"`      // multicast (default) or replication
+	MACAgeing string        `yaml:"mac_ageing"` // default 300s
+	Networks  []FileNetwork `yaml:"networks"`
+}
+
+// FileNetwork is one VNI of a hypervisor (see docs/config.md, networks).
+type FileNetwork struct {
+	VNI     int      `yaml:"vni"`
+	VLAN    int      `yaml:"vlan"`
+	Group   string   `yaml:"group"`
+	Subnets []string `yaml:"subnets"`
+}
+
+// FileHypervisor is a hypervisor: an OVS instance and a vtepd.
+type FileHypervisor struct {
+	Name   string `yaml:"name"`
+	VTEPIP string `yaml:"vtep_ip"`
+	// Networks, when set, replaces vtep.networks on this hypervisor (for
+	// VLAN translation: the same VNI on another local VLAN).
+	Networks []FileNetwork `yaml:"networks"`
+}
+
+// FileVM is a VM on a hypervisor.
+type FileVM struct {
+	Name       string `yaml:"name"`
+	Hypervisor string `yaml:"hypervisor"`
+	MAC        string `yaml:"mac"`
+	IP         string `yaml:"ip"`
+	VLAN       int    `yaml:"vlan"`
+	Tagged     bool   `yaml:"tagged"`
+	MTU        int    `yaml:"mtu"`
+}
+
+// FilePhysicalVTEP is a machine with a Linux kernel VXLAN VTEP.
+type FilePhysicalVTEP struct {
+	Name     string            `yaml:"name"`
+	VTEPIP   string            `yaml:"vtep_ip"`
+	Networks []PhysicalNetwork `yaml:"networks"`
+}
+
+// LoadFile reads and checks a lab file: YAML syntax and keys (errors name
+// the line), the topology, and every hypervisor's vtepd configuration.
+func LoadFile(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("lab file: %w", err)
+	}
+	f, err := ParseFile(data)
+	if err != nil {
+		return nil, fmt.Errorf("lab file %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// ParseFile decodes and checks a lab file's contents.
+func ParseFile(data []byte) (*File, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var f File
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%s", strings.ReplaceAll(err.Error(), "\n ", ""))
+	}
+	if err := f.Check(); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// Check validates the topology and every hypervisor's vtepd configuration.
+func (f *File) Check() error {
+	var errs []error
+	if err := f.Topology().Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if len(f.Hypervisors) == 0 {
+		errs = append(errs, errors.New("hypervisors: a lab needs at least one hypervisor"))
+	}
+	for i, h := range f.Hypervisors {
+		if _, err := config.Parse(f.VtepdConfig(h, "/run/vtep-check")); err != nil {
+			errs = append(errs, fmt.Errorf("hypervisors[%d] (%s) vtepd configuration: %w", i, h.Name, err))
+		}
+	}
+	// VM VLANs must be ones the hypervisor maps (else the lab cannot talk).
+	for i, v := range f.VMs {
+		for _, h := range f.Hypervisors {
+			if h.Name != v.Hypervisor || v.VLAN == 0 {
+				continue
+			}
+			mapped := false
+			for _, n := range f.networks(h) {
+				mapped = mapped || n.VLAN == v.VLAN
+			}
+			if !mapped {
+				errs = append(errs, fmt.Errorf("vms[%d].vlan: %d is mapped to no VNI on hypervisor %q (vtep.networks)", i, v.VLAN, h.Name))
+			}
+		}
+	}
+	errs = append(errs, f.checkOverlayAddresses()...)
+	return errors.Join(errs...)
+}
+
+// checkOverlayAddresses finds two hosts with one address in one VNI.
+func (f *File) checkOverlayAddresses() []error {
+	var errs []error
+	seen := map[string]string{}
+	use := func(field string, vni int, cidr string) {
+		ip := ipOnly(cidr)
+		k := fmt.Sprintf("%d/%s", vni, ip)
+		if prev, ok := seen[k]; ok {
+			errs = append(errs, fmt.Errorf("%s: address %s is already used in VNI %d by %s", field, ip, vni, prev))
+			return
+		}
+		seen[k] = field
+	}
+	for i, v := range f.VMs {
+		for _, h := range f.Hypervisors {
+			if h.Name != v.Hypervisor {
+				continue
+			}
+			for _, n := range f.networks(h) {
+				if n.VLAN == v.VLAN && v.VLAN != 0 {
+					use(fmt.Sprintf("vms[%d].ip", i), n.VNI, v.IP)
+				}
+			}
+		}
+	}
+	for i, p := range f.PhysicalVTEPs {
+		for j, n := range p.Networks {
+			use(fmt.Sprintf("physical_vteps[%d].networks[%d].ip", i, j), n.VNI, n.IP)
+		}
+	}
+	return errs
+}
+
+func (f *File) networks(h FileHypervisor) []FileNetwork {
+	if len(h.Networks) > 0 {
+		return h.Networks
+	}
+	return f.VTEP.Networks
+}
+
+// Topology returns the lab's topology.
+func (f *File) Topology() Topology {
+	t := Topology{Prefix: f.Prefix}
+	t.Underlay.Snooping = f.Underlay.IGMPSnooping
+	t.Underlay.DropMulticast = f.Underlay.NoMulticast
+	for _, h := range f.Hypervisors {
+		t.Hypervisors = append(t.Hypervisors, Hypervisor{Name: h.Name, VTEPIP: h.VTEPIP})
+	}
+	for _, v := range f.VMs {
+		t.VMs = append(t.VMs, VM{Name: v.Name, Hypervisor: v.Hypervisor, MAC: v.MAC, IP: v.IP, VLAN: v.VLAN, Tagged: v.Tagged, MTU: v.MTU})
+	}
+	for _, p := range f.PhysicalVTEPs {
+		t.PhysicalVTEPs = append(t.PhysicalVTEPs, PhysicalVTEP(p))
+	}
+	return t
+}
+
+// VtepdConfig returns the vtepd configuration (YAML) of a hypervisor whose
+// OVS instance runs in dir. In replication mode the peers are every other
+// VTEP of the lab, OVS and physical alike.
+func (f *File) VtepdConfig(h FileHypervisor, dir string) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# vtepd configuration of lab %q, hypervisor %q (generated)\n", f.Prefix, h.Name)
+	fmt.Fprintf(&b, "ovsdb: unix:%s\n", filepath.Join(dir, "db.sock"))
+	fmt.Fprintf(&b, "ovs_unixctl: %s\n", filepath.Join(dir, "ovs-vswitchd.ctl"))
+	fmt.Fprintf(&b, "openflow:\n  listen: unix:%s\n", filepath.Join(dir, "vtepd.sock"))
+	fmt.Fprintf(&b, "api:\n  listen: unix:%s\n", filepath.Join(dir, "vtepd-api.sock"))
+	fmt.Fprintf(&b, "bridge: %s\ndatapath_type: netdev\n", DefaultOverlayBridge)
+	fmt.Fprintf(&b, "underlay:\n  bridge: %s\n  uplink: eth0\n  local_ip: %s\n", DefaultUnderlayBridge, h.VTEPIP)
+	mode := f.VTEP.Flood
+	if mode == "" {
+		mode = string(config.FloodMulticast)
+	}
+	fmt.Fprintf(&b, "flood:\n  mode: %s\n", mode)
+	if mode == string(config.FloodReplication) {
+		var peers []string
+		for _, o := range f.Hypervisors {
+			if o.Name != h.Name {
+				peers = append(peers, ipOnly(o.VTEPIP))
+			}
+		}
+		for _, p := range f.PhysicalVTEPs {
+			peers = append(peers, ipOnly(p.VTEPIP))
+		}
+		fmt.Fprintf(&b, "  peers: [%s]\n", strings.Join(peers, ", "))
+	}
+	if f.VTEP.MACAgeing != "" {
+		fmt.Fprintf(&b, "mac_ageing: %s\n", f.VTEP.MACAgeing)
+	}
+	b.WriteString("networks:\n")
+	for _, n := range f.networks(h) {
+		fmt.Fprintf(&b, "  - vni: %d\n", n.VNI)
+		if n.VLAN != 0 {
+			fmt.Fprintf(&b, "    vlan: %d\n", n.VLAN)
+		}
+		if n.Group != "" {
+			fmt.Fprintf(&b, "    group: %s\n", n.Group)
+		}
+		if len(n.Subnets) > 0 {
+			fmt.Fprintf(&b, "    subnets: [%s]\n", strings.Join(n.Subnets, ", "))
+		}
+	}
+	return []byte(b.String())
+}
+
+func ipOnly(cidr string) string {
+	if i := strings.IndexByte(cidr, '/'); i >= 0 {
+		return cidr[:i]
+	}
+	return cidr
+}
