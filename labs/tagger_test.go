@@ -33,23 +33,23 @@ func TestVLANTagger(t *testing.T) {
 	p := labstest.Prefix(t)
 	nsA, nsB := labstest.Netns(t, p, "a"), labstest.Netns(t, p, "b")
 	ifA, ifB := p+"a", p+"b"
-	mustOK(t, labs.AddVeth(ctx, labs.End{Netns: nsA, Name: ifA}, labs.End{Netns: nsB, Name: ifB}))
-	mustOK(t, labs.AddAddr(nsA, ifA, "10.77.0.1/24"))
-	mustOK(t, labs.AddAddr(nsB, ifB, "10.77.0.2/24"))
+	tagOK(t, labs.AddVeth(ctx, labs.End{Netns: nsA, Name: ifA}, labs.End{Netns: nsB, Name: ifB}))
+	tagOK(t, labs.AddAddr(nsA, ifA, "10.77.0.1/24"))
+	tagOK(t, labs.AddAddr(nsB, ifB, "10.77.0.2/24"))
 	macA, err := labs.LinkMAC(nsA, ifA)
-	mustOK(t, err)
+	tagOK(t, err)
 	// B knows A's address without ARP, so that B's echo requests reach A's
 	// wire whether or not A would answer.
 	_, err = labs.Exec(ctx, nsB, "ip", "neigh", "replace", "10.77.0.1", "lladdr", macA.String(), "dev", ifB)
-	mustOK(t, err)
-	mustOK(t, labs.AddVLANTagger(ctx, nsA, ifA, 5))
+	tagOK(t, err)
+	tagOK(t, labs.AddVLANTagger(ctx, nsA, ifA, 5))
 	if err := labs.AddVLANTagger(ctx, nsA, ifA, 6); err == nil {
 		t.Errorf("second tagger on %s: got no error, want one", ifA)
 	}
 
 	// Frames A sends carry VLAN 5 on the wire.
-	capture := startCapture(t, ctx, nsB, ifB, "vlan 5")
-	for !capture.done() && ctx.Err() == nil {
+	capture := startTagCapture(t, ctx, nsB, ifB, "vlan 5")
+	for deadline := time.Now().Add(10 * time.Second); !capture.done() && time.Now().Before(deadline); {
 		_, _ = labs.Exec(ctx, nsA, "ping", "-c", "1", "-W", "1", "10.77.0.2")
 	}
 	if got := capture.output(); !strings.Contains(got, "ethertype 802.1Q") || !strings.Contains(got, "vlan 5,") {
@@ -63,7 +63,7 @@ func TestVLANTagger(t *testing.T) {
 	}
 	for _, vid := range []int{0, 7} {
 		if vid != 0 {
-			mustOK(t, labs.AddVLANTagger(ctx, nsB, ifB, vid))
+			tagOK(t, labs.AddVLANTagger(ctx, nsB, ifB, vid))
 		}
 		if err := ping(nsB, "10.77.0.1"); err == nil {
 			t.Errorf("B in VLAN %d pings A in VLAN 5: got an answer, want none", vid)
@@ -72,17 +72,17 @@ func TestVLANTagger(t *testing.T) {
 			t.Errorf("B in VLAN %d pings A in VLAN 5: A's IP stack got %d echo requests, want 0", vid, got)
 		}
 	}
-	mustOK(t, labs.RemoveVLANTagger(ctx, nsB, ifB))
+	tagOK(t, labs.RemoveVLANTagger(ctx, nsB, ifB))
 	if out, err := labs.Exec(ctx, nsB, "tc", "qdisc", "show", "dev", ifB); err != nil || strings.Contains(out, "clsact") {
 		t.Errorf("after labs.RemoveVLANTagger: tc qdisc show: %q, %v; want no clsact qdisc", out, err)
 	}
 
 	// Both in VLAN 5: they talk, ARP included.
-	mustOK(t, labs.AddVLANTagger(ctx, nsB, ifB, 5))
+	tagOK(t, labs.AddVLANTagger(ctx, nsB, ifB, 5))
 	// A's unanswered ARP requests of the first part left a failed entry
 	// that would cost the first reply; start afresh.
 	_, err = labs.Exec(ctx, nsA, "ip", "neigh", "flush", "dev", ifA)
-	mustOK(t, err)
+	tagOK(t, err)
 	if err := ping(nsB, "10.77.0.1"); err != nil {
 		t.Errorf("B and A both in VLAN 5: %v", err)
 	}
@@ -94,26 +94,26 @@ func TestVLANTagger(t *testing.T) {
 	}
 }
 
-// capture is a tcpdump running in a namespace until it has seen one frame.
-type capture struct {
+// tagCapture is a tcpdump running in a namespace until it has seen one frame.
+type tagCapture struct {
 	mu   sync.Mutex
 	out  bytes.Buffer
 	exit chan struct{}
 }
 
-func (c *capture) Write(p []byte) (int, error) {
+func (c *tagCapture) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.out.Write(p)
 }
 
-func (c *capture) output() string {
+func (c *tagCapture) output() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.out.String()
 }
 
-func (c *capture) done() bool {
+func (c *tagCapture) done() bool {
 	select {
 	case <-c.exit:
 		return true
@@ -122,16 +122,16 @@ func (c *capture) done() bool {
 	}
 }
 
-// startCapture starts tcpdump for one frame matching filter and returns
+// startTagCapture starts tcpdump for one frame matching filter and returns
 // once it listens.
-func startCapture(t *testing.T, ctx context.Context, ns, ifname, filter string) *capture {
+func startTagCapture(t *testing.T, ctx context.Context, ns, ifname, filter string) *tagCapture {
 	t.Helper()
-	c := &capture{exit: make(chan struct{})}
+	c := &tagCapture{exit: make(chan struct{})}
 	cmd := labs.Command(ctx, ns, "tcpdump", "-i", ifname, "-e", "-n", "-l", "-c", "1", filter)
 	cmd.Stdout = c
 	stderr, err := cmd.StderrPipe()
-	mustOK(t, err)
-	mustOK(t, cmd.Start())
+	tagOK(t, err)
+	tagOK(t, cmd.Start())
 	listening := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -163,7 +163,7 @@ func startCapture(t *testing.T, ctx context.Context, ns, ifname, filter string) 
 func icmpInEchos(t *testing.T, ctx context.Context, ns string) int {
 	t.Helper()
 	out, err := labs.Exec(ctx, ns, "cat", "/proc/net/snmp")
-	mustOK(t, err)
+	tagOK(t, err)
 	var names []string
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)
@@ -177,7 +177,7 @@ func icmpInEchos(t *testing.T, ctx context.Context, ns string) int {
 		for i, name := range names {
 			if name == "InEchos" && i < len(f) {
 				n, err := strconv.Atoi(f[i])
-				mustOK(t, err)
+				tagOK(t, err)
 				return n
 			}
 		}
@@ -186,7 +186,7 @@ func icmpInEchos(t *testing.T, ctx context.Context, ns string) int {
 	return 0
 }
 
-func mustOK(t *testing.T, err error) {
+func tagOK(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
