@@ -23,12 +23,14 @@ type Packet struct {
 
 // Output is one copy of a frame leaving the switch.
 type Output struct {
-	Port   uint32
-	VLAN   uint16 // 0 = untagged
-	EthDst net.HardwareAddr
-	IPDst  net.IP // IPv4 destination, when the frame is IPv4
-	TunID  uint64 // tunnel metadata set for the copy (meaningful on tunnel ports)
-	TunDst net.IP
+	Port    uint32
+	VLAN    uint16 // 0 = untagged
+	EthSrc  net.HardwareAddr
+	EthDst  net.HardwareAddr
+	EthType uint16
+	IPDst   net.IP // IPv4 destination or ARP target
+	TunID   uint64 // tunnel metadata set for the copy (meaningful on tunnel ports)
+	TunDst  net.IP
 }
 
 func (o Output) String() string {
@@ -62,9 +64,9 @@ func (t Trace) Hit(table uint8) (ofapp.Flow, bool) {
 
 // Ports returns the output port numbers in order.
 func (t Trace) Ports() []uint32 {
-	out := make([]uint32, len(t.Outputs))
-	for i, o := range t.Outputs {
-		out[i] = o.Port
+	var out []uint32
+	for _, o := range t.Outputs {
+		out = append(out, o.Port)
 	}
 	return out
 }
@@ -320,12 +322,15 @@ func (st *state) output(port uint32, tr *Trace) {
 	} else if uint64(port) == st.v[slotInPort] {
 		return // OpenFlow never sends a frame back where it came from unless told IN_PORT
 	}
-	o := Output{Port: port, EthDst: macOf(st.v[slotEthDst]), TunID: st.v[slotTunID], TunDst: ipOf(st.v[slotTunDst])}
+	o := Output{Port: port, EthSrc: macOf(st.v[slotEthSrc]), EthDst: macOf(st.v[slotEthDst]), EthType: uint16(st.v[slotEthType]),
+		TunID: st.v[slotTunID], TunDst: ipOf(st.v[slotTunDst])}
 	if st.v[slotVLAN] != 0 {
 		o.VLAN = uint16(st.v[slotVLAN]) & 0xfff
 	}
 	if st.ok[slotIPv4Dst] {
 		o.IPDst = ipOf(st.v[slotIPv4Dst])
+	} else if st.ok[slotARPTPA] {
+		o.IPDst = ipOf(st.v[slotARPTPA])
 	}
 	tr.Outputs = append(tr.Outputs, o)
 }
