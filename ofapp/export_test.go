@@ -1,0 +1,7 @@
+package ofapp
+
+// Test hooks for the external test package.
+var (
+	SampleFlows  = sampleFlows
+	SampleGroups = sampleGroups
+)
