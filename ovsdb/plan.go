@@ -64,8 +64,7 @@ func optional(s string) Set {
 	return Set{s}
 }
 
-// optionalInt encodes an optional integer column (nil or 0 for none when
-// zeroIsNone).
+// optionalInt encodes an optional integer column (nil for none).
 func optionalInt(p *int) Set {
 	if p == nil {
 		return Set{}
