@@ -3,12 +3,16 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/vtep/vtep/agent"
 	"github.com/vtep/vtep/config"
 	"github.com/vtep/vtep/internal/version"
 )
@@ -22,22 +26,62 @@ func run(args []string) int {
 	cfgPath := fs.String("config", "/etc/vtep/vtepd.yaml", "configuration file")
 	check := fs.Bool("check", false, "validate the configuration and exit")
 	showVersion := fs.Bool("version", false, "print the version and exit")
+	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	jsonLogs := fs.Bool("log-json", false, "log as JSON lines")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "vtepd: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
 		return 2
 	}
 	if *showVersion {
 		fmt.Println("vtepd", version.Version)
 		return 0
 	}
+	lvl, err := logrus.ParseLevel(*level)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "vtepd: -log-level: %v\n", err)
+		return 2
+	}
+	logrus.SetLevel(lvl)
+	if *jsonLogs {
+		logrus.SetFormatter(&logrus.JSONFormatter{})
+	}
+	log := logrus.WithField("config", *cfgPath)
 	cfg, err := config.Load(*cfgPath)
 	if err != nil {
-		logrus.WithField("config", *cfgPath).Error(err)
+		log.Error(err)
 		return 1
 	}
 	if *check {
 		fmt.Printf("%s: ok (%d networks, flood mode %s)\n", *cfgPath, len(cfg.Networks), cfg.Flood.Mode)
 		return 0
 	}
-	logrus.Error("vtepd: the daemon is not built yet; only -check works")
-	return 1
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	a := agent.New(cfg, logrus.WithField("bridge", cfg.Bridge))
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		for range hup {
+			next, err := config.Load(*cfgPath)
+			if err != nil {
+				log.WithError(err).Error("configuration reload rejected; nothing changed")
+				continue
+			}
+			if err := a.Reload(ctx, next); err != nil {
+				log.WithError(err).Error("configuration reload rejected; nothing changed")
+				continue
+			}
+			log.Info("configuration reloaded")
+		}
+	}()
+	log.WithFields(logrus.Fields{"version": version.Version, "networks": len(cfg.Networks), "flood": cfg.Flood.Mode}).Info("vtepd starting")
+	if err := a.Run(ctx); err != nil {
+		log.WithError(err).Error("vtepd failed")
+		return 1
+	}
+	return 0
 }

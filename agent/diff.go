@@ -1,0 +1,70 @@
+package agent
+
+import (
+	"sort"
+
+	"github.com/vtep/vtep/ofapp"
+	"github.com/vtep/vtep/pipeline"
+)
+
+// Diff computes the changes that turn what a switch has into what vtep
+// wants, as one batch. Only flows with a programmed vtep cookie count as
+// installed: learned flows and flows others installed are never touched,
+// except that a wanted flow replaces a foreign flow with the same key. A
+// flow is unchanged when a flow with its key and its cookie is installed:
+// the cookie's digest covers its actions and timeouts, so actions read back
+// from the switch are never decoded. Groups are compared by their text.
+func Diff(installed []ofapp.FlowStats, want []ofapp.Flow, installedGroups []ofapp.GroupEntry, wantGroups []ofapp.GroupEntry) *ofapp.Batch {
+	b := &ofapp.Batch{}
+	have := make(map[ofapp.Key]ofapp.Flow, len(installed))
+	for _, f := range installed {
+		c := pipeline.Cookie(f.Cookie)
+		if c&pipeline.ProgrammedMask != pipeline.ProgrammedValue {
+			continue
+		}
+		have[f.Key()] = f.Flow
+	}
+	wanted := make(map[ofapp.Key]bool, len(want))
+	for _, f := range want {
+		k := f.Key()
+		wanted[k] = true
+		if h, ok := have[k]; ok && h.Cookie == f.Cookie {
+			continue
+		}
+		// OFPFC_ADD replaces a flow with the same key, cookie included.
+		b.AddFlows(f)
+	}
+	var dels []ofapp.Flow
+	for k, f := range have {
+		if !wanted[k] {
+			dels = append(dels, f)
+		}
+	}
+	sort.Slice(dels, func(i, j int) bool { return dels[i].String() < dels[j].String() })
+	b.DeleteFlows(dels...)
+
+	haveG := make(map[uint32]string, len(installedGroups))
+	for _, g := range installedGroups {
+		haveG[g.ID] = g.String()
+	}
+	wantG := make(map[uint32]bool, len(wantGroups))
+	for _, g := range wantGroups {
+		wantG[g.ID] = true
+		s, ok := haveG[g.ID]
+		switch {
+		case !ok:
+			b.AddGroups(g)
+		case s != g.String():
+			b.ModifyGroups(g)
+		}
+	}
+	var gdels []uint32
+	for id := range haveG {
+		if !wantG[id] {
+			gdels = append(gdels, id)
+		}
+	}
+	sort.Slice(gdels, func(i, j int) bool { return gdels[i] < gdels[j] })
+	b.DeleteGroups(gdels...)
+	return b
+}

@@ -1,0 +1,92 @@
+package test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vtep/vtep/labs"
+	"github.com/vtep/vtep/labs/labstest"
+)
+
+// upLab brings a lab file up under a fresh prefix, with t.Cleanup tearing it down.
+func upLab(t *testing.T, file string, edit func(*labs.File)) *labs.Running {
+	t.Helper()
+	labstest.Require(t)
+	f, err := labs.LoadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Prefix = labstest.Prefix(t)
+	if edit != nil {
+		edit(f)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	r, err := labs.Up(ctx, f, vtepdBin, func(s string) { t.Log(s) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for hv, d := range r.Vtepds {
+				b, _ := os.ReadFile(d.LogFile)
+				t.Logf("vtepd log of %s:\n%s", hv, tail(string(b), 40))
+			}
+		}
+		if err := r.Close(); err != nil {
+			t.Errorf("lab down: %v", err)
+		}
+	})
+	return r
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func ctxT(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// mustExec runs a command in a lab node and fails the test if it fails.
+func mustExec(t *testing.T, r *labs.Running, node string, args ...string) string {
+	t.Helper()
+	out, err := r.Exec(ctxT(t, time.Minute), node, args[0], args[1:]...)
+	if err != nil {
+		t.Fatalf("%s: %v", node, err)
+	}
+	return out
+}
+
+// ping sends count pings and reports whether all were answered.
+func ping(t *testing.T, r *labs.Running, from, to string, count int) error {
+	t.Helper()
+	out, err := r.Exec(ctxT(t, time.Minute), from, "ping", "-c", fmt.Sprint(count), "-i", "0.2", "-W", "2", to)
+	if err != nil {
+		return fmt.Errorf("ping %s -> %s: %w\n%s", from, to, err, out)
+	}
+	if !strings.Contains(out, fmt.Sprintf("%d received", count)) {
+		return fmt.Errorf("ping %s -> %s: lost packets:\n%s", from, to, out)
+	}
+	return nil
+}
+
+// dumpFlows returns one bridge's flows as ovs-ofctl prints them.
+func dumpFlows(t *testing.T, r *labs.Running, hv, bridge string, args ...string) string {
+	t.Helper()
+	out, err := r.OVS[hv].Ofctl(ctxT(t, 30*time.Second), "dump-flows", bridge, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
