@@ -1,0 +1,82 @@
+// Package pipeline computes the OpenFlow flows and groups that make an Open
+// vSwitch bridge a VXLAN tunnel end point. It is pure: Build takes a State
+// (the configuration plus the ports read from OVSDB) and returns a Result;
+// nothing here touches a switch. The controller diffs the Result against
+// what is installed.
+//
+// # Tables
+//
+// Each table is declared once (tables.go) with its name, the fields its
+// flows may match and the tables they may go to, resubmit to or learn into;
+// Build checks every flow against its table's declaration and fails with a
+// *FlowError naming the flow and the broken rule. Registers are documented
+// bit by bit in fields.go.
+//
+//	packet -> 0 classify
+//	            ├─ tunnel port + known tun_id: reg0 = VNI, reg1 = 1 -> 10 tunnel-in
+//	            ├─ VM port + mapped VLAN (or subnet): reg0 = VNI    -> 20 local-in
+//	            └─ anything else: drop (counted per cause)
+//
+//	10 tunnel-in / 20 local-in
+//	     learn into 30: (VNI, this dl_src) -> reg2 = tun_src, reg3 = in_port
+//	                                    (local: reg2 = 0,     reg3 = in_port)
+//	     resubmit(,30) ─> 30 mac: (VNI, dl_dst) -> load reg2, reg3; miss: reg3 = 0
+//	     goto 40
+//
+//	40 egress
+//	     reg3 = local port of the VNI -> push the port's tag if a trunk, output
+//	     reg3 = tunnel port           -> tun_dst = reg2, tun_id = VNI, output
+//	                                     (but from the tunnel: drop, split horizon)
+//	     reg3 = 0 (unknown)           -> goto 50
+//
+//	50 flood (per VNI)
+//	     from a local port: every local port of the VNI (tagged per port), then
+//	                        tun_id = VNI and tun_dst = group, output tunnel
+//	                        (replication mode: group:VNI, a bucket per peer)
+//	     from the tunnel:   local ports only (split horizon)
+//
+// Why this order. Learned flows can only match, load fields and output: they
+// cannot push a port's VLAN tag or honour split horizon. So the MAC table
+// (30) does lookup only: it loads the destination's VTEP and port into
+// registers and tables 40 and 50 act on them ("lookup, then act", as OVN
+// does). The learning tables reach it with resubmit, which returns to the
+// caller, and then goto egress. Egress precedes flood because goto_table
+// may only move forward: egress must decide first whether the destination
+// is known, and only unknown destinations continue to flood. A table after
+// flood could not be reached by a frame flood already sent.
+//
+// # VLANs and ports
+//
+// A VLAN maps to one VNI on a VTEP (the configuration enforces it), so
+// VLAN -> VNI on ingress and VNI -> VLAN on egress are one-to-one per VTEP,
+// and two VTEPs may carry the same VNI on different VLANs (VLAN
+// translation). Port membership follows OVS's tag and trunks columns (see
+// Port). Frames are untagged inside the pipeline: classify pops the trunk's
+// tag, egress and flood push the port's.
+//
+// # Cookies
+//
+// Every flow's cookie (cookie.go) carries the feature that made it, a
+// digest of the flow's text and its VNI; the learn actions give learned
+// flows a learned-* feature and the VNI too, so dumps can tell learned MACs
+// from programmed flows and show the network of each. A flow whose actions
+// change keeps its key but gets a new cookie, which is how the controller
+// detects modifications without decoding actions.
+//
+// # Incremental changes
+//
+// Classify and egress flows are per (port, VNI) and mention only that port;
+// flood flows are per VNI. Adding or removing a port therefore changes only
+// its own flows and the flood flows of the VNIs it carries; everything else
+// is byte-for-byte the same, cookie included, so the diff is small.
+//
+// # Underlay
+//
+// In multicast mode the underlay bridge gets one "join" flow per group in
+// use: VXLAN from the uplink to the group is rewritten to the VTEP's own IP
+// and MAC and sent to LOCAL, where OVS decapsulates it. Everything else
+// there is switched normally. The send side (a route per group via a
+// placeholder gateway) is not a flow: see config.MulticastGateways.
+//
+// Package pipelinetest runs packets through the result to test behaviour.
+package pipeline
