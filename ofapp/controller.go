@@ -163,6 +163,16 @@ func (c *Controller) Serve(ctx context.Context, ln net.Listener) error {
 	}
 }
 
+// ServeConn runs one switch session on an established connection (for
+// example one end of net.Pipe) until it ends; it returns an error if the
+// handshake or configuration fails.
+func (c *Controller) ServeConn(ctx context.Context, conn net.Conn) error {
+	c.wg.Add(1)
+	defer c.wg.Done()
+	_, err := c.run(ctx, conn, nil)
+	return err
+}
+
 // Connect makes an active connection to a switch's listener ("unix:PATH",
 // e.g. a bridge's BRIDGE.mgmt socket, or "tcp:HOST:PORT"), does the
 // handshake and returns the session; it runs until ctx ends or Close.

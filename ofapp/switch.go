@@ -137,13 +137,22 @@ func (s *Switch) send(ctx context.Context, b []byte) error {
 	}
 }
 
-// sendReply queues a reply from the reader goroutine without ever blocking it:
-// a peer that sends requests faster than it reads the replies is dropped.
+// sendReply queues a reply from the reader goroutine. When the queue is full
+// the reader waits (which throttles a peer flooding requests) but never longer
+// than WriteTimeout: a peer that does not read its replies is dropped.
 func (s *Switch) sendReply(b []byte) {
 	select {
 	case s.ctrl <- b:
+		return
 	default:
-		s.shutdown(protoErr("peer does not read its replies (%d queued)", cap(s.ctrl)))
+	}
+	t := time.NewTimer(s.cfg.WriteTimeout)
+	defer t.Stop()
+	select {
+	case s.ctrl <- b:
+	case <-s.closed:
+	case <-t.C:
+		s.shutdown(protoErr("peer does not read its replies (%d queued for %s)", cap(s.ctrl), s.cfg.WriteTimeout))
 	}
 }
 
