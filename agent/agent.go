@@ -139,6 +139,8 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	go a.underlayLoop(ctx)
 	go a.eventLoop(ctx)
+	apiErr := make(chan error, 1)
+	go func() { apiErr <- a.ServeAPI(ctx) }()
 
 	a.Kick("start")
 	ticker := time.NewTicker(a.resyncPeriod)
@@ -153,6 +155,10 @@ func (a *Agent) Run(ctx context.Context) error {
 				return err
 			}
 			return nil
+		case err := <-apiErr:
+			if err != nil {
+				return err
+			}
 		case reason := <-a.kick:
 			a.reconcileAndLog(ctx, reason)
 		case <-ticker.C:
