@@ -1,0 +1,26 @@
+// Package agent is vtepd's core. It connects what the other packages do:
+//
+//	config ──> agent ──ovsdb──> overlay bridge (secure, vtepd is its controller), VXLAN port, table names
+//	             │  ──ofapp───> overlay bridge flows/groups (passive: OVS connects to openflow.listen)
+//	             │  ──ofapp───> underlay bridge join flows (active: vtepd dials BRIDGE.mgmt)
+//	             │  ──underlay> OVS tunnel routes for groups (vswitchd control socket), IGMP joins
+//	             └─ api ──────> vtepctl (local HTTP/JSON on api.listen)
+//
+// One loop owns all changes. A reconcile reads OVSDB (ports with their VLAN
+// columns, the tunnel and uplink port numbers, the underlay bridge's MAC),
+// builds the wanted flows with the pure pipeline package, reads what each
+// switch has (flow stats filtered by vtep's programmed cookie), and applies
+// the difference (Diff) in one ONF bundle per switch. Flows are compared by
+// key (table, priority, match) and cookie, whose digest covers actions and
+// timeouts, so an unchanged configuration changes nothing on restart and
+// learned flows are never touched. Reconciles are triggered at start, when a
+// bridge (re)connects, on every PORT_STATUS of the overlay bridge, on SIGHUP
+// (Reload: a configuration that fails validation or changes what needs a
+// restart is refused whole), and periodically as a safety net.
+//
+// The underlay bridge keeps standalone fail mode and no controller, so it
+// keeps switching normally whatever happens to vtepd; vtepd adds its join
+// flows through the bridge's management socket, and they stay if vtepd
+// stops. Forwarding never needs vtepd: OVS learns in the data plane, and no
+// flow sends packets to the controller.
+package agent
