@@ -3,15 +3,13 @@ module github.com/vtep/vtep
 go 1.26.0
 
 require (
+	github.com/contiv/libOpenflow v0.0.0-20210609050114-d967b14cc688
+	github.com/digitalocean/go-openvswitch v0.0.0-20241021184246-19e734367535
+	github.com/sirupsen/logrus v1.10.2
 	github.com/vishvananda/netlink v1.3.1
 	github.com/vishvananda/netns v0.0.5
+	golang.org/x/sys v0.48.0
+	gopkg.in/yaml.v3 v3.0.1
 )
 
-require (
-	github.com/contiv/libOpenflow v0.0.0-20210609050114-d967b14cc688 // indirect
-	github.com/digitalocean/go-openvswitch v0.0.0-20241021184246-19e734367535 // indirect
-	github.com/prometheus/client_golang v1.25.0 // indirect
-	github.com/sirupsen/logrus v1.10.2 // indirect
-	golang.org/x/sys v0.48.0 // indirect
-	gopkg.in/yaml.v3 v3.0.1 // indirect
-)
+require github.com/google/go-cmp v0.7.0 // indirect
