@@ -249,4 +249,3 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 	err := c.Get(ctx, "/v1/status", &s)
 	return s, err
 }
-
