@@ -107,6 +107,8 @@ func FuzzReceive(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		wd := time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("hung on %q", data)) })
+		defer wd.Stop()
 		a, peer := net.Pipe()
 		go io.Copy(io.Discard, peer)
 		defer peer.Close()

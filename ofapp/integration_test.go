@@ -30,7 +30,7 @@ const testBridge = "br0"
 // newLab starts OVS, a controller listening on a unix socket and a bridge
 // br0 (userspace datapath, OpenFlow 1.3 only, secure fail mode) whose
 // controller is that socket, and waits for the switch to connect.
-func newLab(t *testing.T, cfg ofapp.Config) (*lab, *ofapp.Switch) {
+func newLab(t testing.TB, cfg ofapp.Config) (*lab, *ofapp.Switch) {
 	t.Helper()
 	o := labstest.NewOVS(t)
 	// ovs-vswitchd connects only to unix sockets inside its own run dir.
@@ -68,7 +68,7 @@ func newLab(t *testing.T, cfg ofapp.Config) (*lab, *ofapp.Switch) {
 	return l, l.waitSwitch(t)
 }
 
-func (l *lab) waitSwitch(t *testing.T) *ofapp.Switch {
+func (l *lab) waitSwitch(t testing.TB) *ofapp.Switch {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -79,7 +79,7 @@ func (l *lab) waitSwitch(t *testing.T) *ofapp.Switch {
 	return sw
 }
 
-func (l *lab) vsctl(t *testing.T, args ...string) string {
+func (l *lab) vsctl(t testing.TB, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -90,7 +90,7 @@ func (l *lab) vsctl(t *testing.T, args ...string) string {
 	return out
 }
 
-func (l *lab) ofctl(t *testing.T, cmd string, args ...string) string {
+func (l *lab) ofctl(t testing.TB, cmd string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -101,7 +101,7 @@ func (l *lab) ofctl(t *testing.T, cmd string, args ...string) string {
 	return out
 }
 
-func ctxT(t *testing.T) context.Context {
+func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	return ctx
