@@ -114,6 +114,11 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err := prepareSocketDir(cfg.OpenFlow.Listen); err != nil {
 		return err
 	}
+	if dir, run := listenDir(cfg.OpenFlow.Listen), ovsRunDir(cfg); dir != "" && run != "" && dir != run {
+		// ovs-vswitchd refuses unix controller sockets outside its run dir.
+		a.log.WithFields(logrus.Fields{"openflow.listen": cfg.OpenFlow.Listen, "ovs_rundir": run}).
+			Warn("openflow.listen is outside OVS's run directory; ovs-vswitchd will not connect to it")
+	}
 	ln, err := ofapp.Listen(cfg.OpenFlow.Listen)
 	if err != nil {
 		return fmt.Errorf("openflow.listen: %w", err)
@@ -536,6 +541,14 @@ func mgmtPath(cfg *config.Config) string {
 		dir = filepath.Dir(cfg.OVSUnixctl)
 	}
 	return filepath.Join(dir, cfg.Underlay.Bridge+".mgmt")
+}
+
+// listenDir is the directory of a unix listen target ("" for tcp).
+func listenDir(target string) string {
+	if !strings.HasPrefix(target, "unix:") {
+		return ""
+	}
+	return filepath.Dir(strings.TrimPrefix(target, "unix:"))
 }
 
 // prepareSocketDir creates the directory of a unix listen target.

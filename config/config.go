@@ -105,7 +105,7 @@ type Metrics struct {
 // Default values of optional keys.
 const (
 	DefaultOVSDB          = "unix:/var/run/openvswitch/db.sock"
-	DefaultOpenFlowListen = "unix:/var/run/vtep/vtepd.sock"
+	DefaultOpenFlowListen = "unix:/var/run/openvswitch/vtepd.sock"
 	DefaultBridge         = "br-int"
 	DefaultDatapathType   = "netdev"
 	DefaultUnderlayBridge = "br-phy"
