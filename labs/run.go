@@ -2,9 +2,11 @@ package labs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -122,4 +124,106 @@ func (r *Running) WaitProgrammed(ctx context.Context, hv string) error {
 	}
 	logrus.WithField("hypervisor", hv).Debug("vtepd programmed")
 	return nil
+}
+
+// Attach returns a lab file's Running as brought up earlier, possibly by
+// another process: its OVS instances and vtepds are found by the names and
+// run dirs Up gives them. vtepdName is the base name of the vtepd binary Up
+// started (its pidfile is NAME.pid in each hypervisor's run dir). Attach
+// starts and creates nothing, and the returned lab's Close removes nothing:
+// take an attached lab down with Down.
+func Attach(f *File, vtepdName string) (*Running, error) {
+	topo := f.Topology()
+	if err := topo.Validate(); err != nil {
+		return nil, err
+	}
+	dir := RunDir(f.Prefix)
+	if _, err := os.Stat(dir); err != nil {
+		return nil, wrap(fmt.Sprintf("lab %q", f.Prefix), "attach", fmt.Errorf("is the lab up? %w", err))
+	}
+	l := &Lab{Topology: topo, Dir: dir, OVS: map[string]*OVS{}, log: logrus.WithField("lab", f.Prefix)}
+	r := &Running{Lab: l, File: f, Vtepds: map[string]*Daemon{}}
+	for _, h := range topo.Hypervisors {
+		ns := topo.Netns(h.Name)
+		l.OVS[h.Name] = &OVS{Name: ns, Netns: ns, Dir: l.NodeDir(h.Name)}
+		pidfile := filepath.Join(l.NodeDir(h.Name), vtepdName+".pid")
+		d := &Daemon{Name: vtepdName, Netns: ns, LogFile: filepath.Join(l.NodeDir(h.Name), vtepdName+".log"), pidfile: pidfile}
+		if pid, err := readPidfile(pidfile); err == nil {
+			d.Pid = pid
+		}
+		r.Vtepds[h.Name] = d
+	}
+	return r, nil
+}
+
+// readPidfile returns the pid a pidfile names.
+func readPidfile(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 1 {
+		return 0, fmt.Errorf("pidfile %s: bad pid %q", path, strings.TrimSpace(string(b)))
+	}
+	return pid, nil
+}
+
+// PidAlive reports whether the process a pidfile names is alive (false if
+// the pidfile is missing).
+func PidAlive(pidfile string) (int, bool) {
+	pid, err := readPidfile(pidfile)
+	if err != nil {
+		return 0, false
+	}
+	return pid, alive(pid)
+}
+
+// Down removes what the lab with exactly this prefix made, also when the
+// process that brought it up is gone: the processes running in its
+// namespaces (vtepd, OVS, anything started with `lab exec`), the namespaces
+// PREFIX-*, daemons named in pidfiles under its run dir, and the run dir.
+// Unlike Sweep, which removes every lab whose prefix starts with its
+// argument, Down leaves a lab "fig42" alone when taking "fig4" down. It
+// returns the namespaces it removed.
+func Down(ctx context.Context, prefix string) ([]string, error) {
+	if err := ValidateName("lab prefix", prefix, 16); err != nil {
+		return nil, err
+	}
+	names, err := ListNetns(prefix + "-")
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	for _, ns := range names {
+		pids, err := NetnsPids(ns)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for _, pid := range pids {
+			if pid == os.Getpid() {
+				continue
+			}
+			if err := stopPid(ctx, pid); err != nil {
+				errs = append(errs, fmt.Errorf("labs: namespace %q: stop process %d: %w", ns, pid, err))
+			}
+		}
+		if err := DelNetns(ns); err != nil {
+			errs = append(errs, err)
+		}
+		logrus.WithFields(logrus.Fields{"netns": ns, "processes": len(pids)}).Info("removed namespace")
+	}
+	dir := RunDir(prefix)
+	pidfiles, _ := filepath.Glob(filepath.Join(dir, "*", "*.pid"))
+	for _, pf := range pidfiles {
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if err := stopPidfile(sctx, pf); err != nil {
+			errs = append(errs, fmt.Errorf("labs: %s: %w", pf, err))
+		}
+		cancel()
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		errs = append(errs, fmt.Errorf("labs: remove %s: %w", dir, err))
+	}
+	return names, errors.Join(errs...)
 }
