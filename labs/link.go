@@ -145,9 +145,13 @@ func AddBridge(ctx context.Context, ns, name string, opt BridgeOptions) error {
 	if opt.Snooping {
 		snoop = "1"
 	}
-	// netlink lacks the querier attribute; iproute2 sets both in one step.
+	// netlink lacks the querier attribute; iproute2 sets them in one step.
+	// The querier speaks IGMPv3 so that hosts stay in v3 mode: a Linux
+	// bridge forwards a v2 report (addressed to the group) to the group's
+	// members, and a v2 host that hears another member's report suppresses
+	// its own, so it would stay unregistered until the next general query.
 	if _, err := Exec(ctx, ns, "ip", "link", "add", name, "type", "bridge",
-		"mcast_snooping", snoop, "mcast_querier", snoop); err != nil {
+		"mcast_snooping", snoop, "mcast_querier", snoop, "mcast_igmp_version", "3"); err != nil {
 		return wrap(obj, "create", err)
 	}
 	return LinkUp(ns, name)
