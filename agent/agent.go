@@ -49,6 +49,7 @@ type Agent struct {
 	readyOnce    sync.Once
 	ready        chan struct{}
 	resyncPeriod time.Duration
+	metrics      *agentMetrics
 }
 
 // Stats are counters the agent keeps about its own work.
@@ -71,7 +72,7 @@ func New(cfg *config.Config, log *logrus.Entry) *Agent {
 	if log == nil {
 		log = logrus.NewEntry(logrus.StandardLogger())
 	}
-	return &Agent{
+	a := &Agent{
 		log:          log,
 		cfg:          cfg,
 		routes:       map[string]underlay.GroupRoute{},
@@ -79,6 +80,8 @@ func New(cfg *config.Config, log *logrus.Entry) *Agent {
 		ready:        make(chan struct{}),
 		resyncPeriod: 30 * time.Second,
 	}
+	a.metrics = newAgentMetrics(a)
+	return a
 }
 
 func (a *Agent) config() *config.Config {
@@ -144,8 +147,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	go a.underlayLoop(ctx)
 	go a.eventLoop(ctx)
-	apiErr := make(chan error, 1)
+	apiErr := make(chan error, 2)
 	go func() { apiErr <- a.ServeAPI(ctx) }()
+	go func() { apiErr <- a.ServeMetrics(ctx) }()
 
 	a.Kick("start")
 	ticker := time.NewTicker(a.resyncPeriod)
@@ -392,7 +396,9 @@ func (a *Agent) apply(ctx context.Context, sw *ofapp.Switch, flows []ofapp.Flow,
 		return 0, nil
 	}
 	start := time.Now()
-	if err := sw.Apply(ctx, b); err != nil {
+	err = sw.Apply(ctx, b)
+	a.observeBundle(sw, n, time.Since(start), err)
+	if err != nil {
 		return 0, err
 	}
 	a.statsMu.Lock()

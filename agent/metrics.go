@@ -1,0 +1,262 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/sirupsen/logrus"
+
+	"github.com/vtep/vtep/ofapp"
+	"github.com/vtep/vtep/pipeline"
+)
+
+// Prometheus metrics on metrics.listen (opt-in). Counters of vtepd's own
+// work (flow-mods, bundles and their commit latency) are kept as they
+// happen; everything the switch counts (learned MACs, flooded and dropped
+// packets) is read from flow stats at scrape time, so a scrape costs three
+// flow-stats requests to the overlay bridge and nothing when nobody scrapes.
+
+// metricsNamespace prefixes every metric name.
+const metricsNamespace = "vtepd"
+
+// scrapeTimeout bounds the flow-stats requests of one scrape.
+const scrapeTimeout = 5 * time.Second
+
+// agentMetrics holds the metrics vtepd updates as it works.
+type agentMetrics struct {
+	reg           *prometheus.Registry
+	flowMods      *prometheus.CounterVec
+	bundles       *prometheus.CounterVec
+	bundleLatency *prometheus.HistogramVec
+}
+
+func newAgentMetrics(a *Agent) *agentMetrics {
+	m := &agentMetrics{
+		reg: prometheus.NewRegistry(),
+		flowMods: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: metricsNamespace, Name: "flow_mods_total",
+			Help: "Flow and group changes sent to a bridge in committed bundles.",
+		}, []string{"bridge"}),
+		bundles: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: metricsNamespace, Name: "bundle_commits_total",
+			Help: "Bundles sent to a bridge, by result (ok or error).",
+		}, []string{"bridge", "result"}),
+		bundleLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: metricsNamespace, Name: "bundle_commit_seconds",
+			Help:    "Time from sending a bundle to its commit reply.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+		}, []string{"bridge"}),
+	}
+	m.reg.MustRegister(m.flowMods, m.bundles, m.bundleLatency, &switchCollector{a: a})
+	return m
+}
+
+// observeBundle records one bundle sent to the bridge of sw.
+func (a *Agent) observeBundle(sw *ofapp.Switch, changes int, took time.Duration, err error) {
+	if a.metrics == nil {
+		return
+	}
+	b := a.bridgeOf(sw)
+	if err != nil {
+		a.metrics.bundles.WithLabelValues(b, "error").Inc()
+		return
+	}
+	a.metrics.bundles.WithLabelValues(b, "ok").Inc()
+	a.metrics.flowMods.WithLabelValues(b).Add(float64(changes))
+	a.metrics.bundleLatency.WithLabelValues(b).Observe(took.Seconds())
+}
+
+// bridgeOf names the bridge a switch connection belongs to.
+func (a *Agent) bridgeOf(sw *ofapp.Switch) string {
+	cfg := a.config()
+	if sw.DPID() == a.overlayDPID {
+		return cfg.Bridge
+	}
+	return cfg.Underlay.Bridge
+}
+
+// MetricsHandler returns the handler serving the agent's metrics.
+func (a *Agent) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{ErrorLog: logrusPrinter{a.log}})
+}
+
+// ServeMetrics serves /metrics on cfg.Metrics.Listen until ctx ends; an
+// empty address turns metrics off.
+func (a *Agent) ServeMetrics(ctx context.Context) error {
+	cfg := a.config()
+	if cfg.Metrics.Listen == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", cfg.Metrics.Listen)
+	if err != nil {
+		return fmt.Errorf("metrics.listen %q: %w", cfg.Metrics.Listen, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.MetricsHandler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	a.log.WithField("listen", ln.Addr().String()).Info("serving metrics")
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	return nil
+}
+
+type logrusPrinter struct{ l *logrus.Entry }
+
+func (p logrusPrinter) Println(v ...any) { p.l.Warn(fmt.Sprint(v...)) }
+
+// switchCollector reads, at scrape time, the agent's counters and what the
+// overlay bridge's flows counted.
+type switchCollector struct{ a *Agent }
+
+var (
+	descConnected = prometheus.NewDesc(metricsNamespace+"_switch_connected",
+		"1 when vtepd's OpenFlow connection to the bridge is up.", []string{"bridge", "role"}, nil)
+	descLearned = prometheus.NewDesc(metricsNamespace+"_learned_macs",
+		"MACs learned in the VNI (flows the learn actions made in table mac).", []string{"vni"}, nil)
+	descFlooded = prometheus.NewDesc(metricsNamespace+"_flooded_packets_total",
+		"Frames of the VNI flooded (n_packets of its flood table flows).", []string{"vni"}, nil)
+	descDropped = prometheus.NewDesc(metricsNamespace+"_dropped_packets_total",
+		"Frames dropped in classify because no VNI matches (n_packets of the drop flows), by reason.", []string{"reason"}, nil)
+	descFlows = prometheus.NewDesc(metricsNamespace+"_flows",
+		"Flows installed on the overlay bridge per table, learned or programmed.", []string{"table", "kind"}, nil)
+	descReconciles = prometheus.NewDesc(metricsNamespace+"_reconciles_total",
+		"Reconciles run.", nil, nil)
+	descErrors = prometheus.NewDesc(metricsNamespace+"_reconcile_errors_total",
+		"Reconciles that failed (and were retried).", nil, nil)
+	descReconcileSeconds = prometheus.NewDesc(metricsNamespace+"_last_reconcile_seconds",
+		"Duration of the last reconcile.", nil, nil)
+	descPacketIns = prometheus.NewDesc(metricsNamespace+"_packet_ins_total",
+		"Packets the switches sent to vtepd (the pipeline needs none).", nil, nil)
+	descReloads = prometheus.NewDesc(metricsNamespace+"_config_reloads_total",
+		"Configuration reloads, by result (applied or rejected).", []string{"result"}, nil)
+	descScrapeErrors = prometheus.NewDesc(metricsNamespace+"_flow_stats_up",
+		"1 when this scrape could read the overlay bridge's flow stats.", nil, nil)
+)
+
+// Describe sends the collector's descriptions.
+func (c *switchCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descConnected, descLearned, descFlooded, descDropped, descFlows,
+		descReconciles, descErrors, descReconcileSeconds, descPacketIns, descReloads, descScrapeErrors} {
+		ch <- d
+	}
+}
+
+// Collect reads the counters and the overlay bridge's flow stats.
+func (c *switchCollector) Collect(ch chan<- prometheus.Metric) {
+	a := c.a
+	cfg := a.config()
+	stats, _, _ := a.Snapshot()
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	counter := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
+	}
+	over, err := a.overlaySwitch()
+	gauge(descConnected, b2f(err == nil), cfg.Bridge, BridgeOverlay)
+	gauge(descConnected, b2f(a.underlaySw.Load() != nil), cfg.Underlay.Bridge, BridgeUnderlay)
+	counter(descReconciles, float64(stats.Reconciles))
+	counter(descErrors, float64(stats.Errors))
+	gauge(descReconcileSeconds, stats.LastDuration.Seconds())
+	counter(descPacketIns, float64(a.PacketIns()))
+	counter(descReloads, float64(stats.ConfigReloads), "applied")
+	counter(descReloads, float64(stats.ReloadRejected), "rejected")
+	if err != nil {
+		gauge(descScrapeErrors, 0)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+	defer cancel()
+	fs, err := over.Flows(ctx, uint64(pipeline.VtepValue), uint64(pipeline.VtepMask))
+	if err != nil {
+		a.log.WithError(err).Warn("metrics: read flow stats")
+		gauge(descScrapeErrors, 0)
+		return
+	}
+	gauge(descScrapeErrors, 1)
+	fm := FlowMetrics(fs)
+	for _, n := range cfg.Networks {
+		// every configured VNI is reported, 0 included
+		fm.Learned[n.VNI] += 0
+		fm.Flooded[n.VNI] += 0
+	}
+	for vni, n := range fm.Learned {
+		gauge(descLearned, float64(n), strconv.FormatUint(uint64(vni), 10))
+	}
+	for vni, n := range fm.Flooded {
+		counter(descFlooded, float64(n), strconv.FormatUint(uint64(vni), 10))
+	}
+	counter(descDropped, float64(fm.DroppedUnknownVNI), "unknown-vni")
+	counter(descDropped, float64(fm.DroppedUnknownVLAN), "unknown-vlan")
+	for k, n := range fm.Flows {
+		gauge(descFlows, float64(n), k.table, k.kind)
+	}
+}
+
+// overlaySwitch returns the overlay bridge's connection.
+func (a *Agent) overlaySwitch() (*ofapp.Switch, error) {
+	sw, _, err := a.switchFor(BridgeOverlay)
+	return sw, err
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// FlowCounts are the numbers the metrics take from one read of vtep's flows.
+type FlowCounts struct {
+	Learned            map[uint32]int    // learned MACs per VNI
+	Flooded            map[uint32]uint64 // n_packets of flood flows per VNI
+	DroppedUnknownVNI  uint64
+	DroppedUnknownVLAN uint64
+	Flows              map[flowKind]int
+}
+
+type flowKind struct{ table, kind string }
+
+// FlowMetrics counts learned MACs, flooded and dropped packets and flows
+// per table from the overlay bridge's vtep flows.
+func FlowMetrics(fs []ofapp.FlowStats) FlowCounts {
+	fc := FlowCounts{Learned: map[uint32]int{}, Flooded: map[uint32]uint64{}, Flows: map[flowKind]int{}}
+	for _, f := range fs {
+		c := pipeline.Cookie(f.Cookie)
+		feat := c.Feature()
+		kind := "programmed"
+		if feat.Learned() {
+			kind = "learned"
+		}
+		name := pipeline.TableName(f.Table)
+		if name == "" {
+			name = strconv.Itoa(int(f.Table))
+		}
+		fc.Flows[flowKind{name, kind}]++
+		switch feat {
+		case pipeline.FeatureLearnedRemote, pipeline.FeatureLearnedLocal:
+			fc.Learned[c.VNI()]++
+		case pipeline.FeatureFlood:
+			fc.Flooded[c.VNI()] += f.Packets
+		case pipeline.FeatureDropUnknownVNI:
+			fc.DroppedUnknownVNI += f.Packets
+		case pipeline.FeatureDropUnknownVLAN:
+			fc.DroppedUnknownVLAN += f.Packets
+		}
+	}
+	return fc
+}
