@@ -27,8 +27,8 @@ import (
 
 // MACEntry is one learned MAC.
 type MACEntry struct {
-	MAC  string `json:"mac"`
-	VNI  uint32 `json:"vni"`
+	MAC string `json:"mac"`
+	VNI uint32 `json:"vni"`
 	// Remote is true for MACs behind another VTEP (learned from the tunnel).
 	Remote bool `json:"remote"`
 	// VTEP is the remote VTEP's IPv4 address (remote entries).
