@@ -141,3 +141,5 @@ func printLearned(w io.Writer, indent string, entries []learnedEntry) {
 	}
 	_ = tw.Flush()
 }
+
+func parseAddr(s string) (netip.Addr, error) { return netip.ParseAddr(s) }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -106,8 +107,10 @@ func labStatus(c labCtx, prefix string) error {
 		c.printf("  %s\n", problem("ports of %s: %v", labs.UnderlayBridgeName, err))
 	}
 	if out, err := labs.Exec(ctx, ul, "bridge", "mdb", "show"); err == nil && strings.TrimSpace(out) != "" {
-		for g, ports := range mdbGroups(out) {
-			c.printf("  group %s members: %s\n", g, strings.Join(ports, " "))
+		groups := mdbGroups(out)
+		for _, g := range sortedKeys(groups) {
+			sort.Strings(groups[g])
+			c.printf("  group %s members: %s\n", g, strings.Join(groups[g], " "))
 		}
 	}
 
