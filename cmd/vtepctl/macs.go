@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/vtep/vtep/agent"
+)
+
+func init() {
+	register("macs", command{usage: "[--vni N] [-o json] [--api ADDR | --config FILE]",
+		summary: "the learned MAC table: MAC, VNI, remote VTEP or local port and VLAN, age, hits", run: runMACs})
+}
+
+func runMACs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c := newVtepdCommand("macs", "[--vni N] [-o json] [--api ADDR | --config FILE]", stderr)
+	var vni vniFlag
+	c.fs.Var(&vni, "vni", "show only this VNI")
+	return c.run(ctx, args, stderr, func(ctx context.Context, cl *agent.Client) error {
+		ms, err := cl.MACs(ctx, uint32(vni))
+		if err != nil {
+			return err
+		}
+		if c.output == "json" {
+			return writeJSONTo(stdout, ms)
+		}
+		return printMACs(stdout, ms)
+	})
+}
+
+// printMACs prints the learned table the way the seed draws it: one MAC
+// per line with its VNI and where it is, a remote VTEP or a local port.
+func printMACs(w io.Writer, ms []agent.MACEntry) error {
+	if len(ms) == 0 {
+		_, err := fmt.Fprintln(w, "no learned MACs")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "VNI\tMAC\tWHERE\tPORT\tVLAN\tAGE\tHITS")
+	for _, m := range ms {
+		where, vlan := "local", "-"
+		if m.Remote {
+			where = "VTEP " + m.VTEP
+		} else if m.VLAN != 0 {
+			vlan = fmt.Sprint(m.VLAN)
+		} else {
+			vlan = "untagged"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\n", m.VNI, m.MAC, where, m.Port, vlan, formatAge(m.Age), m.Hits)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/vtep/vtep/agent"
+)
+
+func init() {
+	register("status", command{usage: "[-o json] [--api ADDR | --config FILE]",
+		summary: "vtepd's state: switches, ports with VLANs and VNIs, groups, flood mode, flows per table, errors", run: runStatus})
+}
+
+// statusReport is what status prints: vtepd's status plus the flows per
+// table (nil when they could not be read, with FlowsError saying why).
+type statusReport struct {
+	agent.Status
+	Flows      []tableCount `json:"flows_per_table"`
+	FlowsError string       `json:"flows_error,omitempty"`
+}
+
+// tableCount is the number of flows of one table of one bridge.
+type tableCount struct {
+	Bridge     string `json:"bridge"`
+	Table      uint8  `json:"table"`
+	Name       string `json:"name,omitempty"`
+	Programmed int    `json:"programmed"`
+	Learned    int    `json:"learned"`
+	Foreign    int    `json:"foreign"`
+}
+
+func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c := newVtepdCommand("status", "[-o json] [--api ADDR | --config FILE]", stderr)
+	return c.run(ctx, args, stderr, func(ctx context.Context, cl *agent.Client) error {
+		s, err := cl.Status(ctx)
+		if err != nil {
+			return err
+		}
+		rep := statusReport{Status: s}
+		if fs, err := cl.Flows(ctx, agent.FlowQuery{Table: -1}); err != nil {
+			rep.FlowsError = err.Error()
+		} else {
+			rep.Flows = countFlows(fs)
+		}
+		if c.output == "json" {
+			return writeJSONTo(stdout, rep)
+		}
+		return printStatus(stdout, rep)
+	})
+}
+
+// countFlows counts flows per bridge and table by kind.
+func countFlows(fs []agent.FlowEntry) []tableCount {
+	idx := map[[2]string]int{}
+	out := []tableCount{}
+	for _, f := range fs {
+		k := [2]string{f.Bridge, fmt.Sprint(f.Table)}
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			out = append(out, tableCount{Bridge: f.Bridge, Table: f.Table, Name: f.TableName})
+		}
+		switch flowKind(f) {
+		case "learned":
+			out[i].Learned++
+		case "foreign":
+			out[i].Foreign++
+		default:
+			out[i].Programmed++
+		}
+	}
+	return out
+}
+
+func upDown(b bool) string {
+	if b {
+		return "connected"
+	}
+	return "NOT CONNECTED"
+}
+
+func printStatus(w io.Writer, r statusReport) error {
+	s := r.Status
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "vtepd\t%s\n", s.Version)
+	fmt.Fprintf(tw, "overlay bridge\t%s (dpid %s): %s\n", s.Bridge, s.OverlayDPID, upDown(s.OverlayConnected))
+	fmt.Fprintf(tw, "underlay bridge\t%s: %s\n", s.UnderlayBridge, upDown(s.UnderlayConnected))
+	fmt.Fprintf(tw, "local VTEP IP\t%s\n", s.LocalIP)
+	flood := s.FloodMode
+	if len(s.Peers) > 0 {
+		flood += " to peers " + strings.Join(s.Peers, ", ")
+	}
+	fmt.Fprintf(tw, "flood mode\t%s\n", flood)
+	groups := "none"
+	if len(s.GroupsJoined) > 0 {
+		groups = strings.Join(s.GroupsJoined, ", ")
+	}
+	fmt.Fprintf(tw, "groups joined\t%s\n", groups)
+	tw.Flush()
+
+	fmt.Fprintln(w, "\nnetworks:")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  VNI\tVLAN\tGROUP\tSUBNETS")
+	for _, n := range s.Networks {
+		vlan := "-"
+		if n.VLAN != 0 {
+			vlan = fmt.Sprint(n.VLAN)
+		}
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\n", n.VNI, vlan, orDash(n.Group), orDash(strings.Join(n.Subnets, ",")))
+	}
+	tw.Flush()
+
+	fmt.Fprintln(w, "\nports:")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  PORT\tOFPORT\tVLANS\tVNIS")
+	for _, p := range s.Ports {
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\n", p.Name, p.OFPort, portVLANs(p), orDash(joinUints(p.VNIs)))
+	}
+	tw.Flush()
+
+	fmt.Fprintln(w, "\nflows per table:")
+	if r.FlowsError != "" {
+		fmt.Fprintf(w, "  unavailable: %s\n", r.FlowsError)
+	} else {
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  BRIDGE\tTABLE\tPROGRAMMED\tLEARNED\tFOREIGN")
+		for _, t := range r.Flows {
+			fmt.Fprintf(tw, "  %s\t%d %s\t%d\t%d\t%d\n", t.Bridge, t.Table, orDash(t.Name), t.Programmed, t.Learned, t.Foreign)
+		}
+		tw.Flush()
+	}
+
+	st := s.Stats
+	fmt.Fprintln(w, "\nactivity:")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	last := "never"
+	if !st.LastReconcile.IsZero() {
+		last = fmt.Sprintf("%s ago, took %s", formatAge(time.Since(st.LastReconcile).Seconds()), st.LastDuration.Round(time.Microsecond))
+	}
+	fmt.Fprintf(tw, "  reconciles\t%d (last %s)\n", st.Reconciles, last)
+	fmt.Fprintf(tw, "  bundles committed\t%d (%d flow and group changes)\n", st.Bundles, st.FlowMods)
+	fmt.Fprintf(tw, "  config reloads\t%d (%d rejected)\n", st.ConfigReloads, st.ReloadRejected)
+	fmt.Fprintf(tw, "  packet-ins\t%d\n", s.PacketIns)
+	errs := fmt.Sprint(st.Errors)
+	if st.LastError != "" {
+		errs += fmt.Sprintf(" (last %s ago: %s)", formatAge(time.Since(st.LastErrorTime).Seconds()), st.LastError)
+	}
+	fmt.Fprintf(tw, "  errors\t%s\n", errs)
+	return tw.Flush()
+}
+
+func portVLANs(p agent.PortStatus) string {
+	switch {
+	case p.Tag != 0:
+		return fmt.Sprintf("access %d", p.Tag)
+	case len(p.Trunks) > 0:
+		ts := make([]uint32, len(p.Trunks))
+		for i, t := range p.Trunks {
+			ts[i] = uint32(t)
+		}
+		return "trunk " + joinUints(ts)
+	}
+	return "untagged"
+}
+
+func joinUints(vs []uint32) string {
+	s := append([]uint32(nil), vs...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	parts := make([]string, len(s))
+	for i, v := range s {
+		parts[i] = fmt.Sprint(v)
+	}
+	return strings.Join(parts, ",")
+}
