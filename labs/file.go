@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -99,9 +101,107 @@ func ParseFile(data []byte) (*File, error) {
 		return nil, fmt.Errorf("%s", strings.ReplaceAll(err.Error(), "\n ", ""))
 	}
 	if err := f.Check(); err != nil {
+		var root yaml.Node
+		if yaml.Unmarshal(data, &root) == nil {
+			return nil, withLines(err, &root)
+		}
 		return nil, err
 	}
 	return &f, nil
+}
+
+// keyPathRe matches the key path an error message starts with, such as
+// "vms[2].hypervisor" in `vms[2].hypervisor: "hv4" is not a hypervisor`.
+var keyPathRe = regexp.MustCompile(`^(?:labs: )?([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*)(?:: | \()`)
+
+// withLines prefixes each of err's messages that starts with a key path
+// with the line of that key in the file ("line 24: vms[2].hypervisor: ...").
+func withLines(err error, root *yaml.Node) error {
+	var errs []error
+	for _, e := range flatten(err) {
+		if m := keyPathRe.FindStringSubmatch(e.Error()); m != nil {
+			if line := lineOf(root, m[1]); line > 0 {
+				e = &LineError{Line: line, Err: e}
+			}
+		}
+		errs = append(errs, e)
+	}
+	return errors.Join(errs...)
+}
+
+// configLineRe matches the line reference config errors end with.
+var configLineRe = regexp.MustCompile(` \(line \d+\)$`)
+
+// ConfigError is a lab file setting that makes a hypervisor's generated
+// vtepd configuration invalid; Msg names the lab file's key.
+type ConfigError struct {
+	Hypervisor string
+	Msg        string
+	Err        error // config.Parse's error
+}
+
+func (e *ConfigError) Error() string { return e.Msg }
+
+// Unwrap returns config.Parse's error.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// LineError is a lab file error at a line of the file.
+type LineError struct {
+	Line int
+	Err  error
+}
+
+func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+
+// Unwrap returns the error without its line.
+func (e *LineError) Unwrap() error { return e.Err }
+
+// flatten lists the errors inside errors.Join trees.
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
+// lineOf returns the line of the node at a key path like "vms[2].ip" (0 if
+// the path is not in the document).
+func lineOf(root *yaml.Node, path string) int {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	for _, seg := range strings.Split(path, ".") {
+		key, idx := seg, -1
+		if i := strings.IndexByte(seg, '['); i >= 0 {
+			key = seg[:i]
+			idx, _ = strconv.Atoi(strings.TrimSuffix(seg[i+1:], "]"))
+		}
+		if n.Kind != yaml.MappingNode {
+			return 0
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				next = n.Content[i+1]
+			}
+		}
+		if next == nil {
+			return 0
+		}
+		n = next
+		if idx >= 0 {
+			if n.Kind != yaml.SequenceNode || idx >= len(n.Content) {
+				return 0
+			}
+			n = n.Content[idx]
+		}
+	}
+	return n.Line
 }
 
 // Check validates the topology and every hypervisor's vtepd configuration.
@@ -113,9 +213,29 @@ func (f *File) Check() error {
 	if len(f.Hypervisors) == 0 {
 		errs = append(errs, errors.New("hypervisors: a lab needs at least one hypervisor"))
 	}
+	seen := map[string]bool{}
 	for i, h := range f.Hypervisors {
-		if _, err := config.Parse(f.VtepdConfig(h, "/run/vtep-check")); err != nil {
-			errs = append(errs, fmt.Errorf("hypervisors[%d] (%s) vtepd configuration: %w", i, h.Name, err))
+		_, err := config.Parse(f.VtepdConfig(h, "/run/vtep-check"))
+		if err == nil {
+			continue
+		}
+		// Name the lab file's key: a network error comes from vtep.networks
+		// or the hypervisor's own networks; lines in the generated
+		// configuration mean nothing to the lab file's author.
+		for _, e := range flatten(err) {
+			msg := configLineRe.ReplaceAllString(e.Error(), "")
+			switch {
+			case strings.HasPrefix(msg, "networks[") && len(h.Networks) > 0:
+				msg = fmt.Sprintf("hypervisors[%d].%s", i, msg)
+			case strings.HasPrefix(msg, "networks["):
+				msg = "vtep." + msg
+			default:
+				msg = fmt.Sprintf("hypervisors[%d] (%s) vtepd configuration: %s", i, h.Name, msg)
+			}
+			if !seen[msg] {
+				seen[msg] = true
+				errs = append(errs, &ConfigError{Hypervisor: h.Name, Msg: msg, Err: e})
+			}
 		}
 	}
 	// VM VLANs must be ones the hypervisor maps (else the lab cannot talk).

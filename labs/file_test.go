@@ -64,3 +64,39 @@ func TestLabFileErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestLabFileErrorLines checks that semantic errors name the line of the
+// key in the lab file, and that a network error names the lab file's key
+// once, not each hypervisor's generated configuration.
+func TestLabFileErrorLines(t *testing.T) {
+	good, err := os.ReadFile("figure4.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, from, to string
+		want           []string
+	}{
+		{"unknown hypervisor", "{name: c, hypervisor: hv3", "{name: c, hypervisor: hv4", []string{`line 24: vms[2].hypervisor: "hv4" is not a hypervisor`}},
+		{"duplicate vtep ip", "vtep_ip: 10.0.0.3/24", "vtep_ip: 10.0.0.2/24", []string{"line 20: hypervisors[2].vtep_ip: address 10.0.0.2 is already used by hypervisors[1].vtep_ip"}},
+		{"bad vni", "- vni: 10", "- vni: 0", []string{"line 14: vtep.networks[0].vni: 0 out of range"}},
+		{"bad group", "group: 239.1.1.1", "group: 10.1.1.1", []string{"line 16: vtep.networks[0].group"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := strings.Replace(string(good), tt.from, tt.to, 1)
+			_, err := labs.ParseFile([]byte(data))
+			if err == nil {
+				t.Fatal("ParseFile accepted the file")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+				if strings.Count(err.Error(), "\n")+1 != len(tt.want) {
+					t.Errorf("error %q has more than the %d expected lines", err, len(tt.want))
+				}
+			}
+		})
+	}
+}
