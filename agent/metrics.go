@@ -20,8 +20,8 @@ import (
 // Prometheus metrics on metrics.listen (opt-in). Counters of vtepd's own
 // work (flow-mods, bundles and their commit latency) are kept as they
 // happen; everything the switch counts (learned MACs, flooded and dropped
-// packets) is read from flow stats at scrape time, so a scrape costs three
-// flow-stats requests to the overlay bridge and nothing when nobody scrapes.
+// packets) is read from flow stats at scrape time, so a scrape costs one
+// flow-stats request to the overlay bridge and nothing when nobody scrapes.
 
 // metricsNamespace prefixes every metric name.
 const metricsNamespace = "vtepd"
