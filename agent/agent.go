@@ -90,6 +90,18 @@ func (a *Agent) config() *config.Config {
 	return a.cfg
 }
 
+// ErrNotConnected says a bridge vtepd programs has no OpenFlow session (yet).
+var ErrNotConnected = errors.New("not connected")
+
+func (a *Agent) isReady() bool {
+	select {
+	case <-a.ready:
+		return true
+	default:
+		return false
+	}
+}
+
 // Ready is closed after the first successful reconcile.
 func (a *Agent) Ready() <-chan struct{} { return a.ready }
 
@@ -187,11 +199,14 @@ func (a *Agent) Kick(reason string) {
 func (a *Agent) reconcileAndLog(ctx context.Context, reason string) {
 	start := time.Now()
 	n, err := a.Reconcile(ctx)
+	// A bridge that has not connected yet is not a failure: its connection
+	// kicks a reconcile. Count it only once vtepd has been ready.
+	waiting := errors.Is(err, ErrNotConnected) && !a.isReady()
 	a.statsMu.Lock()
 	a.stats.Reconciles++
 	a.stats.LastReconcile = start
 	a.stats.LastDuration = time.Since(start)
-	if err != nil {
+	if err != nil && !waiting {
 		a.stats.Errors++
 		a.stats.LastError = err.Error()
 		a.stats.LastErrorTime = time.Now()
@@ -199,7 +214,11 @@ func (a *Agent) reconcileAndLog(ctx context.Context, reason string) {
 	a.statsMu.Unlock()
 	l := a.log.WithFields(logrus.Fields{"reason": reason, "changes": n, "took": time.Since(start).Round(time.Microsecond).String()})
 	if err != nil {
-		l.WithError(err).Warn("reconcile failed; will retry")
+		if waiting {
+			l.WithError(err).Info("waiting for the bridges to connect")
+		} else {
+			l.WithError(err).Warn("reconcile failed; will retry")
+		}
 		// retry soon, without spinning
 		go func() {
 			select {
@@ -336,7 +355,7 @@ func (a *Agent) Reconcile(ctx context.Context) (int, error) {
 	total := 0
 	over, ok := a.ctrl.Switch(a.overlayDPID)
 	if !ok {
-		return 0, fmt.Errorf("overlay bridge %s (dpid %s) is not connected", st.Config.Bridge, ofapp.DPIDString(a.overlayDPID))
+		return 0, fmt.Errorf("overlay bridge %s (dpid %s): %w", st.Config.Bridge, ofapp.DPIDString(a.overlayDPID), ErrNotConnected)
 	}
 	n, err := a.apply(ctx, over, res.Overlay, res.Groups)
 	total += n
@@ -356,7 +375,7 @@ func (a *Agent) reconcileUnderlay(ctx context.Context, cfg *config.Config, flows
 	var errs []error
 	sw := a.underlaySw.Load()
 	if sw == nil {
-		errs = append(errs, fmt.Errorf("underlay bridge %s is not connected (management socket %s)", cfg.Underlay.Bridge, mgmtPath(cfg)))
+		errs = append(errs, fmt.Errorf("underlay bridge %s (management socket %s): %w", cfg.Underlay.Bridge, mgmtPath(cfg), ErrNotConnected))
 	} else {
 		n, err := a.apply(ctx, sw, flows, nil)
 		total += n
