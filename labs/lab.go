@@ -180,6 +180,13 @@ func (l *Lab) buildHypervisor(ctx context.Context, ul string, h Hypervisor) erro
 	if err := l.attachUnderlay(ctx, ul, h.Name); err != nil {
 		return err
 	}
+	// eth0 is an OVS port, but the kernel still sees what arrives on it and
+	// would answer ARP for the VTEP IP (held by the underlay bridge) with
+	// eth0's own MAC; a peer whose OVS caches that answer sends its tunnel
+	// packets to a MAC the underlay bridge does not decapsulate.
+	if err := SetSysctl(ns, "net/ipv4/conf/eth0/arp_ignore", "1"); err != nil {
+		return err
+	}
 	phy, ovl := h.underlayBridge(), h.overlayBridge()
 	obj := fmt.Sprintf("hypervisor %q", h.Name)
 	if _, err := o.Vsctl(ctx, "add-br", phy, "--", "set", "bridge", phy, "datapath_type=netdev",

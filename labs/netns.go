@@ -172,3 +172,14 @@ func DisableIPv6(name string) error {
 		return nil
 	})
 }
+
+// SetSysctl writes a sysctl (its path under /proc/sys, e.g.
+// "net/ipv4/conf/eth0/arp_ignore") inside a namespace.
+func SetSysctl(name, key, value string) error {
+	return InNetns(name, func() error {
+		if err := os.WriteFile("/proc/sys/"+key, []byte(value), 0o644); err != nil {
+			return wrap(fmt.Sprintf("namespace %q", name), "set "+key+" = "+value, err)
+		}
+		return nil
+	})
+}
