@@ -14,7 +14,7 @@ var labCommands = map[string]command{}
 func registerLab(name string, c command) { labCommands[name] = c }
 
 func init() {
-	register("lab", command{usage: "SUBCOMMAND ...", summary: "mininet-style labs: up, exec, status, macs, flows, down, sweep", run: runLab})
+	register("lab", command{usage: "SUBCOMMAND ...", summary: "mininet-style labs: up, demo, exec, status, macs, flows, down, sweep (docs/labs.md)", run: runLab})
 	registerLab("sweep", command{usage: "PREFIX", summary: "remove what a lab with this prefix left behind",
 		run: func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			if len(args) != 1 {

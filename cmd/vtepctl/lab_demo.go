@@ -34,7 +34,7 @@ type demoCast struct {
 	carriers         []string // every hypervisor carrying the VNI (group members)
 	ipA, ipB         string   // addresses without prefix
 	vtepA, vtepB     string
-	underlayCables   []string // underlay switch ports of the hypervisors, in file order
+	underlayCables   []string // underlay switch ports of the VTEPs, in file order
 	underlaySnooping bool
 }
 
@@ -85,6 +85,7 @@ func castDemo(f *labs.File) (*demoCast, error) {
 				for _, n := range p.Networks {
 					if n.VNI == vni {
 						c.physical = append(c.physical, p)
+						c.underlayCables = append(c.underlayCables, p.Name)
 					}
 				}
 			}
@@ -92,6 +93,32 @@ func castDemo(f *labs.File) (*demoCast, error) {
 		}
 	}
 	return nil, fmt.Errorf("lab %q: the demo needs two VMs with a VLAN that maps to the same VNI on two different hypervisors; this lab has none", f.Prefix)
+}
+
+// receivers returns the VTEPs (OVS and physical) of the VNI other than A's.
+func (c *demoCast) receivers() []string {
+	var out []string
+	for _, h := range c.carriers {
+		if h != c.hvA.Name {
+			out = append(out, h)
+		}
+	}
+	for _, p := range c.physical {
+		out = append(out, p.Name)
+	}
+	return out
+}
+
+// onlookers returns the VTEPs of the VNI other than A's and B's.
+func (c *demoCast) onlookers() []string {
+	var out []string
+	for _, h := range c.bystanders {
+		out = append(out, h.Name)
+	}
+	for _, p := range c.physical {
+		out = append(out, p.Name)
+	}
+	return out
 }
 
 func carries(f *labs.File, h labs.FileHypervisor, vni int) bool {
@@ -282,7 +309,7 @@ func (d *demo) stepRequest() error {
 	ctx, cancel := d.ctx(stepTimeout)
 	defer cancel()
 	req := []string{"> " + c.group + ".4789", "vni " + fmt.Sprint(c.vni), "Request who-has " + c.ipB + " tell " + c.ipA}
-	for _, hv := range c.carriers {
+	for _, hv := range append([]string{c.hvA.Name}, c.receivers()...) {
 		if _, err := caps[hv].WaitFor(ctx, req...); err != nil {
 			return fmt.Errorf("step %d: the request did not reach %s's cable: %w", d.step, hv, err)
 		}
@@ -305,11 +332,9 @@ func (d *demo) stepRequest() error {
 	if err := d.check(caps[c.hvA.Name].Count(req...) == 1, "the request left %s once, as VXLAN VNI %d to the group %s (outer source %s)", c.hvA.Name, c.vni, c.group, c.vtepA); err != nil {
 		return err
 	}
-	for _, hv := range c.carriers {
-		if hv != c.hvA.Name {
-			if err := d.check(caps[hv].Count(req...) == 1, "the group delivered it to %s", hv); err != nil {
-				return err
-			}
+	for _, hv := range c.receivers() {
+		if err := d.check(caps[hv].Count(req...) == 1, "the group delivered it to %s", hv); err != nil {
+			return err
 		}
 	}
 	d.say("Learned tables after the request:")
@@ -374,8 +399,8 @@ func (d *demo) stepReply() error {
 		"the reply left %s once, as VXLAN straight to %s (it learned %s there), not to the group", c.hvB.Name, c.vtepA, A); err != nil {
 		return err
 	}
-	for _, h := range c.bystanders {
-		if err := d.check(caps[h.Name].Count("Reply "+c.ipB) == 0, "%s never saw the reply", h.Name); err != nil {
+	for _, h := range c.onlookers() {
+		if err := d.check(caps[h].Count("Reply "+c.ipB) == 0, "%s never saw the reply", h); err != nil {
 			return err
 		}
 	}
@@ -434,8 +459,8 @@ func (d *demo) stepPing() error {
 	if err := d.check(groupPkts == 0, "nothing went to the group %s", c.group); err != nil {
 		return err
 	}
-	for _, h := range c.bystanders {
-		if err := d.check(caps[h.Name].Count("ICMP") == 0, "%s saw none of it", h.Name); err != nil {
+	for _, h := range c.onlookers() {
+		if err := d.check(caps[h].Count("ICMP") == 0, "%s saw none of it", h); err != nil {
 			return err
 		}
 	}
@@ -551,7 +576,11 @@ func (d *demo) showTables(t map[string][]learnedEntry) {
 	}
 	for _, p := range d.cast.physical {
 		d.printf("   %s (VTEP %s, Linux kernel VXLAN):\n", p.Name, ipOf(p.VTEPIP))
-		for _, e := range d.physicalFDB(ctx, p) {
+		es := d.physicalFDB(ctx, p)
+		if len(es) == 0 {
+			d.printf("    (no MAC learned)\n")
+		}
+		for _, e := range es {
 			d.printf("    %s  VNI %d  %s\n", e.MAC, d.cast.vni, e.Where())
 		}
 	}
