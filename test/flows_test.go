@@ -30,7 +30,9 @@ type dumpedFlow struct {
 }
 
 // Key identifies a flow in its table: what OVS replaces on an add.
-func (f dumpedFlow) Key() string { return fmt.Sprintf("table=%d,priority=%d,%s", f.Table, f.Priority, f.Match) }
+func (f dumpedFlow) Key() string {
+	return fmt.Sprintf("table=%d,priority=%d,%s", f.Table, f.Priority, f.Match)
+}
 
 // statKeys are the fields ovs-ofctl prints before the match, separated by ", ".
 var statKeys = map[string]bool{
