@@ -215,7 +215,7 @@ func (d *demo) ctx(timeout time.Duration) (context.Context, context.CancelFunc) 
 }
 
 func (d *demo) run() error {
-	for _, s := range []func() error{d.stepLab, d.stepRequest, d.stepReply, d.stepPing} {
+	for _, s := range []func() error{d.stepLab, d.stepARP, d.stepPing} {
 		if err := s(); err != nil {
 			return err
 		}
@@ -287,23 +287,24 @@ func containsAllOf(have, want []string) bool {
 	return true
 }
 
-func (d *demo) stepRequest() error {
+// stepARP is the walk-through proper: one ARP request from A and B's one
+// reply, each followed on the wire and in every VTEP's learned table.
+func (d *demo) stepARP() error {
 	c := d.cast
 	A, B := strings.ToUpper(c.a.Name), strings.ToUpper(c.b.Name)
-	d.title(fmt.Sprintf("%s asks: who has %s? (ARP request, broadcast)", A, c.ipB))
-	d.say("%s's kernel holds its answer for now (arp_ignore), so we can look at the tables between request and reply.", B)
-	if err := d.sysctl(c.b.Name, "arp_ignore", "8"); err != nil {
-		return err
-	}
-	// A's ARP comes from arping; A's kernel takes the answer all the same.
-	if err := d.sysctl(c.a.Name, "arp_accept", "1"); err != nil {
-		return err
-	}
+	d.title(fmt.Sprintf("%s asks: who has %s? (ARP request, broadcast); %s answers (ARP reply, unicast)", A, c.ipB, B))
 	caps, err := d.capture()
 	if err != nil {
 		return err
 	}
 	defer stopAll(caps)
+	// arping sends the request from a raw socket, so A's kernel did not ask
+	// and would ignore the answer: arp_accept lets it record the reply (and
+	// arping itself cannot see it on a tagged VM, whose tag is removed only
+	// after raw sockets have seen the frame).
+	if err := d.sysctl(c.a.Name, "arp_accept", "1"); err != nil {
+		return err
+	}
 	d.say("%s$ arping -c 1 %s", c.a.Name, c.ipB)
 	d.arping(c.a.Name, c.ipB)
 	ctx, cancel := d.ctx(stepTimeout)
@@ -314,21 +315,34 @@ func (d *demo) stepRequest() error {
 			return fmt.Errorf("step %d: the request did not reach %s's cable: %w", d.step, hv, err)
 		}
 	}
-	// Learning happens as the packet passes; wait until every VTEP shows it.
+	reply := []string{c.vtepB + ".", "> " + c.vtepA + ".4789", "vni " + fmt.Sprint(c.vni), "Reply " + c.ipB + " is-at " + c.b.MAC}
+	for _, hv := range []string{c.hvB.Name, c.hvA.Name} {
+		if _, err := caps[hv].WaitFor(ctx, reply...); err != nil {
+			return fmt.Errorf("step %d: the reply did not cross %s's cable as unicast VXLAN %s -> %s: %w", d.step, hv, c.vtepB, c.vtepA, err)
+		}
+	}
+	// Learning happens as the packets pass; wait until every VTEP shows it.
 	tables, err := d.waitTables(func(t map[string][]learnedEntry) bool {
 		for _, h := range c.carriers {
 			if h != c.hvA.Name && !hasRemote(t[h], c.a.MAC, c.vni, c.vtepA) {
 				return false
 			}
 		}
-		return true
+		return hasRemote(t[c.hvA.Name], c.b.MAC, c.vni, c.vtepB)
 	})
 	if err != nil {
 		return err
 	}
 	stopAll(caps)
-	d.say("On the wire (the underlay switch's port of each VTEP):")
+	d.say("On the wire (the underlay switch's port of each VTEP, in order):")
 	d.showWire(caps)
+	err = labs.WaitFor(ctx, 50*time.Millisecond, func() (bool, error) {
+		out, err := d.r.Exec(ctx, c.a.Name, "ip", "neigh", "show", c.ipB)
+		return strings.Contains(out, c.b.MAC), err
+	})
+	if err := d.check(err == nil, "%s received the reply: its kernel has %s at %s", A, c.ipB, c.b.MAC); err != nil {
+		return err
+	}
 	if err := d.check(caps[c.hvA.Name].Count(req...) == 1, "the request left %s once, as VXLAN VNI %d to the group %s (outer source %s)", c.hvA.Name, c.vni, c.group, c.vtepA); err != nil {
 		return err
 	}
@@ -337,76 +351,29 @@ func (d *demo) stepRequest() error {
 			return err
 		}
 	}
-	d.say("Learned tables after the request:")
+	if err := d.check(caps[c.hvB.Name].Count(reply...) == 1 && caps[c.hvB.Name].Count(c.vtepB+".", "> "+c.group+".4789") == 0,
+		"only %s answered: the reply left %s once, as VXLAN straight to %s (it had learned %s there), not to the group", B, c.hvB.Name, c.vtepA, A); err != nil {
+		return err
+	}
+	for _, h := range c.onlookers() {
+		if err := d.check(caps[h].Count("Reply "+c.ipB) == 0, "%s saw the request but never the reply", h); err != nil {
+			return err
+		}
+	}
+	d.say("Learned tables now:")
 	d.showTables(tables)
 	for _, h := range c.carriers {
 		if h == c.hvA.Name {
 			continue
 		}
-		if err := d.check(hasRemote(tables[h], c.a.MAC, c.vni, c.vtepA), "%s learned %s's MAC %s in VNI %d behind VTEP %s", h, A, c.a.MAC, c.vni, c.vtepA); err != nil {
+		if err := d.check(hasRemote(tables[h], c.a.MAC, c.vni, c.vtepA), "%s learned %s's MAC %s in VNI %d behind VTEP %s (from the request)", h, A, c.a.MAC, c.vni, c.vtepA); err != nil {
 			return err
 		}
 	}
 	if err := d.check(hasLocal(tables[c.hvA.Name], c.a.MAC, c.vni, c.a.Name), "%s learned %s's MAC on its local port %s", c.hvA.Name, A, c.a.Name); err != nil {
 		return err
 	}
-	if err := d.check(!knows(tables[c.hvA.Name], c.b.MAC, c.vni), "%s does not know %s yet", c.hvA.Name, B); err != nil {
-		return err
-	}
-	return d.physicalLearned(c.a.MAC, c.vtepA)
-}
-
-func (d *demo) stepReply() error {
-	c := d.cast
-	A, B := strings.ToUpper(c.a.Name), strings.ToUpper(c.b.Name)
-	d.title(fmt.Sprintf("%s answers (ARP reply, unicast to %s's MAC)", B, A))
-	d.say("%s's kernel answers again; %s asks once more (a broadcast always goes to the group), and %s replies.", B, A, B)
-	if err := d.sysctl(c.b.Name, "arp_ignore", "0"); err != nil {
-		return err
-	}
-	caps, err := d.capture()
-	if err != nil {
-		return err
-	}
-	defer stopAll(caps)
-	d.say("%s$ arping -c 1 %s", c.a.Name, c.ipB)
-	d.arping(c.a.Name, c.ipB)
-	ctx, cancel := d.ctx(stepTimeout)
-	defer cancel()
-	reply := []string{c.vtepB + ".", "> " + c.vtepA + ".4789", "vni " + fmt.Sprint(c.vni), "Reply " + c.ipB + " is-at " + c.b.MAC}
-	for _, hv := range []string{c.hvB.Name, c.hvA.Name} {
-		if _, err := caps[hv].WaitFor(ctx, reply...); err != nil {
-			return fmt.Errorf("step %d: the reply did not cross %s's cable as unicast VXLAN %s -> %s: %w", d.step, hv, c.vtepB, c.vtepA, err)
-		}
-	}
-	tables, err := d.waitTables(func(t map[string][]learnedEntry) bool {
-		return hasRemote(t[c.hvA.Name], c.b.MAC, c.vni, c.vtepB)
-	})
-	if err != nil {
-		return err
-	}
-	err = labs.WaitFor(ctx, 50*time.Millisecond, func() (bool, error) {
-		out, err := d.r.Exec(ctx, c.a.Name, "ip", "neigh", "show", c.ipB)
-		return strings.Contains(out, c.b.MAC), err
-	})
-	stopAll(caps)
-	d.say("On the wire:")
-	d.showWire(caps)
-	if err := d.check(err == nil, "%s received the reply: its kernel has %s at %s", A, c.ipB, c.b.MAC); err != nil {
-		return err
-	}
-	if err := d.check(caps[c.hvB.Name].Count(reply...) == 1 && caps[c.hvB.Name].Count(c.vtepB+".", "> "+c.group+".4789") == 0,
-		"the reply left %s once, as VXLAN straight to %s (it learned %s there), not to the group", c.hvB.Name, c.vtepA, A); err != nil {
-		return err
-	}
-	for _, h := range c.onlookers() {
-		if err := d.check(caps[h].Count("Reply "+c.ipB) == 0, "%s never saw the reply", h); err != nil {
-			return err
-		}
-	}
-	d.say("Learned tables after the reply:")
-	d.showTables(tables)
-	if err := d.check(hasRemote(tables[c.hvA.Name], c.b.MAC, c.vni, c.vtepB), "%s learned %s's MAC %s in VNI %d behind VTEP %s", c.hvA.Name, B, c.b.MAC, c.vni, c.vtepB); err != nil {
+	if err := d.check(hasRemote(tables[c.hvA.Name], c.b.MAC, c.vni, c.vtepB), "%s learned %s's MAC %s in VNI %d behind VTEP %s (from the reply)", c.hvA.Name, B, c.b.MAC, c.vni, c.vtepB); err != nil {
 		return err
 	}
 	for _, h := range c.bystanders {
@@ -415,7 +382,7 @@ func (d *demo) stepReply() error {
 			return err
 		}
 	}
-	return nil
+	return d.physicalLearned(c.a.MAC, c.vtepA)
 }
 
 func (d *demo) stepPing() error {
@@ -473,20 +440,21 @@ func (d *demo) stepPing() error {
 	return nil
 }
 
+// arping sends one ARP request from a VM. Its verdict is not used: the
+// checks look at the wire, the tables and the VM's kernel instead.
+// arping sends one ARP request from node.
+func (d *demo) arping(node, ip string) {
+	ctx, cancel := d.ctx(stepTimeout)
+	defer cancel()
+	_, _ = d.r.Exec(ctx, node, "arping", "-q", "-c", "1", "-w", "1", "-i", "eth0", ip)
+}
+
 // sysctl sets net.ipv4.conf.eth0.KEY in a VM.
 func (d *demo) sysctl(node, key, value string) error {
 	ctx, cancel := d.ctx(stepTimeout)
 	defer cancel()
 	_, err := d.r.Exec(ctx, node, "sysctl", "-q", "-w", "net.ipv4.conf.eth0."+key+"="+value)
 	return err
-}
-
-// arping sends one ARP request from a VM. Its verdict is not used: the
-// checks look at the wire, the tables and the VM's kernel instead.
-func (d *demo) arping(node, ip string) {
-	ctx, cancel := d.ctx(stepTimeout)
-	defer cancel()
-	_, _ = d.r.Exec(ctx, node, "arping", "-q", "-c", "1", "-w", "1", "-i", "eth0", ip)
 }
 
 // capture starts one capture of VXLAN traffic per hypervisor cable on the
