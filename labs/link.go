@@ -145,14 +145,21 @@ func AddBridge(ctx context.Context, ns, name string, opt BridgeOptions) error {
 	if opt.Snooping {
 		snoop = "1"
 	}
-	// netlink lacks the querier attribute; iproute2 sets them in one step.
+	// netlink lacks the querier attributes; iproute2 sets them.
 	// The querier speaks IGMPv3 so that hosts stay in v3 mode: a Linux
 	// bridge forwards a v2 report (addressed to the group) to the group's
 	// members, and a v2 host that hears another member's report suppresses
 	// its own, so it would stay unregistered until the next general query.
+	// Once the querier is on, the bridge floods all multicast for one query
+	// response interval (default 10 s) before it forwards by membership; the
+	// interval is 1 s (100 cs) here, and it must be set before the querier
+	// is turned on, which starts that wait with the interval of the moment.
 	if _, err := Exec(ctx, ns, "ip", "link", "add", name, "type", "bridge",
-		"mcast_snooping", snoop, "mcast_querier", snoop, "mcast_igmp_version", "3"); err != nil {
+		"mcast_snooping", snoop, "mcast_igmp_version", "3", "mcast_query_response_interval", "100"); err != nil {
 		return wrap(obj, "create", err)
+	}
+	if _, err := Exec(ctx, ns, "ip", "link", "set", name, "type", "bridge", "mcast_querier", snoop); err != nil {
+		return wrap(obj, "set querier", err)
 	}
 	return LinkUp(ns, name)
 }
