@@ -28,7 +28,7 @@ func apiClient(r *labs.Running, hv string) *agent.Client {
 }
 
 // status reads a hypervisor's vtepd status.
-func status(t *testing.T, r *labs.Running, hv string) agent.Status {
+func status(t testing.TB, r *labs.Running, hv string) agent.Status {
 	t.Helper()
 	s, err := apiClient(r, hv).Status(ctxT(t, 10*time.Second))
 	if err != nil {
@@ -39,7 +39,7 @@ func status(t *testing.T, r *labs.Running, hv string) agent.Status {
 
 // checkNoPacketIns asserts that no hypervisor's vtepd has received a packet
 // from its switches: learning happens in OVS, never in the controller.
-func checkNoPacketIns(t *testing.T, r *labs.Running) {
+func checkNoPacketIns(t testing.TB, r *labs.Running) {
 	t.Helper()
 	for _, hv := range hypervisors(r) {
 		if n := status(t, r, hv).PacketIns; n != 0 {
@@ -50,7 +50,7 @@ func checkNoPacketIns(t *testing.T, r *labs.Running) {
 
 // apiMACs reads a hypervisor's learned MACs through vtepd's API, in the
 // shape macTable reads them from OVS, so the two can be compared.
-func apiMACs(t *testing.T, r *labs.Running, hv string) []macEntry {
+func apiMACs(t testing.TB, r *labs.Running, hv string) []macEntry {
 	t.Helper()
 	ms, err := apiClient(r, hv).MACs(ctxT(t, 10*time.Second), 0)
 	if err != nil {
@@ -69,7 +69,7 @@ func apiMACs(t *testing.T, r *labs.Running, hv string) []macEntry {
 
 // checkMACs asserts a hypervisor's learned MAC table, as OVS dumps it and as
 // vtepd's API reports it.
-func checkMACs(t *testing.T, r *labs.Running, hv string, want ...macEntry) {
+func checkMACs(t testing.TB, r *labs.Running, hv string, want ...macEntry) {
 	t.Helper()
 	sort.Slice(want, func(i, j int) bool {
 		if want[i].VNI != want[j].VNI {
@@ -110,7 +110,7 @@ func mdbPorts(ctx context.Context, r *labs.Running, group string) ([]string, err
 // waitMembers waits until the snooping underlay lists exactly these ports
 // as members of group: registration follows the IGMP reports the kernel
 // sends when vtepd joins.
-func waitMembers(t *testing.T, r *labs.Running, group string, want ...string) {
+func waitMembers(t testing.TB, r *labs.Running, group string, want ...string) {
 	t.Helper()
 	sort.Strings(want)
 	var got []string
@@ -125,7 +125,7 @@ func waitMembers(t *testing.T, r *labs.Running, group string, want ...string) {
 }
 
 // capture starts tcpdump in a node and stops it when the test ends.
-func capture(t *testing.T, r *labs.Running, node, ifname, filter string) *labs.Capture {
+func capture(t testing.TB, r *labs.Running, node, ifname, filter string) *labs.Capture {
 	t.Helper()
 	c, err := labs.StartCapture(ctxT(t, 10*time.Second), r.Netns(node), ifname, filter)
 	if err != nil {
@@ -136,7 +136,7 @@ func capture(t *testing.T, r *labs.Running, node, ifname, filter string) *labs.C
 }
 
 // waitLine waits until a capture holds a line with every substring.
-func waitLine(t *testing.T, c *labs.Capture, what string, subs ...string) string {
+func waitLine(t testing.TB, c *labs.Capture, what string, subs ...string) string {
 	t.Helper()
 	l, err := c.WaitFor(ctxT(t, 10*time.Second), subs...)
 	if err != nil {
@@ -161,7 +161,7 @@ func grep(lines []string, subs ...string) []string {
 }
 
 // checkCount asserts how many captured lines hold every substring.
-func checkCount(t *testing.T, what string, lines []string, want int, subs ...string) {
+func checkCount(t testing.TB, what string, lines []string, want int, subs ...string) {
 	t.Helper()
 	if got := grep(lines, subs...); len(got) != want {
 		t.Errorf("%s: %d packets with %q, want %d; captured:\n%s", what, len(got), subs, want, strings.Join(lines, "\n"))
@@ -176,7 +176,7 @@ func checkCount(t *testing.T, what string, lines []string, want int, subs ...str
 // never recognises a reply. For a tagged VM the tagger is lifted while
 // arping runs and arping tags the request itself (-V), so the request
 // leaves with the same VLAN tag and arping reads the tagged reply.
-func arping(t *testing.T, r *labs.Running, vm, target string) (string, error) {
+func arping(t testing.TB, r *labs.Running, vm, target string) (string, error) {
 	t.Helper()
 	ctx := ctxT(t, 30*time.Second)
 	args := []string{"-c", "1", "-w", "3", "-I", "eth0"}
@@ -204,7 +204,7 @@ func arping(t *testing.T, r *labs.Running, vm, target string) (string, error) {
 }
 
 // pingFails sends pings that must all go unanswered.
-func pingFails(t *testing.T, r *labs.Running, from, to string, count int) {
+func pingFails(t testing.TB, r *labs.Running, from, to string, count int) {
 	t.Helper()
 	out, err := r.Exec(ctxT(t, time.Minute), from, "ping", "-c", fmt.Sprint(count), "-i", "0.2", "-W", "1", to)
 	if err == nil || !strings.Contains(out, " 0 received") {
@@ -213,7 +213,7 @@ func pingFails(t *testing.T, r *labs.Running, from, to string, count int) {
 }
 
 // mustPing sends pings that must all be answered.
-func mustPing(t *testing.T, r *labs.Running, from, to string, count int) {
+func mustPing(t testing.TB, r *labs.Running, from, to string, count int) {
 	t.Helper()
 	if err := ping(t, r, from, to, count); err != nil {
 		t.Error(err)

@@ -119,7 +119,7 @@ func parseFlows(out string) ([]dumpedFlow, error) {
 }
 
 // flows dumps and parses a bridge's flows on a hypervisor.
-func flows(t *testing.T, r *labs.Running, hv, bridge string, args ...string) []dumpedFlow {
+func flows(t testing.TB, r *labs.Running, hv, bridge string, args ...string) []dumpedFlow {
 	t.Helper()
 	fs, err := parseFlows(dumpFlows(t, r, hv, bridge, args...))
 	if err != nil {
@@ -185,7 +185,7 @@ func learnedMAC(f dumpedFlow) (macEntry, error) {
 
 // macTable returns a hypervisor's learned MACs as OVS reports them (table
 // 30), sorted by VNI and MAC.
-func macTable(t *testing.T, r *labs.Running, hv string) []macEntry {
+func macTable(t testing.TB, r *labs.Running, hv string) []macEntry {
 	t.Helper()
 	var out []macEntry
 	for _, f := range flows(t, r, hv, "br-int", fmt.Sprintf("table=%d", pipeline.TableMAC)) {

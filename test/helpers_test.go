@@ -13,7 +13,7 @@ import (
 )
 
 // upLab brings a lab file up under a fresh prefix, with t.Cleanup tearing it down.
-func upLab(t *testing.T, file string, edit func(*labs.File)) *labs.Running {
+func upLab(t testing.TB, file string, edit func(*labs.File)) *labs.Running {
 	t.Helper()
 	labstest.Require(t)
 	f, err := labs.LoadFile(file)
@@ -52,14 +52,14 @@ func tail(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-func ctxT(t *testing.T, d time.Duration) context.Context {
+func ctxT(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
 }
 
 // mustExec runs a command in a lab node and fails the test if it fails.
-func mustExec(t *testing.T, r *labs.Running, node string, args ...string) string {
+func mustExec(t testing.TB, r *labs.Running, node string, args ...string) string {
 	t.Helper()
 	out, err := r.Exec(ctxT(t, time.Minute), node, args[0], args[1:]...)
 	if err != nil {
@@ -69,7 +69,7 @@ func mustExec(t *testing.T, r *labs.Running, node string, args ...string) string
 }
 
 // ping sends count pings and reports whether all were answered.
-func ping(t *testing.T, r *labs.Running, from, to string, count int) error {
+func ping(t testing.TB, r *labs.Running, from, to string, count int) error {
 	t.Helper()
 	out, err := r.Exec(ctxT(t, time.Minute), from, "ping", "-c", fmt.Sprint(count), "-i", "0.2", "-W", "2", to)
 	if err != nil {
@@ -82,7 +82,7 @@ func ping(t *testing.T, r *labs.Running, from, to string, count int) error {
 }
 
 // dumpFlows returns one bridge's flows as ovs-ofctl prints them.
-func dumpFlows(t *testing.T, r *labs.Running, hv, bridge string, args ...string) string {
+func dumpFlows(t testing.TB, r *labs.Running, hv, bridge string, args ...string) string {
 	t.Helper()
 	out, err := r.OVS[hv].Ofctl(ctxT(t, 30*time.Second), "dump-flows", bridge, args...)
 	if err != nil {

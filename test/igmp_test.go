@@ -78,7 +78,7 @@ func TestIGMPSnooping(t *testing.T) {
 // membership: a probe (ICMP to the group from a member's underlay bridge)
 // reaches the member and not the outsider. A Linux bridge floods all
 // multicast for a moment after its querier starts.
-func waitSnooping(t *testing.T, r *labs.Running, from, grp, member, outsider string) {
+func waitSnooping(t testing.TB, r *labs.Running, from, grp, member, outsider string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for i := 0; ; i++ {

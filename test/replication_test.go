@@ -120,7 +120,7 @@ func TestReplication(t *testing.T) {
 // from its underlay bridge, and OVS learns the peer's MAC from the ARP
 // reply passing through (arping from the underlay bridge). Without it the first flooded frame to each peer
 // is lost (see TestReplicationFirstFlood).
-func warmNeighbours(t *testing.T, r *labs.Running) {
+func warmNeighbours(t testing.TB, r *labs.Running) {
 	t.Helper()
 	for _, h := range r.File.Hypervisors {
 		var want []string

@@ -144,7 +144,7 @@ func TestTCPAndRestart(t *testing.T) {
 
 // waitReconciled waits until a hypervisor's vtepd is connected to both
 // bridges and its last reconcile succeeded, and returns its status.
-func waitReconciled(t *testing.T, r *labs.Running, hv string) agent.Status {
+func waitReconciled(t testing.TB, r *labs.Running, hv string) agent.Status {
 	t.Helper()
 	var s agent.Status
 	err := labs.WaitFor(ctxT(t, 30*time.Second), 50*time.Millisecond, func() (bool, error) {
@@ -173,7 +173,7 @@ type snapFlow struct {
 
 // flowSnapshot records every flow of both bridges of some hypervisors by
 // bridge and key.
-func flowSnapshot(t *testing.T, r *labs.Running, hvs []string) map[string]snapFlow {
+func flowSnapshot(t testing.TB, r *labs.Running, hvs []string) map[string]snapFlow {
 	t.Helper()
 	snap := map[string]snapFlow{}
 	for _, hv := range hvs {
@@ -190,7 +190,7 @@ func flowSnapshot(t *testing.T, r *labs.Running, hvs []string) map[string]snapFl
 // and actions, and that each existed before the restart began: its age is
 // at least the time since then (a flow deleted and added again, or
 // replaced by an add, starts again from zero).
-func compareSnapshots(t *testing.T, before, after map[string]snapFlow, sinceRestart time.Duration) {
+func compareSnapshots(t testing.TB, before, after map[string]snapFlow, sinceRestart time.Duration) {
 	t.Helper()
 	var keys []string
 	for k := range before {

@@ -11,7 +11,7 @@ import (
 )
 
 // labFile writes a test's own lab file and returns its path.
-func labFile(t *testing.T, text string) string {
+func labFile(t testing.TB, text string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "lab.yaml")
 	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
