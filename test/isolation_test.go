@@ -75,10 +75,13 @@ func TestTenantIsolation(t *testing.T) {
 				checkCount(t, "frames of "+tn.b+" at "+o, lines[o], 0, tn.macB)
 			}
 			if !tn.reachesPM1 {
-				checkCount(t, "packets at pm1 (VNI 1000)", pml, 0)
+				checkCount(t, "frames of "+tn.a+" at pm1 (VNI 1000)", pml, 0, tn.macA)
+				checkCount(t, "frames of "+tn.b+" at pm1 (VNI 1000)", pml, 0, tn.macB)
 			} else {
 				checkCount(t, "echo requests at pm1", pml, 3, "> 192.168.1.9: ICMP echo request")
 				checkCount(t, "broadcast pings at pm1", pml, 2, "> 192.168.1.255: ICMP echo request")
+				// The first exchange with the kernel VTEP works: one request, one reply.
+				checkCount(t, "ARP requests for pm1", pml, 1, "Request who-has 192.168.1.9")
 			}
 			// On the wire this tenant's traffic is in its VNI only; the
 			// broadcasts went to the shared group.

@@ -116,9 +116,9 @@ func TestReplication(t *testing.T) {
 }
 
 // warmNeighbours makes every hypervisor's OVS resolve its peers' VTEP
-// addresses before the test floods anything: the hypervisor ARPs for each peer
-// from its underlay bridge, and OVS learns the peer's MAC from the ARP
-// reply passing through (arping from the underlay bridge). Without it the first flooded frame to each peer
+// addresses before the test floods anything: the hypervisor ARPs for each
+// peer from its underlay bridge, and OVS learns the peer's MAC from the
+// reply passing through. Without it the first flooded frame to each peer
 // is lost (see TestReplicationFirstFlood).
 func warmNeighbours(t testing.TB, r *labs.Running) {
 	t.Helper()
