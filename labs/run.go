@@ -2,7 +2,6 @@ package labs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -194,36 +193,5 @@ func Down(ctx context.Context, prefix string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var errs []error
-	for _, ns := range names {
-		pids, err := NetnsPids(ns)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		for _, pid := range pids {
-			if pid == os.Getpid() {
-				continue
-			}
-			if err := stopPid(ctx, pid); err != nil {
-				errs = append(errs, fmt.Errorf("labs: namespace %q: stop process %d: %w", ns, pid, err))
-			}
-		}
-		if err := DelNetns(ns); err != nil {
-			errs = append(errs, err)
-		}
-		logrus.WithFields(logrus.Fields{"netns": ns, "processes": len(pids)}).Info("removed namespace")
-	}
-	dir := RunDir(prefix)
-	pidfiles, _ := filepath.Glob(filepath.Join(dir, "*", "*.pid"))
-	for _, pf := range pidfiles {
-		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		if err := stopPidfile(sctx, pf); err != nil {
-			errs = append(errs, fmt.Errorf("labs: %s: %w", pf, err))
-		}
-		cancel()
-	}
-	if err := os.RemoveAll(dir); err != nil {
-		errs = append(errs, fmt.Errorf("labs: remove %s: %w", dir, err))
-	}
-	return names, errors.Join(errs...)
+	return names, removeLab(ctx, names, []string{RunDir(prefix)})
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -35,11 +34,17 @@ func Sweep(ctx context.Context, prefix string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "vtep-"+prefix+"*"))
+	return names, removeLab(ctx, names, dirs)
+}
+
+// removeLab stops every process running in the namespaces and deletes
+// them, then stops the daemons named in pidfiles under the run dirs (those
+// left outside any namespace) and removes the dirs. It tries everything
+// and returns every error.
+func removeLab(ctx context.Context, namespaces, dirs []string) error {
 	var errs []error
-	for _, ns := range names {
-		if !strings.HasPrefix(ns, prefix) {
-			continue
-		}
+	for _, ns := range namespaces {
 		pids, err := NetnsPids(ns)
 		if err != nil {
 			errs = append(errs, err)
@@ -55,11 +60,9 @@ func Sweep(ctx context.Context, prefix string) ([]string, error) {
 		if err := DelNetns(ns); err != nil {
 			errs = append(errs, err)
 		}
-		logrus.WithFields(logrus.Fields{"netns": ns, "processes": len(pids)}).Info("swept namespace")
+		logrus.WithFields(logrus.Fields{"netns": ns, "processes": len(pids)}).Info("removed namespace")
 	}
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "vtep-"+prefix+"*"))
 	for _, d := range dirs {
-		// pidfiles of daemons left outside any namespace
 		pidfiles, _ := filepath.Glob(filepath.Join(d, "*", "*.pid"))
 		for _, pf := range pidfiles {
 			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -72,5 +75,5 @@ func Sweep(ctx context.Context, prefix string) ([]string, error) {
 			errs = append(errs, fmt.Errorf("labs: remove %s: %w", d, err))
 		}
 	}
-	return names, errors.Join(errs...)
+	return errors.Join(errs...)
 }
