@@ -353,6 +353,10 @@ func (a *Agent) Reconcile(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	total := 0
+	if st.Config.Flood.Mode == config.FloodReplication {
+		// before the flood flows use them
+		total += a.resolvePeers(ctx, st.Config)
+	}
 	over, ok := a.ctrl.Switch(a.overlayDPID)
 	if !ok {
 		return 0, fmt.Errorf("overlay bridge %s (dpid %s): %w", st.Config.Bridge, ofapp.DPIDString(a.overlayDPID), ErrNotConnected)
@@ -475,6 +479,38 @@ func (a *Agent) reconcileGroups(ctx context.Context, cfg *config.Config) (int, e
 		}
 	}
 	return changes, errors.Join(errs...)
+}
+
+// resolvePeers keeps OVS's tunnel neighbour entries of the replication
+// peers resolved, so that no flood to a peer is dropped while OVS ARPs for
+// it. A peer that does not answer is logged, not fatal: the flows do not
+// depend on it, and the next resync tries again.
+func (a *Agent) resolvePeers(ctx context.Context, cfg *config.Config) int {
+	type result struct {
+		peer    string
+		changed bool
+		err     error
+	}
+	results := make(chan result, len(cfg.Flood.Peers))
+	for _, peer := range cfg.Flood.Peers {
+		go func() {
+			p := underlay.PeerNeighbor{Peer: peer.AsSlice(), Bridge: cfg.Underlay.Bridge, Local: cfg.Underlay.LocalIP.Addr().AsSlice()}
+			changed, err := p.Ensure(ctx, a.unixctl)
+			results <- result{peer.String(), changed, err}
+		}()
+	}
+	changes := 0
+	for range cfg.Flood.Peers {
+		r := <-results
+		switch {
+		case r.err != nil:
+			a.log.WithField("peer", r.peer).WithError(r.err).Warn("replication peer not resolved; its first flood may be dropped")
+		case r.changed:
+			changes++
+			a.log.WithField("peer", r.peer).Info("replication peer resolved in OVS's neighbour cache")
+		}
+	}
+	return changes
 }
 
 // Reload validates a new configuration and, if it is good, makes it current

@@ -23,7 +23,9 @@ import (
 
 // Status is the answer to GET /v1/status.
 type Status struct {
-	Version           string          `json:"version"`
+	Version string `json:"version"`
+	// Ready is true once vtepd has programmed its bridges completely once.
+	Ready             bool            `json:"ready"`
 	Bridge            string          `json:"bridge"`
 	OverlayDPID       string          `json:"overlay_dpid"`
 	OverlayConnected  bool            `json:"overlay_connected"`
@@ -68,6 +70,7 @@ func (a *Agent) Status() Status {
 		LocalIP:        cfg.Underlay.LocalIP.String(),
 		FloodMode:      string(cfg.Flood.Mode),
 		PacketIns:      a.PacketIns(),
+		Ready:          a.isReady(),
 		Stats:          stats,
 		Networks:       []NetworkStatus{},
 		Ports:          []PortStatus{},

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/vtep/vtep/agent"
 )
 
 // Running is a lab brought up from a File: the built topology plus one
@@ -90,24 +92,18 @@ func (r *Running) RestartVtepd(ctx context.Context, hv, vtepdPath string) error 
 // WaitProgrammed waits until the hypervisor's vtepd is connected and has
 // installed its pipeline (and, in multicast mode, its join flows).
 func (r *Running) WaitProgrammed(ctx context.Context, hv string) error {
-	o := r.OVS[hv]
 	d := r.Vtepds[hv]
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	multicast := r.File.VTEP.Flood == "" || r.File.VTEP.Flood == "multicast"
+	api := agent.NewClient("unix:" + filepath.Join(r.NodeDir(hv), "vtepd-api.sock"))
 	err := WaitFor(ctx, 100*time.Millisecond, func() (bool, error) {
 		if d != nil && !d.Running() {
 			return false, fmt.Errorf("vtepd exited; see %s", d.LogFile)
 		}
-		out, err := o.Ofctl(ctx, "dump-flows", DefaultOverlayBridge, "table=50")
-		if err != nil || !strings.Contains(out, "cookie=0x4") {
-			return false, err
-		}
-		if !multicast {
-			return true, nil
-		}
-		out, err = o.Ofctl(ctx, "dump-flows", DefaultUnderlayBridge)
-		return err == nil && strings.Contains(out, "tp_dst=4789"), err
+		// Ready: vtepd has completed one reconcile of both bridges (flows,
+		// groups, tunnel routes, memberships, replication peers).
+		s, err := api.Status(ctx)
+		return err == nil && s.Ready, err
 	})
 	if err != nil {
 		logTail := ""

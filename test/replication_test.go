@@ -1,9 +1,7 @@
 package test
 
 import (
-	"context"
 	"fmt"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -80,7 +78,7 @@ func TestReplication(t *testing.T) {
 				t.Errorf("%s: groups %q, want [%s]", hv, g, want)
 			}
 		}
-		warmNeighbours(t, r)
+		checkPeersResolved(t, r)
 		wire := map[string]*labs.Capture{}
 		for _, hv := range hypervisors(r) {
 			wire[hv] = capture(t, r, "ul", hv, "udp port 4789")
@@ -115,39 +113,29 @@ func TestReplication(t *testing.T) {
 	})
 }
 
-// warmNeighbours makes every hypervisor's OVS resolve its peers' VTEP
-// addresses before the test floods anything: the hypervisor ARPs for each
-// peer from its underlay bridge, and OVS learns the peer's MAC from the
-// reply passing through. Without it the first flooded frame to each peer
-// is lost (see TestReplicationFirstFlood).
-func warmNeighbours(t testing.TB, r *labs.Running) {
+// checkPeersResolved checks that every hypervisor's vtepd has put its
+// peers' underlay MACs into OVS's neighbour cache before
+// anything is flooded: otherwise OVS would drop the first flood to each
+// peer while it ARPs (see TestReplicationFirstFlood).
+func checkPeersResolved(t testing.TB, r *labs.Running) {
 	t.Helper()
 	for _, h := range r.File.Hypervisors {
-		var want []string
+		out, err := r.OVS[h.Name].Appctl(ctxT(t, 10*time.Second), "tnl/neigh/show")
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, p := range r.File.Hypervisors {
 			if p.Name == h.Name {
 				continue
 			}
 			ip := strings.Split(p.VTEPIP, "/")[0]
-			mustExec(t, r, h.Name, "arping", "-c", "1", "-C", "1", "-w", "2", "-I", labs.DefaultUnderlayBridge, ip)
 			mac, err := labs.LinkMAC(r.Netns(p.Name), labs.DefaultUnderlayBridge)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want = append(want, ip+" "+mac.String())
-		}
-		err := labs.WaitFor(ctxT(t, 10*time.Second), 50*time.Millisecond, func() (bool, error) {
-			out, err := r.OVS[h.Name].Appctl(context.Background(), "tnl/neigh/show")
-			for _, w := range want {
-				f := strings.Fields(w)
-				if err != nil || !containsFields(out, f[0], f[1]) {
-					return false, err
-				}
+			if !containsFields(out, ip, mac.String(), labs.DefaultUnderlayBridge) {
+				t.Errorf("%s: OVS has no neighbour entry %s -> %s:\n%s", h.Name, ip, mac, out)
 			}
-			return true, nil
-		})
-		if err != nil {
-			t.Fatalf("%s: OVS did not learn its peers' underlay MACs %v: %v", h.Name, want, err)
 		}
 	}
 }
@@ -164,14 +152,10 @@ func containsFields(out string, fields ...string) bool {
 }
 
 // TestReplicationFirstFlood: in replication mode, the first frame a VTEP
-// floods reaches its peers. Known issue: OVS drops a tunnel packet whose
-// underlay next hop it has not resolved yet (it sends an ARP instead), and
-// vtepd does not resolve its peers before flooding to them, so A's first
-// ARP request is lost on a fresh lab.
+// floods reaches its peers. OVS drops a tunnel packet whose underlay next
+// hop it has not resolved yet (it sends an ARP instead), so vtepd resolves
+// its peers into OVS's neighbour cache before it floods to them.
 func TestReplicationFirstFlood(t *testing.T) {
-	if os.Getenv("VTEP_KNOWN_ISSUES") != "1" {
-		t.Skip("known issue: vtepd does not resolve replication peers' underlay MACs, OVS drops the first flood to each; VTEP_KNOWN_ISSUES=1 runs it")
-	}
 	r := upLab(t, "../labs/figure4.yaml", noMulticast("replication"))
 	if out, err := arping(t, r, "a", ipB); err != nil {
 		t.Errorf("A's first ARP request for B got no answer: %v\n%s", err, out)

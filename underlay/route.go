@@ -51,12 +51,14 @@ func (r GroupRoute) Ensure(ctx context.Context, u *Unixctl) (bool, error) {
 	if err != nil {
 		return changed, err
 	}
+	// Set every time: OVS 3.1 ages entries set by hand like learned ones
+	// (15 minutes unused); vtepd's periodic resync keeps this one fresh.
 	mac := GroupMAC(r.Group).String()
 	if !hasNeigh(neigh, r.Gateway, mac, r.Bridge) {
-		if _, err := u.Call(ctx, "tnl/neigh/set", r.Bridge, r.Gateway.String(), mac); err != nil {
-			return changed, fmt.Errorf("group %s: neighbour %s -> %s on %s: %w", r.Group, r.Gateway, mac, r.Bridge, err)
-		}
 		changed = true
+	}
+	if _, err := u.Call(ctx, "tnl/neigh/set", r.Bridge, r.Gateway.String(), mac); err != nil {
+		return changed, fmt.Errorf("group %s: neighbour %s -> %s on %s: %w", r.Group, r.Gateway, mac, r.Bridge, err)
 	}
 	return changed, nil
 }
@@ -102,7 +104,7 @@ func routeFor(show string, group net.IP) bool {
 
 // tnl/neigh/show prints a header and lines like
 //
-//	10.0.0.254                                    01:00:5e:01:01:01   br-phy  STATIC
+//	10.0.0.254                                    01:00:5e:01:01:01   br-phy
 func hasNeigh(show string, gw net.IP, mac, bridge string) bool {
 	for _, line := range strings.Split(show, "\n") {
 		f := strings.Fields(line)
