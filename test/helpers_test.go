@@ -3,7 +3,6 @@ package test
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,41 +14,7 @@ import (
 // upLab brings a lab file up under a fresh prefix, with t.Cleanup tearing it down.
 func upLab(t testing.TB, file string, edit func(*labs.File)) *labs.Running {
 	t.Helper()
-	labstest.Require(t)
-	f, err := labs.LoadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.Prefix = labstest.Prefix(t)
-	if edit != nil {
-		edit(f)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	r, err := labs.Up(ctx, f, vtepdBin, func(s string) { t.Log(s) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			for hv, d := range r.Vtepds {
-				b, _ := os.ReadFile(d.LogFile)
-				t.Logf("vtepd log of %s:\n%s", hv, tail(string(b), 40))
-			}
-		}
-		if err := r.Close(); err != nil {
-			t.Errorf("lab down: %v", err)
-		}
-	})
-	return r
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
+	return labstest.UpLab(t, file, vtepdBin, edit)
 }
 
 func ctxT(t testing.TB, d time.Duration) context.Context {

@@ -26,31 +26,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden from the outp
 // liveLab brings labs/figure4.yaml up under a fresh prefix.
 func liveLab(t *testing.T) *labs.Running {
 	t.Helper()
-	labstest.Require(t)
-	f, err := labs.LoadFile("../../labs/figure4.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.Prefix = labstest.Prefix(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	r, err := labs.Up(ctx, f, vtepdBin, func(s string) { t.Log(s) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			for hv, d := range r.Vtepds {
-				b, _ := os.ReadFile(d.LogFile)
-				lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-				t.Logf("vtepd log of %s (last lines):\n%s", hv, strings.Join(lines[max(0, len(lines)-30):], "\n"))
-			}
-		}
-		if err := r.Close(); err != nil {
-			t.Errorf("lab down: %v", err)
-		}
-	})
-	return r
+	return labstest.UpLab(t, "../../labs/figure4.yaml", vtepdBin, nil)
 }
 
 func apiOf(r *labs.Running, hv string) string {
