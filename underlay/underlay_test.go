@@ -16,15 +16,7 @@ func TestGroupRouteAndMembership(t *testing.T) {
 	o := labstest.NewOVS(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := o.Vsctl(ctx, "add-br", "br-phy", "--", "set", "bridge", "br-phy", "datapath_type=netdev"); err != nil {
-		t.Fatal(err)
-	}
-	if err := labs.AddAddr(o.Netns, "br-phy", "10.0.0.1/24"); err != nil {
-		t.Fatal(err)
-	}
-	if err := labs.LinkUp(o.Netns, "br-phy"); err != nil {
-		t.Fatal(err)
-	}
+	underlayBridge(ctx, t, o)
 	u := &underlay.Unixctl{Path: o.Unixctl()}
 	r := underlay.GroupRoute{Group: net.ParseIP("239.1.1.1"), Bridge: "br-phy", Gateway: net.ParseIP("10.0.0.254")}
 	// OVS learns br-phy's address asynchronously from the kernel: poll until the route takes.
@@ -65,15 +57,7 @@ func TestMembershipJoinsAndLeaves(t *testing.T) {
 	o := labstest.NewOVS(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := o.Vsctl(ctx, "add-br", "br-phy", "--", "set", "bridge", "br-phy", "datapath_type=netdev"); err != nil {
-		t.Fatal(err)
-	}
-	if err := labs.AddAddr(o.Netns, "br-phy", "10.0.0.1/24"); err != nil {
-		t.Fatal(err)
-	}
-	if err := labs.LinkUp(o.Netns, "br-phy"); err != nil {
-		t.Fatal(err)
-	}
+	underlayBridge(ctx, t, o)
 	var m *underlay.Membership
 	if err := labs.InNetns(o.Netns, func() (err error) { m, err = underlay.NewMembership(net.ParseIP("10.0.0.1")); return err }); err != nil {
 		t.Fatal(err)
@@ -100,5 +84,19 @@ func TestMembershipJoinsAndLeaves(t *testing.T) {
 	}
 	if n := len(m.Groups()); n != 1 {
 		t.Errorf("Groups() has %d entries, want 1", n)
+	}
+}
+
+// underlayBridge gives the OVS instance a br-phy holding 10.0.0.1/24.
+func underlayBridge(ctx context.Context, t *testing.T, o *labs.OVS) {
+	t.Helper()
+	if _, err := o.Vsctl(ctx, "add-br", "br-phy", "--", "set", "bridge", "br-phy", "datapath_type=netdev"); err != nil {
+		t.Fatal(err)
+	}
+	if err := labs.AddAddr(o.Netns, "br-phy", "10.0.0.1/24"); err != nil {
+		t.Fatal(err)
+	}
+	if err := labs.LinkUp(o.Netns, "br-phy"); err != nil {
+		t.Fatal(err)
 	}
 }

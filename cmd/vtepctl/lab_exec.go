@@ -21,11 +21,7 @@ func runLabExec(c labCtx, a *labArgs) error {
 	if len(a.pos) != 1 || len(a.rest) == 0 {
 		return usageErr("want a node and a command")
 	}
-	st, err := findLab(a.prefix, "")
-	if err != nil {
-		return err
-	}
-	f, err := st.labFile()
+	f, err := findLabFile(a.prefix)
 	if err != nil {
 		return err
 	}

@@ -27,11 +27,7 @@ func runLabVTEPCommand(c labCtx, a *labArgs, name string) error {
 	if len(a.pos) < 1 {
 		return usageErr("want a VTEP (a hypervisor or physical VTEP of the lab)")
 	}
-	st, err := findLab(a.prefix, "")
-	if err != nil {
-		return err
-	}
-	f, err := st.labFile()
+	f, err := findLabFile(a.prefix)
 	if err != nil {
 		return err
 	}

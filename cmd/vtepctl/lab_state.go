@@ -105,6 +105,15 @@ func upLabs() []string {
 
 // findLab chooses the lab a command acts on: the one with prefix, else the
 // one brought up from file (its prefix), else the only one up.
+// findLabFile finds the lab that is up (see findLab) and reads its file.
+func findLabFile(prefix string) (*labs.File, error) {
+	st, err := findLab(prefix, "")
+	if err != nil {
+		return nil, err
+	}
+	return st.labFile()
+}
+
 func findLab(prefix, file string) (*labState, error) {
 	if prefix == "" && file != "" {
 		f, err := labs.LoadFile(file)
