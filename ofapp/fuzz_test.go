@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -81,20 +82,42 @@ func seedMessages() map[string][]byte {
 	}
 }
 
-// TestWriteFuzzSeeds regenerates testdata/fuzz/FuzzReceive when
-// OFAPP_WRITE_SEEDS=1; the committed files run as part of plain go test.
-func TestWriteFuzzSeeds(t *testing.T) {
-	if os.Getenv("OFAPP_WRITE_SEEDS") != "1" {
-		t.Skip("set OFAPP_WRITE_SEEDS=1 to rewrite the seed corpus")
-	}
+var updateSeeds = flag.Bool("update-seeds", false, "rewrite testdata/fuzz/FuzzReceive from seedMessages")
+
+// TestFuzzSeedsCommitted checks that the committed seed corpus
+// (testdata/fuzz/FuzzReceive, which go test -fuzz starts from) holds exactly
+// the messages seedMessages builds; -update-seeds rewrites it.
+func TestFuzzSeedsCommitted(t *testing.T) {
 	dir := filepath.Join("testdata", "fuzz", "FuzzReceive")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	seeds := seedMessages()
+	for name, b := range seeds {
+		want := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", b)
+		path := filepath.Join(dir, name)
+		if *updateSeeds {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Errorf("seed %s: %v (go test ./ofapp -run TestFuzzSeedsCommitted -update-seeds writes it)", name, err)
+			continue
+		}
+		if string(got) != want {
+			t.Errorf("seed %s differs from seedMessages; rewrite with -update-seeds", name)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
-	for name, b := range seedMessages() {
-		content := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", b)
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
+	for _, e := range entries {
+		if _, ok := seeds[e.Name()]; !ok {
+			t.Errorf("seed file %s is not one of seedMessages", e.Name())
 		}
 	}
 }
