@@ -55,8 +55,7 @@ type Agent struct {
 // Stats are counters the agent keeps about its own work.
 type Stats struct {
 	Reconciles     uint64
-	FlowMods       uint64 // flows added, modified or deleted
-	GroupMods      uint64
+	FlowMods       uint64 // flows and groups added, modified or deleted
 	Bundles        uint64 // bundles committed
 	LastReconcile  time.Time
 	LastDuration   time.Duration
