@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -195,7 +196,7 @@ func (f MatchField) Name() string {
 	case ClassNXM1:
 		switch {
 		case f.Field <= 15:
-			return fmt.Sprintf("reg%d", f.Field)
+			return regNames[f.Field]
 		case f.Field == nxmTunIPv4Src:
 			return "tun_src"
 		case f.Field == nxmTunIPv4Dst:
@@ -205,12 +206,21 @@ func (f MatchField) Name() string {
 	return fmt.Sprintf("oxm(0x%04x:%d)", f.Class, f.Field)
 }
 
+// regNames are the ovs-ofctl names of the 16 registers, built once: the
+// pipeline prints tens of thousands of register matches per build.
+var regNames = func() (n [16]string) {
+	for i := range n {
+		n[i] = "reg" + strconv.Itoa(i)
+	}
+	return n
+}()
+
 func hexValue(b []byte) string {
 	var v uint64
 	for _, c := range b {
 		v = v<<8 | uint64(c)
 	}
-	return fmt.Sprintf("0x%x", v)
+	return "0x" + strconv.FormatUint(v, 16)
 }
 
 func ipOrPrefix(value, mask []byte) string {
@@ -250,7 +260,7 @@ func (f MatchField) String() string {
 		for _, c := range f.Value {
 			v = v<<8 | uint64(c)
 		}
-		return fmt.Sprintf("%s=%d", name, v)
+		return name + "=" + strconv.FormatUint(v, 10)
 	}
 	s := name + "=" + hexValue(f.Value)
 	if f.Mask != nil {
@@ -266,17 +276,26 @@ func pad(b []byte, n int) []byte {
 	return append(make([]byte, n-len(b)), b...)
 }
 
-// Canonical returns a copy of the match sorted by class and field, the order
-// used to compare a match read from a switch with a wanted one.
+// Canonical returns the match sorted by class and field, the order used to
+// compare a match read from a switch with a wanted one. A match already in
+// that order is returned as it is, so the result must not be modified.
 func (m Match) Canonical() Match {
-	c := append(Match(nil), m...)
-	sort.SliceStable(c, func(i, j int) bool {
-		if c[i].Class != c[j].Class {
+	less := func(a, b MatchField) bool {
+		if a.Class != b.Class {
 			// OpenFlow basic fields first, then Nicira ones, as ovs-ofctl prints them.
-			return classRank(c[i].Class) < classRank(c[j].Class)
+			return classRank(a.Class) < classRank(b.Class)
 		}
-		return c[i].Field < c[j].Field
-	})
+		return a.Field < b.Field
+	}
+	sorted := true
+	for i := 1; i < len(m) && sorted; i++ {
+		sorted = !less(m[i], m[i-1])
+	}
+	if sorted {
+		return m // already canonical (as most matches are): no copy
+	}
+	c := append(Match(nil), m...)
+	sort.SliceStable(c, func(i, j int) bool { return less(c[i], c[j]) })
 	return c
 }
 
