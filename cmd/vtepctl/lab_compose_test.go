@@ -190,10 +190,8 @@ func TestDockerEntrypoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	bin := t.TempDir()
-	for _, b := range []string{"vtepd", "vtepctl"} {
-		if out, err := exec.Command("go", "build", "-o", filepath.Join(bin, b), "github.com/vtep/vtep/cmd/"+b).CombinedOutput(); err != nil {
-			t.Fatalf("build %s: %v\n%s", b, err, out)
-		}
+	if err := labstest.BuildCommands(bin, "vtepd", "vtepctl"); err != nil {
+		t.Fatal(err)
 	}
 	entry, err := filepath.Abs(filepath.Join(root, "docker/entrypoint.sh"))
 	if err != nil {

@@ -29,11 +29,8 @@ func newLabCLI(t *testing.T) *labCLI {
 	t.Helper()
 	labstest.Require(t)
 	dir := t.TempDir()
-	for _, b := range []string{"vtepctl", "vtepd"} {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, b), "github.com/vtep/vtep/cmd/"+b)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("build %s: %v\n%s", b, err, out)
-		}
+	if err := labstest.BuildCommands(dir, "vtepctl", "vtepd"); err != nil {
+		t.Fatal(err)
 	}
 	return &labCLI{t: t, bin: filepath.Join(dir, "vtepctl")}
 }

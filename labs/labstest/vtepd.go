@@ -2,6 +2,7 @@ package labstest
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,6 +20,10 @@ import (
 //
 //	func TestMain(m *testing.M) { os.Exit(labstest.Main(m, &vtepdBin)) }
 func Main(m *testing.M, vtepd *string) int {
+	flag.Parse()
+	if testing.Short() {
+		return m.Run() // unit tests only: nothing needs vtepd
+	}
 	dir, err := os.MkdirTemp("", "vtep-test-bin")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -26,10 +31,8 @@ func Main(m *testing.M, vtepd *string) int {
 	}
 	defer os.RemoveAll(dir)
 	*vtepd = filepath.Join(dir, "vtepd")
-	cmd := exec.Command("go", "build", "-o", *vtepd, "github.com/vtep/vtep/cmd/vtepd")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build vtepd:", err)
+	if err := BuildCommands(dir, "vtepd"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	code := m.Run()
@@ -38,6 +41,17 @@ func Main(m *testing.M, vtepd *string) int {
 		code = 1
 	}
 	return code
+}
+
+// BuildCommands builds the named commands of cmd/ (vtepd, vtepctl) into dir.
+func BuildCommands(dir string, names ...string) error {
+	for _, n := range names {
+		cmd := exec.Command("go", "build", "-buildvcs=false", "-o", filepath.Join(dir, n), "github.com/vtep/vtep/cmd/"+n)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("build %s: %w\n%s", n, err, out)
+		}
+	}
+	return nil
 }
 
 // UpLab brings a lab file up under a fresh prefix with the vtepd binary at
