@@ -246,13 +246,16 @@ func (a *Agent) ensureBridges(ctx context.Context) error {
 		names[int(t.ID)] = t.Name
 	}
 	changed, err := a.db.EnsureBridge(ctx, ovsdb.BridgeSpec{
-		Name:          cfg.Bridge,
-		DatapathType:  cfg.DatapathType,
-		FailMode:      ovsdb.FailSecure,
-		Protocols:     []string{"OpenFlow13"},
-		Controllers:   []string{cfg.OpenFlow.Listen},
-		DisableInBand: true,
-		TableNames:    names,
+		Name:         cfg.Bridge,
+		DatapathType: cfg.DatapathType,
+		FailMode:     ovsdb.FailSecure,
+		Protocols:    []string{"OpenFlow13"},
+		Controllers:  []string{cfg.OpenFlow.Listen},
+		// A restarted vtepd gets its bridge back within a second, not
+		// OVS's default of up to eight.
+		ControllerMaxBackoff: 1000,
+		DisableInBand:        true,
+		TableNames:           names,
 	})
 	if err != nil {
 		return err

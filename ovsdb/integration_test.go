@@ -88,6 +88,21 @@ func TestIntegrationBridgeVXLANAndVMPorts(t *testing.T) {
 	if got := vsctl(t, o, "get-controller", "br-int"); got != ctrl {
 		t.Errorf("controller = %q, want %q", got, ctrl)
 	}
+	// The same controller, retried sooner: its row is updated, not replaced.
+	uuid := vsctl(t, o, "get", "Bridge", "br-int", "controller")
+	backoff := spec
+	backoff.ControllerMaxBackoff = 1000
+	ensureTwice(t, "ensure controller max_backoff", func() (bool, error) { return c.EnsureBridge(ctx, backoff) })
+	if got := vsctl(t, o, "--bare", "--columns=max_backoff", "list", "Controller"); got != "1000" {
+		t.Errorf("controller max_backoff = %q, want 1000", got)
+	}
+	if got := vsctl(t, o, "get", "Bridge", "br-int", "controller"); got != uuid {
+		t.Errorf("controller row replaced: %s -> %s", uuid, got)
+	}
+	if _, err := c.EnsureBridge(ctx, ovsdb.BridgeSpec{Name: "br-int", ControllerMaxBackoff: 10}); err == nil || !strings.Contains(err.Error(), "max_backoff") {
+		t.Errorf("max_backoff 10: error %v, want one naming max_backoff", err)
+	}
+	spec = backoff
 	dpid, err := c.DatapathID(ctx, "br-int")
 	if err != nil || dpid != 0xa1 {
 		t.Errorf("DatapathID = %#x, %v; want 0xa1", dpid, err)

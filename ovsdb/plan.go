@@ -146,10 +146,26 @@ func (p *plan) planBridge(b BridgeSpec) error {
 				continue
 			}
 			n := p.newName("ctrl")
-			p.ops = append(p.ops, Insert{Table: TableController, UUIDName: string(n), Row: Row{"target": t}})
+			row := Row{"target": t}
+			if b.ControllerMaxBackoff != 0 {
+				row["max_backoff"] = b.ControllerMaxBackoff
+			}
+			p.ops = append(p.ops, Insert{Table: TableController, UUIDName: string(n), Row: row})
 			refs = append(refs, n)
 		}
 		want["controller"] = refs
+	}
+	// Controllers kept: their max_backoff as wanted.
+	if b.ControllerMaxBackoff != 0 {
+		for _, t := range wantTargets {
+			u, ok := curTargets[t]
+			if !ok {
+				continue
+			}
+			if mb := p.s.controllers[u].MaxBackoff; mb == nil || *mb != b.ControllerMaxBackoff {
+				p.ops = append(p.ops, Update{Table: TableController, Where: []Cond{Equal("_uuid", u)}, Row: Row{"max_backoff": b.ControllerMaxBackoff}})
+			}
+		}
 	}
 
 	// Ports: the bridge's own internal port first, then the listed ones.

@@ -73,6 +73,9 @@ type Controller struct {
 	Version     UUID
 	Target      string
 	IsConnected bool
+	// MaxBackoff is how long (ms) ovs-vswitchd waits at most between
+	// attempts to reach the controller; nil: its default, 8000.
+	MaxBackoff  *int
 	ExternalIDs map[string]string
 }
 
@@ -142,7 +145,8 @@ func ParseController(r Row) (Controller, error) {
 	rr := rowReader{table: TableController, row: r}
 	c := Controller{
 		UUID: rr.uuid("_uuid"), Version: rr.uuid("_version"), Target: rr.str("target"),
-		IsConnected: rr.boolean("is_connected"), ExternalIDs: rr.strMap("external_ids"),
+		IsConnected: rr.boolean("is_connected"), MaxBackoff: rr.optInt("max_backoff"),
+		ExternalIDs: rr.strMap("external_ids"),
 	}
 	return c, rr.err
 }

@@ -28,17 +28,20 @@ const ProtocolOpenFlow13 = "OpenFlow13"
 // ports belong to whoever plugs VMs in). The bridge's own internal port
 // (named like the bridge) is always ensured, as ovs-vsctl add-br does.
 type BridgeSpec struct {
-	Name          string
-	DatapathType  string            // DatapathNetdev (default) or DatapathSystem
-	FailMode      string            // FailSecure, FailStandalone, or "" for unset
-	Protocols     []string          // default [OpenFlow13]; must include OpenFlow13
-	Controllers   []string          // controller targets: "unix:PATH", "tcp:IP:PORT", "ssl:IP:PORT"
-	DatapathID    string            // other_config:datapath-id, 16 hex digits ("" leaves it alone)
-	DisableInBand bool              // sets other_config:disable-in-band=true
-	OtherConfig   map[string]string // further other_config keys
-	ExternalIDs   map[string]string
-	Ports         []PortSpec
-	TableNames    map[int]string // OpenFlow table id -> name; nil leaves them alone, non-nil makes them exactly these
+	Name         string
+	DatapathType string   // DatapathNetdev (default) or DatapathSystem
+	FailMode     string   // FailSecure, FailStandalone, or "" for unset
+	Protocols    []string // default [OpenFlow13]; must include OpenFlow13
+	Controllers  []string // controller targets: "unix:PATH", "tcp:IP:PORT", "ssl:IP:PORT"
+	// ControllerMaxBackoff, when not 0, is the controllers' max_backoff in
+	// ms (at least 1000): how soon ovs-vswitchd retries a lost controller.
+	ControllerMaxBackoff int
+	DatapathID           string            // other_config:datapath-id, 16 hex digits ("" leaves it alone)
+	DisableInBand        bool              // sets other_config:disable-in-band=true
+	OtherConfig          map[string]string // further other_config keys
+	ExternalIDs          map[string]string
+	Ports                []PortSpec
+	TableNames           map[int]string // OpenFlow table id -> name; nil leaves them alone, non-nil makes them exactly these
 }
 
 // PortSpec is the desired state of a port with one interface of the same
@@ -170,6 +173,9 @@ func (b BridgeSpec) Validate() error {
 		if !ok {
 			return &FieldError{Field: f("controller target"), Value: t, Reason: "want unix:PATH, tcp:IP:PORT or ssl:IP:PORT"}
 		}
+	}
+	if b.ControllerMaxBackoff != 0 && b.ControllerMaxBackoff < 1000 {
+		return &FieldError{Field: f("controller max_backoff"), Value: strconv.Itoa(b.ControllerMaxBackoff), Reason: "must be at least 1000 (ms)"}
 	}
 	if b.DatapathID != "" && !reDPID.MatchString(b.DatapathID) {
 		return &FieldError{Field: f("other_config:datapath-id"), Value: b.DatapathID, Reason: "must be exactly 16 hex digits"}
