@@ -132,6 +132,19 @@ func (c *Capture) WaitFor(ctx context.Context, substrings ...string) (string, er
 	return found, nil
 }
 
+// WaitCount polls until at least n captured lines contain every one of the
+// substrings. Capturing lags behind the wire a little, so wait for all the
+// packets a check counts before stopping the capture.
+func (c *Capture) WaitCount(ctx context.Context, n int, substrings ...string) error {
+	err := WaitFor(ctx, 20*time.Millisecond, func() (bool, error) {
+		return c.Count(substrings...) >= n, nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %d of %d packets with %q: %w", c.desc, c.Count(substrings...), n, substrings, err)
+	}
+	return nil
+}
+
 // Count returns how many captured lines contain every one of the substrings.
 func (c *Capture) Count(substrings ...string) int {
 	n := 0

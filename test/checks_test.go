@@ -145,6 +145,16 @@ func waitLine(t testing.TB, c *labs.Capture, what string, subs ...string) string
 	return l
 }
 
+// waitCount waits until a capture holds n lines with every substring: a
+// capture lags the wire a little, so a test waits for every packet it will
+// count before it stops the capture.
+func waitCount(t testing.TB, c *labs.Capture, what string, n int, subs ...string) {
+	t.Helper()
+	if err := c.WaitCount(ctxT(t, 10*time.Second), n, subs...); err != nil {
+		t.Fatalf("%s: %v\ncaptured:\n%s", what, err, strings.Join(c.Lines(), "\n"))
+	}
+}
+
 // grep returns the lines holding every substring.
 func grep(lines []string, subs ...string) []string {
 	var out []string

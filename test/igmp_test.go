@@ -62,6 +62,8 @@ func TestIGMPSnooping(t *testing.T) {
 			}
 			_, _ = r.Exec(ctxT(t, 10*time.Second), tc.from, "ping", "-b", "-c", "2", "-i", "0.2", "-W", "1", tc.target[:len(tc.target)-1]+"255")
 			waitLine(t, member, "broadcast ping at the member", "> "+tc.grp+".4789", "ICMP echo request, id", "seq 2")
+			waitCount(t, sender, "floods sent by hv1", 3, "10.0.0.1.", "> "+tc.grp+".4789")
+			waitCount(t, member, "floods received by "+tc.member, 3, "10.0.0.1.", "> "+tc.grp+".4789")
 			ls, lm, lo := sender.Stop(), member.Stop(), outsider.Stop()
 			checkCount(t, "floods sent by hv1 to "+tc.grp, ls, 3, "10.0.0.1.", "> "+tc.grp+".4789")
 			checkCount(t, "floods received by member "+tc.member, lm, 3, "10.0.0.1.", "> "+tc.grp+".4789")

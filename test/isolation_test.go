@@ -61,6 +61,12 @@ func TestTenantIsolation(t *testing.T) {
 				pingFails(t, r, tn.a, "192.168.1.9", 2)
 			}
 			waitLine(t, caps[tn.b], "broadcast at "+tn.b, "ff:ff:ff:ff:ff:ff", "192.168.1.1 > 192.168.1.255: ICMP echo request")
+			waitCount(t, caps[tn.b], "broadcast pings at "+tn.b, 2, "ff:ff:ff:ff:ff:ff", "ICMP echo request")
+			waitCount(t, wire, "broadcast pings to the group", 2, "> 239.1.1.1.4789", tn.vni+" |", "ff:ff:ff:ff:ff:ff", "ICMP echo request")
+			if tn.reachesPM1 {
+				waitCount(t, pm, "echo requests at pm1", 3, "> 192.168.1.9: ICMP echo request")
+				waitCount(t, pm, "broadcast pings at pm1", 2, "> 192.168.1.255: ICMP echo request")
+			}
 			lines := map[string][]string{}
 			for v, c := range caps {
 				lines[v] = c.Stop()

@@ -91,6 +91,7 @@ func TestReplication(t *testing.T) {
 		waitLine(t, wire["hv3"], "request at VTEP 3", request)
 		waitLine(t, cc, "request at C", request)
 		waitLine(t, wire["hv1"], "reply at VTEP 1", "Reply "+ipB)
+		waitCount(t, wire["hv1"], "requests from VTEP 1", 2, request)
 		l1 := wire["hv1"].Stop()
 		// The request leaves VTEP 1 twice, unicast, once per peer, never to a group.
 		checkCount(t, "request to VTEP 2", l1, 1, "10.0.0.1.", "> 10.0.0.2.4789: VXLAN", "vni 10 |", request)

@@ -36,6 +36,8 @@ func TestSubnetClassification(t *testing.T) {
 	wire := capture(t, r, "ul", "hv1", "udp port 4789")
 	ca := capture(t, r, "a", "eth0", "")
 	mustPing(t, r, "p", "192.168.30.2", 3)
+	waitCount(t, wire, "echo requests p -> q", 3, "> 10.0.0.2.4789", "ICMP echo request")
+	waitCount(t, wire, "echo replies q -> p", 3, "> 10.0.0.1.4789", "ICMP echo reply")
 	lw, la := wire.Stop(), ca.Stop()
 	checkCount(t, "p's ARP request, to VNI 30's group", lw, 1, "> 239.1.1.3.4789", "vni 30 |", "Request who-has 192.168.30.2")
 	checkCount(t, "echo requests p -> q in VNI 30", lw, 3, "10.0.0.1.", "> 10.0.0.2.4789", "vni 30 |", "192.168.30.1 > 192.168.30.2: ICMP echo request")

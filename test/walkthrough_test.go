@@ -128,6 +128,8 @@ func TestARPWalkthrough(t *testing.T) {
 	w1 := capture(t, r, "ul", "hv1", "udp port 4789")
 	w3 := capture(t, r, "ul", "hv3", "")
 	mustPing(t, r, "a", ipB, 5)
+	waitCount(t, w1, "echo requests VTEP 1 -> VTEP 2", 5, "10.0.0.1.", "> 10.0.0.2.4789", "ICMP echo request")
+	waitCount(t, w1, "echo replies VTEP 2 -> VTEP 1", 5, "10.0.0.2.", "> 10.0.0.1.4789", "ICMP echo reply")
 	l1, l3 := w1.Stop(), w3.Stop()
 	checkCount(t, "echo requests VTEP 1 -> VTEP 2", l1, 5, "10.0.0.1.", "> 10.0.0.2.4789", "vni 10 |", "ICMP echo request")
 	checkCount(t, "echo replies VTEP 2 -> VTEP 1", l1, 5, "10.0.0.2.", "> 10.0.0.1.4789", "vni 10 |", "ICMP echo reply")

@@ -408,13 +408,17 @@ func (d *demo) stepPing() error {
 	}
 	wctx, wcancel := d.ctx(stepTimeout)
 	defer wcancel()
-	if _, err := caps[c.hvA.Name].WaitFor(wctx, "> "+c.vtepA+".4789", "ICMP echo reply"); err != nil {
+	// Wait for all six packets on hv1's cable before stopping the captures.
+	on := caps[c.hvA.Name]
+	if err := on.WaitCount(wctx, 3, c.vtepA+".", "> "+c.vtepB+".4789", "ICMP echo request"); err != nil {
+		return fmt.Errorf("step %d: %w", d.step, err)
+	}
+	if err := on.WaitCount(wctx, 3, "> "+c.vtepA+".4789", c.vtepB+".", "ICMP echo reply"); err != nil {
 		return fmt.Errorf("step %d: %w", d.step, err)
 	}
 	stopAll(caps)
 	d.say("On the wire:")
 	d.showWire(caps)
-	on := caps[c.hvA.Name]
 	if err := d.check(on.Count(c.vtepA+".", "> "+c.vtepB+".4789", "ICMP echo request") == 3 && on.Count("> "+c.vtepA+".4789", c.vtepB+".", "ICMP echo reply") == 3,
 		"3 echo requests went %s -> %s and 3 replies came back, VXLAN VNI %d", c.vtepA, c.vtepB, c.vni); err != nil {
 		return err
