@@ -1,5 +1,3 @@
-// Command vtepd makes Open vSwitch bridges behave as VXLAN tunnel end points.
-// See the README and docs/config.md.
 package main
 
 import (

@@ -1,4 +1,3 @@
-// Package version holds the build's version, stamped by the Makefile from git.
 package version
 
 // Version is set at link time (-X) to `git describe` output; "dev" otherwise.
