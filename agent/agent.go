@@ -449,10 +449,16 @@ func (a *Agent) reconcileGroups(ctx context.Context, cfg *config.Config) (int, e
 	var errs []error
 	keep := map[string]bool{}
 	var groups []net.IP
+	inUse := a.gatewaysInUse(ctx, cfg, want)
 	for _, gw := range want {
 		r := underlay.GroupRoute{Group: gw.Group.AsSlice(), Bridge: cfg.Underlay.Bridge, Gateway: gw.Gateway.AsSlice()}
 		keep[gw.Group.String()] = true
 		groups = append(groups, r.Group)
+		if mac, used := inUse[gw.Gateway.String()]; used {
+			errs = append(errs, fmt.Errorf("group %s: placeholder gateway %s is a real host's address (it answers ARP from %s); "+
+				"set underlay.mcast_gateways to addresses of the VTEP subnet that nobody uses", gw.Group, gw.Gateway, mac))
+			continue
+		}
 		changed, err := r.Ensure(ctx, a.unixctl)
 		if err != nil {
 			errs = append(errs, err)
@@ -481,6 +487,30 @@ func (a *Agent) reconcileGroups(ctx context.Context, cfg *config.Config) (int, e
 		}
 	}
 	return changes, errors.Join(errs...)
+}
+
+// gatewaysInUse checks the placeholder gateways of groups not routed yet, all
+// at once, and returns those a host answers for (address -> its MAC).
+func (a *Agent) gatewaysInUse(ctx context.Context, cfg *config.Config, gws []config.GroupGateway) map[string]net.HardwareAddr {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	used := map[string]net.HardwareAddr{}
+	for _, gw := range gws {
+		if _, known := a.routes[gw.Group.String()]; known {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if mac, ok := underlay.GatewayInUse(ctx, cfg.Underlay.Bridge, cfg.Underlay.LocalIP.Addr().AsSlice(), gw.Gateway.AsSlice()); ok {
+				mu.Lock()
+				used[gw.Gateway.String()] = mac
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return used
 }
 
 // resolvePeers keeps OVS's tunnel neighbour entries of the replication

@@ -31,7 +31,7 @@ type PeerNeighbor struct {
 // Ensure resolves the peer and sets OVS's entry if it is missing or
 // differs. It reports whether it changed OVS's cache.
 func (p PeerNeighbor) Ensure(ctx context.Context, u *Unixctl) (bool, error) {
-	mac, err := p.resolve(ctx)
+	mac, err := p.resolve(ctx, 2*time.Second)
 	if err != nil {
 		return false, err
 	}
@@ -47,8 +47,9 @@ func (p PeerNeighbor) Ensure(ctx context.Context, u *Unixctl) (bool, error) {
 }
 
 // resolve returns the kernel's MAC for the peer on the bridge interface,
-// probing first so that a missing or stale entry gets (re)validated.
-func (p PeerNeighbor) resolve(ctx context.Context) (net.HardwareAddr, error) {
+// probing first so that a missing or stale entry gets (re)validated, and
+// waiting at most wait for an answer.
+func (p PeerNeighbor) resolve(ctx context.Context, wait time.Duration) (net.HardwareAddr, error) {
 	link, err := netlink.LinkByName(p.Bridge)
 	if err != nil {
 		return nil, fmt.Errorf("peer %s: interface %s: %w", p.Peer, p.Bridge, err)
@@ -56,7 +57,7 @@ func (p PeerNeighbor) resolve(ctx context.Context) (net.HardwareAddr, error) {
 	if err := p.probe(); err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	for {
 		neighs, err := netlink.NeighList(link.Attrs().Index, netlink.FAMILY_V4)
@@ -96,4 +97,18 @@ func (p PeerNeighbor) probe() error {
 		return fmt.Errorf("peer %s: probe: %w", p.Peer, err)
 	}
 	return nil
+}
+
+// GatewayInUse reports whether a placeholder gateway (see GroupRoute)
+// belongs to a real host: it asks the kernel to resolve the address and
+// returns the MAC that answered. OVS's neighbour entry for the placeholder
+// would send that host's tunnel traffic to a multicast MAC, so vtepd refuses
+// such a placeholder.
+func GatewayInUse(ctx context.Context, bridge string, local, gateway net.IP) (net.HardwareAddr, bool) {
+	p := PeerNeighbor{Peer: gateway, Bridge: bridge, Local: local}
+	mac, err := p.resolve(ctx, 300*time.Millisecond)
+	if err != nil || mac[0]&1 != 0 {
+		return nil, false
+	}
+	return mac, true
 }
