@@ -332,10 +332,29 @@ func (a *Agent) eventLoop(ctx context.Context) {
 				a.Kick("overlay bridge connected")
 			case ofapp.PortAdded, ofapp.PortDeleted, ofapp.PortModified:
 				a.log.WithFields(logrus.Fields{"port": ev.Port.Name, "ofport": ev.Port.No, "event": ev.Type.String()}).Info("port changed")
-				a.Kick("port " + ev.Port.Name + " " + ev.Type.String())
+				reason := "port " + ev.Port.Name + " " + ev.Type.String()
+				a.Kick(reason)
+				if ev.Type != ofapp.PortDeleted {
+					// ovs-vswitchd announces a port before it writes the
+					// port's ofport to OVSDB, where vtepd reads ports from:
+					// reconcile again once the ofport is there.
+					go a.kickWhenOfport(ctx, ev.Port.Name, reason)
+				}
 			}
 		}
 	}
+}
+
+// kickWhenOfport waits (a few seconds at most) until OVSDB shows the
+// interface's ofport, then asks for a reconcile.
+func (a *Agent) kickWhenOfport(ctx context.Context, iface, reason string) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := a.db.WaitOfport(ctx, iface); err != nil {
+		a.log.WithField("port", iface).WithError(err).Debug("no ofport in OVSDB")
+		return
+	}
+	a.Kick(reason + " (ofport in OVSDB)")
 }
 
 // Reconcile reads OVSDB, builds the pipeline and applies the difference to
