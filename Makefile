@@ -1,6 +1,9 @@
 # vtep: build, test and lab targets. `make help` lists them.
 SHELL := /bin/bash
-GO ?= go
+# sudo resets PATH (Debian's secure_path lacks /usr/local/go/bin): fall back to the usual install.
+GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+# Tests build vtepd with `go build`: keep that go on PATH for them too.
+export PATH := $(patsubst %/,%,$(dir $(GO))):$(PATH)
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/vtep/vtep/internal/version.Version=$(VERSION)
 # Debian packages the tests and labs use.
@@ -28,7 +31,7 @@ deps:
 		if [ "$$(id -u)" != 0 ]; then echo "make deps: installing packages needs root (sudo make deps)"; exit 1; fi; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
-	@command -v $(GO) >/dev/null || { echo "make deps: Go 1.26 or newer is required (https://go.dev/dl)"; exit 1; }
+	@command -v $(GO) >/dev/null || { echo "make deps: Go 1.26 or newer is required (https://go.dev/dl), on PATH or in /usr/local/go"; exit 1; }
 	$(GO) mod download
 
 build:
