@@ -45,7 +45,11 @@ type Switch struct {
 	closed    chan struct{}
 	closeOnce sync.Once
 	closeErr  error
-	done      chan struct{} // reader and writer have exited
+	// fatal is the protocol error the reader is ending the session for,
+	// recorded before a last error reply goes out, so that the write of
+	// that reply failing (the peer hung up) does not hide the cause.
+	fatal atomic.Pointer[error]
+	done  chan struct{} // reader and writer have exited
 
 	lastRecv  atomic.Int64 // unix nanos of the last message received
 	packetIns atomic.Uint64
@@ -107,6 +111,9 @@ func (s *Switch) Close() error {
 
 func (s *Switch) shutdown(err error) {
 	s.closeOnce.Do(func() {
+		if f := s.fatal.Load(); f != nil {
+			err = *f
+		}
 		s.closeErr = err
 		close(s.closed)
 		s.conn.Close()
@@ -350,8 +357,10 @@ func (s *Switch) reader(r *bufio.Reader) {
 func (s *Switch) dispatch(msg []byte) error {
 	h := parseHeader(msg)
 	if h.Version != Version13 {
+		err := protoErr("message %s xid %d has version 0x%02x, session speaks 0x%02x", MessageTypeName(h.Type), h.Xid, h.Version, Version13)
+		s.fatal.Store(&err)
 		s.sendReply(appendError(getBuf(), h.Xid, ErrTypeBadRequest, codeBadRequestVersion, msg))
-		return protoErr("message %s xid %d has version 0x%02x, session speaks 0x%02x", MessageTypeName(h.Type), h.Xid, h.Version, Version13)
+		return err
 	}
 	switch h.Type {
 	case typeEchoRequest:
