@@ -19,7 +19,7 @@ import (
 // hypervisor's vtepd is configured with. Keys are documented in
 // docs/labs.md; unknown keys are errors.
 type File struct {
-	// Prefix starts the name of everything the lab creates (at most 6 characters).
+	// Prefix starts the name of everything the lab creates (at most 8 characters).
 	Prefix      string `yaml:"prefix"`
 	Description string `yaml:"description"`
 	Underlay    struct {

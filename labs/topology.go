@@ -127,7 +127,7 @@ const maxNode = 10
 func (t Topology) Validate() error {
 	var errs []error
 	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
-	if err := ValidateName("lab prefix", t.Prefix, 6); err != nil {
+	if err := ValidateName("lab prefix", t.Prefix, 8); err != nil {
 		errs = append(errs, err)
 	}
 	nodes := map[string]string{UnderlayNode: "underlay"}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -29,7 +30,7 @@ func Require(t testing.TB) {
 	if os.Geteuid() != 0 {
 		reason = "needs root (network namespaces, OVS)"
 	} else if missing := labs.MissingTools(); len(missing) > 0 {
-		reason = "needs OVS and network tools; missing: " + joinComma(missing)
+		reason = "needs OVS and network tools; missing: " + strings.Join(missing, ", ")
 	}
 	if reason == "" {
 		return
@@ -40,26 +41,23 @@ func Require(t testing.TB) {
 	t.Skip("integration test skipped: " + reason)
 }
 
-func joinComma(s []string) string {
-	out := ""
-	for i, x := range s {
-		if i > 0 {
-			out += ", "
-		}
-		out += x
-	}
-	return out
-}
-
-// Prefix returns a unique short prefix ("vt" and four hex digits) for the
-// names of everything one test creates.
+// Prefix returns a unique short prefix ("vt" and six hex digits) for the
+// names of everything one test creates. Tests of several packages run at
+// once, so a prefix is drawn from 16 million and skipped if anything of a
+// lab with it exists already.
 func Prefix(t testing.TB) string {
 	t.Helper()
-	b := make([]byte, 2)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatalf("random prefix: %v", err)
+	var p string
+	for {
+		b := make([]byte, 3)
+		if _, err := rand.Read(b); err != nil {
+			t.Fatalf("random prefix: %v", err)
+		}
+		p = labs.TestPrefix + hex.EncodeToString(b)
+		if len(Leftovers([]string{p})) == 0 {
+			break
+		}
 	}
-	p := labs.TestPrefix + hex.EncodeToString(b)
 	usedMu.Lock()
 	used = append(used, p)
 	usedMu.Unlock()
