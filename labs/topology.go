@@ -118,6 +118,9 @@ func (v VM) mtu() int {
 	return v.MTU
 }
 
+// MaxPrefix is the longest lab prefix.
+const MaxPrefix = 8
+
 // maxNode keeps PREFIX-NODE within interface-name length, so a node name can
 // also serve as the name of its cable on the underlay switch.
 const maxNode = 10
@@ -127,7 +130,7 @@ const maxNode = 10
 func (t Topology) Validate() error {
 	var errs []error
 	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
-	if err := ValidateName("lab prefix", t.Prefix, 8); err != nil {
+	if err := ValidateName("lab prefix", t.Prefix, MaxPrefix); err != nil {
 		errs = append(errs, err)
 	}
 	nodes := map[string]string{UnderlayNode: "underlay"}

@@ -30,7 +30,7 @@ func runLabDown(c labCtx, a *labArgs) error {
 		}
 		prefix = st.Prefix
 	}
-	if err := labs.ValidateName("--prefix", prefix, 6); err != nil {
+	if err := labs.ValidateName("--prefix", prefix, labs.MaxPrefix); err != nil {
 		return usageErr("%v", err)
 	}
 	return takeDown(c, prefix)
