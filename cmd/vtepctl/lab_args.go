@@ -27,9 +27,6 @@ type labParse struct {
 	// stopAfter: after this many positional arguments, everything else goes
 	// to rest untouched (0: never stop).
 	stopAfter int
-	// passUnknown sends flags the subcommand does not know to rest instead
-	// of failing (for lab macs/flows, whose options belong to macs/dump-flows).
-	passUnknown bool
 }
 
 // errUsage is a usage error; the subcommand prints its usage and exits 2.
@@ -70,10 +67,6 @@ func (p labParse) parse(args []string) (*labArgs, error) {
 		}
 		name, value, hasValue := strings.Cut(strings.TrimLeft(arg, "-"), "=")
 		if !p.allows(name) {
-			if p.passUnknown {
-				a.rest = append(a.rest, arg)
-				continue
-			}
 			return nil, usageErr("unknown flag %s", arg)
 		}
 		if name == "keep" {

@@ -14,10 +14,10 @@ import (
 func init() {
 	registerLab("macs", labCommand("macs", "[--prefix P] VTEP [MACS OPTIONS]",
 		"a VTEP's learned MAC table: vtepctl macs against that hypervisor's vtepd (a physical VTEP: its kernel forwarding database)",
-		labParse{flags: []string{"prefix"}, passUnknown: true}, func(c labCtx, a *labArgs) error { return runLabVTEPCommand(c, a, "macs") }))
+		labParse{flags: []string{"prefix"}, stopAfter: 1}, func(c labCtx, a *labArgs) error { return runLabVTEPCommand(c, a, "macs") }))
 	registerLab("flows", labCommand("flows", "[--prefix P] VTEP [DUMP-FLOWS OPTIONS]",
 		"a hypervisor's flows: vtepctl dump-flows against that hypervisor's vtepd",
-		labParse{flags: []string{"prefix"}, passUnknown: true}, func(c labCtx, a *labArgs) error { return runLabVTEPCommand(c, a, "dump-flows") }))
+		labParse{flags: []string{"prefix"}, stopAfter: 1}, func(c labCtx, a *labArgs) error { return runLabVTEPCommand(c, a, "dump-flows") }))
 }
 
 // runLabVTEPCommand runs a vtepctl command (macs, dump-flows) against one
