@@ -144,16 +144,22 @@ func (a *Agent) ServeAPI(ctx context.Context) error {
 		writeJSON(w, a.Status())
 	})
 	a.registerAPI(mux)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	a.log.WithField("listen", cfg.API.Listen).Info("serving the local API")
+	return serveHTTP(ctx, ln, mux, "api")
+}
+
+// serveHTTP serves handler on ln until ctx ends, then shuts the server down
+// gracefully (2 s at most).
+func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, what string) error {
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()
-	a.log.WithField("listen", cfg.API.Listen).Info("serving the local API")
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("api: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }
