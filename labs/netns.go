@@ -25,21 +25,16 @@ func AddNetns(name string) error {
 	if NetnsExists(name) {
 		return wrap(fmt.Sprintf("namespace %q", name), "create", os.ErrExist)
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := netns.Get()
+	// NewNamed moves the calling thread into the new namespace.
+	err := switchBack(name, func() error {
+		ns, err := netns.NewNamed(name)
+		if err != nil {
+			return wrap(fmt.Sprintf("namespace %q", name), "create", err)
+		}
+		return ns.Close()
+	})
 	if err != nil {
-		return wrap(fmt.Sprintf("namespace %q", name), "read current namespace", err)
-	}
-	defer orig.Close()
-	ns, err := netns.NewNamed(name)
-	if err != nil {
-		_ = netns.Set(orig)
-		return wrap(fmt.Sprintf("namespace %q", name), "create", err)
-	}
-	defer ns.Close()
-	if err := netns.Set(orig); err != nil {
-		return wrap(fmt.Sprintf("namespace %q", name), "return to the original namespace", err)
+		return err
 	}
 	return withHandle(name, func(h *netlink.Handle) error {
 		lo, err := h.LinkByName("lo")
@@ -137,6 +132,22 @@ func withHandle(nsName string, f func(h *netlink.Handle) error) error {
 // InNetns runs f on a thread switched into the named namespace, then
 // switches back. Sockets f opens stay in that namespace after it returns.
 func InNetns(name string, f func() error) error {
+	return switchBack(name, func() error {
+		ns, err := netns.GetFromName(name)
+		if err != nil {
+			return wrap(fmt.Sprintf("namespace %q", name), "open", err)
+		}
+		defer ns.Close()
+		if err := netns.Set(ns); err != nil {
+			return wrap(fmt.Sprintf("namespace %q", name), "enter", err)
+		}
+		return f()
+	})
+}
+
+// switchBack runs f on a locked thread that f may move into another
+// namespace, and moves the thread back to its own namespace afterwards.
+func switchBack(name string, f func() error) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	orig, err := netns.Get()
@@ -144,19 +155,11 @@ func InNetns(name string, f func() error) error {
 		return wrap(fmt.Sprintf("namespace %q", name), "read current namespace", err)
 	}
 	defer orig.Close()
-	ns, err := netns.GetFromName(name)
-	if err != nil {
-		return wrap(fmt.Sprintf("namespace %q", name), "open", err)
-	}
-	defer ns.Close()
-	if err := netns.Set(ns); err != nil {
-		return wrap(fmt.Sprintf("namespace %q", name), "enter", err)
-	}
 	ferr := f()
 	if err := netns.Set(orig); err != nil {
 		// The thread is in the wrong namespace: keep it locked so it dies with the goroutine.
 		runtime.LockOSThread()
-		return wrap(fmt.Sprintf("namespace %q", name), "leave", err)
+		return wrap(fmt.Sprintf("namespace %q", name), "return to the original namespace", err)
 	}
 	return ferr
 }
