@@ -219,10 +219,6 @@ func (b *builder) classify(out []ofapp.Flow) []ofapp.Flow {
 			[]ofapp.Action{loadVNI(n.VNI), ofapp.RegLoad{Dst: RegFromTunnel, Value: 1}}, TableTunnelIn))
 	}
 	// Per port, in port order, so one port's flows sit together.
-	type portFlow struct {
-		port uint32
-		f    ofapp.Flow
-	}
 	var pf []portFlow
 	for _, n := range b.nets {
 		for _, m := range n.members {
@@ -249,10 +245,7 @@ func (b *builder) classify(out []ofapp.Flow) []ofapp.Flow {
 			}
 		}
 	}
-	sort.SliceStable(pf, func(i, j int) bool { return pf[i].port < pf[j].port })
-	for _, p := range pf {
-		out = append(out, p.f)
-	}
+	out = appendByPort(out, pf)
 	out = append(out,
 		flow(TableClassify, prioTunnel, FeatureDropUnknownVNI, 0, ofapp.Match{ofapp.MatchInPort(t)}, nil, 0),
 		flow(TableClassify, prioDefault, FeatureDropUnknownVLAN, 0, nil, nil, 0))
@@ -294,10 +287,6 @@ func (b *builder) egress(out []ofapp.Flow) []ofapp.Flow {
 			ofapp.RegMove{Src: RegVNI, Dst: tunIDVNI},
 			ofapp.Output{Port: t},
 		}, 0))
-	type portFlow struct {
-		port uint32
-		f    ofapp.Flow
-	}
 	var pf []portFlow
 	for _, n := range b.nets {
 		for _, m := range n.members {
@@ -310,11 +299,24 @@ func (b *builder) egress(out []ofapp.Flow) []ofapp.Flow {
 				ofapp.Match{matchVNI(n.VNI), matchOutPort(m.port)}, acts, 0)})
 		}
 	}
+	out = appendByPort(out, pf)
+	return append(out, flow(TableEgress, prioDefault, FeatureEgressMiss, 0, nil, nil, TableFlood))
+}
+
+// portFlow is a flow about one port, so that a table's per-port flows can
+// be ordered by port and one port's flows sit together.
+type portFlow struct {
+	port uint32
+	f    ofapp.Flow
+}
+
+// appendByPort appends the flows in port order (stable within a port).
+func appendByPort(out []ofapp.Flow, pf []portFlow) []ofapp.Flow {
 	sort.SliceStable(pf, func(i, j int) bool { return pf[i].port < pf[j].port })
 	for _, p := range pf {
 		out = append(out, p.f)
 	}
-	return append(out, flow(TableEgress, prioDefault, FeatureEgressMiss, 0, nil, nil, TableFlood))
+	return out
 }
 
 // localOutputs sends a copy to every local member: untagged ones first, then
