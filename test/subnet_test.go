@@ -2,8 +2,6 @@ package test
 
 import (
 	"testing"
-
-	"github.com/vtep/vtep/pipeline"
 )
 
 // subnetLab: VNI 30 is chosen by destination subnet (192.168.30.0/24) for
@@ -47,13 +45,7 @@ func TestSubnetClassification(t *testing.T) {
 	checkMACs(t, r, "hv2", macEntry{VNI: 30, MAC: "02:00:00:00:30:01", VTEP: "10.0.0.1"}, macEntry{VNI: 30, MAC: "02:00:00:00:30:02", VTEP: "local"})
 
 	// A destination in no subnet: p's ARP for it is dropped at hv1 and counted.
-	drops := func() uint64 {
-		fs := withFeature(flows(t, r, "hv1", "br-int", "table=0"), pipeline.FeatureDropUnknownVLAN)
-		if len(fs) != 1 {
-			t.Fatalf("hv1: %d drop-unknown-vlan flows, want 1", len(fs))
-		}
-		return fs[0].Packets
-	}
+	drops := func() uint64 { return unknownVLANDrops(t, r, "hv1") }
 	before := drops()
 	wire = capture(t, r, "ul", "hv1", "udp port 4789")
 	mustExec(t, r, "p", "ip", "route", "add", "192.168.99.0/24", "dev", "eth0")

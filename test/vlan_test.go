@@ -68,13 +68,7 @@ func TestVLANTranslation(t *testing.T) {
 	if err := labs.AddVLANTagger(ctx, r.Netns("x"), "eth0", 7); err != nil {
 		t.Fatal(err)
 	}
-	drops := func() uint64 {
-		fs := withFeature(flows(t, r, "hv1", "br-int", "table=0"), pipeline.FeatureDropUnknownVLAN)
-		if len(fs) != 1 {
-			t.Fatalf("hv1: %d drop-unknown-vlan flows, want 1", len(fs))
-		}
-		return fs[0].Packets
-	}
+	drops := func() uint64 { return unknownVLANDrops(t, r, "hv1") }
 	before := drops()
 	cx := capture(t, r, "x", "eth0", "")
 	caps := map[string]*labs.Capture{"a": capture(t, r, "a", "eth0", ""), "b": capture(t, r, "b", "eth0", ""), "c": capture(t, r, "c", "eth0", "")}
@@ -103,4 +97,15 @@ func TestVLANTranslation(t *testing.T) {
 	checkCount(t, "frames of x on the underlay", wire.Stop(), 0, "02:00:00:00:00:0e")
 	checkMACs(t, r, "hv1", macEntry{10, "02:00:00:00:00:0a", "local"}, macEntry{10, "02:00:00:00:00:0b", "10.0.0.2"}, macEntry{10, "02:00:00:00:00:0c", "10.0.0.3"})
 	checkNoPacketIns(t, r)
+}
+
+// unknownVLANDrops returns the packet count of a hypervisor's
+// drop-unknown-vlan flow (frames classify matched to no network).
+func unknownVLANDrops(t testing.TB, r *labs.Running, hv string) uint64 {
+	t.Helper()
+	fs := withFeature(flows(t, r, hv, "br-int", "table=0"), pipeline.FeatureDropUnknownVLAN)
+	if len(fs) != 1 {
+		t.Fatalf("%s: %d drop-unknown-vlan flows, want 1", hv, len(fs))
+	}
+	return fs[0].Packets
 }
