@@ -3,7 +3,6 @@ package config
 import (
 	"encoding/binary"
 	"fmt"
-	"net"
 	"net/netip"
 	"sort"
 )
@@ -15,7 +14,9 @@ import (
 // the daemon runs
 //
 //	ovs-appctl ovs/route/add GROUP/32 UNDERLAY_BRIDGE GATEWAY
-//	ovs-appctl tnl/neigh/set UNDERLAY_BRIDGE GATEWAY GroupMAC(GROUP)
+//	ovs-appctl tnl/neigh/set UNDERLAY_BRIDGE GATEWAY GROUP_MAC
+//
+// (GROUP_MAC: underlay.GroupMAC, 01:00:5e and the group's low 23 bits).
 //
 // Each group needs its own gateway, since the gateway's neighbour entry
 // carries the group's MAC. The gateway is never sent to.
@@ -75,13 +76,6 @@ func (c *Config) MulticastGateways() ([]GroupGateway, error) {
 		next--
 	}
 	return out, nil
-}
-
-// GroupMAC returns the Ethernet address of an IPv4 multicast group:
-// 01:00:5e followed by the group's low 23 bits (RFC 1112).
-func GroupMAC(group netip.Addr) net.HardwareAddr {
-	b := group.As4()
-	return net.HardwareAddr{0x01, 0x00, 0x5e, b[1] & 0x7f, b[2], b[3]}
 }
 
 func lastAddr(p netip.Prefix) netip.Addr {

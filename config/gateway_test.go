@@ -76,17 +76,3 @@ func TestMulticastGateways(t *testing.T) {
 		})
 	}
 }
-
-func TestGroupMAC(t *testing.T) {
-	tests := []struct{ group, want string }{
-		{"239.1.1.1", "01:00:5e:01:01:01"},
-		{"224.0.1.1", "01:00:5e:00:01:01"},
-		{"239.255.255.250", "01:00:5e:7f:ff:fa"},
-		{"238.129.2.3", "01:00:5e:01:02:03"}, // the 24th bit is dropped
-	}
-	for _, tt := range tests {
-		if got := GroupMAC(netip.MustParseAddr(tt.group)).String(); got != tt.want {
-			t.Errorf("GroupMAC(%s) = %s, want %s", tt.group, got, tt.want)
-		}
-	}
-}

@@ -10,6 +10,8 @@ func TestGroupMAC(t *testing.T) {
 		{"239.1.1.1", "01:00:5e:01:01:01"},
 		{"239.129.2.3", "01:00:5e:01:02:03"}, // the 24th bit is dropped
 		{"224.0.1.255", "01:00:5e:00:01:ff"},
+		{"239.255.255.250", "01:00:5e:7f:ff:fa"},
+		{"238.129.2.3", "01:00:5e:01:02:03"},
 	}
 	for _, tt := range tests {
 		if got := GroupMAC(net.ParseIP(tt.group)).String(); got != tt.want {
