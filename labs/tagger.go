@@ -235,18 +235,23 @@ func clsact(index int) *netlink.GenericQdisc {
 	}
 }
 
-// hasClsact reports whether an interface has a clsact qdisc.
-func hasClsact(h *netlink.Handle, link netlink.Link) (bool, error) {
+// taggerLink finds the interface a tagger is added to or removed from, and
+// whether it has a clsact qdisc already.
+func taggerLink(h *netlink.Handle, obj, ifname string) (netlink.Link, bool, error) {
+	link, err := h.LinkByName(ifname)
+	if err != nil {
+		return nil, false, wrap(obj, "find", err)
+	}
 	qs, err := h.QdiscList(link)
 	if err != nil {
-		return false, err
+		return nil, false, wrap(obj, "list qdiscs", err)
 	}
 	for _, q := range qs {
 		if q.Type() == "clsact" {
-			return true, nil
+			return link, true, nil
 		}
 	}
-	return false, nil
+	return link, false, nil
 }
 
 // AddVLANTagger makes interface ifname in namespace ns ("" for the caller's)
@@ -279,15 +284,11 @@ func AddVLANTagger(ctx context.Context, ns, ifname string, vid int) error {
 	}
 	defer unix.Close(pop)
 	err = withHandle(ns, func(h *netlink.Handle) error {
-		link, err := h.LinkByName(ifname)
+		link, had, err := taggerLink(h, obj, ifname)
 		if err != nil {
-			return wrap(obj, "find", err)
+			return err
 		}
 		idx := link.Attrs().Index
-		had, err := hasClsact(h, link)
-		if err != nil {
-			return wrap(obj, "list qdiscs", err)
-		}
 		if !had {
 			if err := h.QdiscAdd(clsact(idx)); err != nil {
 				return wrap(obj, "add clsact qdisc", err)
@@ -333,15 +334,11 @@ func RemoveVLANTagger(ctx context.Context, ns, ifname string) error {
 		return wrap(obj, "remove VLAN tagger", err)
 	}
 	return withHandle(ns, func(h *netlink.Handle) error {
-		link, err := h.LinkByName(ifname)
+		link, had, err := taggerLink(h, obj, ifname)
 		if err != nil {
-			return wrap(obj, "find", err)
+			return err
 		}
 		idx := link.Attrs().Index
-		had, err := hasClsact(h, link)
-		if err != nil {
-			return wrap(obj, "list qdiscs", err)
-		}
 		if !had {
 			return nil
 		}
