@@ -1,0 +1,109 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"github.com/vtep/vtep/config"
+	"github.com/vtep/vtep/ofapp"
+	"github.com/vtep/vtep/pipeline"
+)
+
+// Reconcile reads OVSDB, builds the pipeline and applies the difference to
+// each bridge in one bundle; it also keeps routes and memberships of the
+// groups in use. It returns how many changes it made.
+func (a *Agent) Reconcile(ctx context.Context) (int, error) {
+	a.reconcileMu.Lock()
+	defer a.reconcileMu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	st, err := a.readState(ctx)
+	if err != nil {
+		return 0, err
+	}
+	res, err := pipeline.Build(st)
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	if st.Config.Flood.Mode == config.FloodReplication {
+		// before the flood flows use them
+		total += a.resolvePeers(ctx, st.Config)
+	}
+	over, ok := a.ctrl.Switch(a.overlayDPID)
+	if !ok {
+		return 0, fmt.Errorf("overlay bridge %s (dpid %s): %w", st.Config.Bridge, ofapp.DPIDString(a.overlayDPID), ErrNotConnected)
+	}
+	n, err := a.apply(ctx, over, res.Overlay, res.Groups)
+	total += n
+	if err != nil {
+		return total, fmt.Errorf("overlay bridge %s: %w", st.Config.Bridge, err)
+	}
+	n, err = a.reconcileUnderlay(ctx, st.Config, res.Underlay)
+	total += n
+	a.statsMu.Lock()
+	a.lastState, a.lastResult = st, res
+	a.statsMu.Unlock()
+	return total, err
+}
+
+func (a *Agent) reconcileUnderlay(ctx context.Context, cfg *config.Config, flows []ofapp.Flow) (int, error) {
+	total := 0
+	var errs []error
+	sw := a.underlaySw.Load()
+	if sw == nil {
+		errs = append(errs, fmt.Errorf("underlay bridge %s (management socket %s): %w", cfg.Underlay.Bridge, mgmtPath(cfg), ErrNotConnected))
+	} else {
+		n, err := a.apply(ctx, sw, flows, nil)
+		total += n
+		if err != nil {
+			errs = append(errs, fmt.Errorf("underlay bridge %s: %w", cfg.Underlay.Bridge, err))
+		}
+	}
+	n, err := a.reconcileGroups(ctx, cfg)
+	total += n
+	if err != nil {
+		errs = append(errs, err)
+	}
+	return total, errors.Join(errs...)
+}
+
+// apply diffs and applies one switch's flows (and groups, when groups is
+// not nil) in one bundle.
+func (a *Agent) apply(ctx context.Context, sw *ofapp.Switch, flows []ofapp.Flow, groups []ofapp.GroupEntry) (int, error) {
+	installed, err := sw.Flows(ctx, uint64(pipeline.ProgrammedValue), uint64(pipeline.ProgrammedMask))
+	if err != nil {
+		return 0, err
+	}
+	var haveGroups, wantGroups []ofapp.GroupEntry
+	if groups != nil || sw.DPID() == a.overlayDPID {
+		gs, err := sw.Groups(ctx)
+		if err != nil {
+			return 0, err
+		}
+		for _, g := range gs {
+			haveGroups = append(haveGroups, g.GroupEntry)
+		}
+		wantGroups = groups
+	}
+	b := Diff(installed, flows, haveGroups, wantGroups)
+	n := b.Len()
+	if n == 0 {
+		return 0, nil
+	}
+	start := time.Now()
+	err = sw.Apply(ctx, b)
+	a.observeBundle(sw, n, time.Since(start), err)
+	if err != nil {
+		return 0, err
+	}
+	a.statsMu.Lock()
+	a.stats.Bundles++
+	a.stats.FlowMods += uint64(n)
+	a.statsMu.Unlock()
+	a.log.WithFields(logrus.Fields{"dpid": ofapp.DPIDString(sw.DPID()), "changes": n, "took": time.Since(start).Round(time.Microsecond).String()}).Info("bundle committed")
+	return n, nil
+}
