@@ -31,6 +31,7 @@ var (
 	FieldEthDst     = Field{Name: "NXM_OF_ETH_DST", Class: ClassNXM0, Field: 1, Bytes: 6}
 	FieldEthSrc     = Field{Name: "NXM_OF_ETH_SRC", Class: ClassNXM0, Field: 2, Bytes: 6}
 	FieldVLANTCI    = Field{Name: "NXM_OF_VLAN_TCI", Class: ClassNXM0, Field: 4, Bytes: 2}
+	FieldIPv4Src    = Field{Name: "NXM_OF_IP_SRC", Class: ClassNXM0, Field: 7, Bytes: 4}
 	FieldTunID      = Field{Name: "NXM_NX_TUN_ID", Class: ClassNXM1, Field: 16, Bytes: 8}
 	FieldTunIPv4Src = Field{Name: "NXM_NX_TUN_IPV4_SRC", Class: ClassNXM1, Field: 31, Bytes: 4}
 	FieldTunIPv4Dst = Field{Name: "NXM_NX_TUN_IPV4_DST", Class: ClassNXM1, Field: 32, Bytes: 4}

@@ -385,9 +385,9 @@ func (b *builder) underlay() ([]ofapp.Flow, error) {
 		out = append(out, flow(TableUnderlay, prioNormal, FeatureUnderlayJoin, 0, ofapp.Match{
 			ofapp.MatchInPort(b.s.Underlay.UplinkPort), ofapp.MatchEthType(ethTypeIPv4), ofapp.MatchIPProto(ipProtoUDP),
 			ofapp.MatchIPv4DstAddr(net.IP(g.AsSlice())), ofapp.MatchUDPDst(b.cfg.Underlay.UDPPort),
-		}, []ofapp.Action{
+		}, append(readOuterSource(),
 			ofapp.SetIPv4Dst{IP: local}, ofapp.SetEthDst{MAC: b.s.Underlay.BridgeMAC}, ofapp.Output{Port: ofapp.PortLocal},
-		}, 0))
+		), 0))
 	}
 	return append(out, flow(TableUnderlay, prioDefault, FeatureUnderlayNormal, 0, nil, []ofapp.Action{ofapp.Output{Port: ofapp.PortNormal}}, 0)), nil
 }

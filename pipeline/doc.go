@@ -74,7 +74,10 @@
 //
 // In multicast mode the underlay bridge gets one "join" flow per group in
 // use: VXLAN from the uplink to the group is rewritten to the VTEP's own IP
-// and MAC and sent to LOCAL, where OVS decapsulates it. Everything else
+// and MAC and sent to LOCAL, where OVS decapsulates it. The join flow
+// first copies the outer source IP and MAC into registers, so that OVS
+// learns every flooding VTEP's MAC into its tunnel neighbour cache (see
+// RegUnderlaySrcIP). Everything else
 // there is switched normally. The send side (a route per group via a
 // placeholder gateway) is not a flow: see config.MulticastGateways.
 //

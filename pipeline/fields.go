@@ -38,6 +38,44 @@ var (
 // travel in RegOutPort's 16 bits, and 0xff00 and above are reserved.
 const MaxPort = 0xfeff
 
+// The underlay bridge has registers of its own; only the join flows use
+// them, and nothing reads what they hold:
+//
+//	reg0         outer IPv4 source of a flood received from the group.
+//	reg1, reg2[0..15]  its outer Ethernet source (low 32, high 16 bits).
+//
+// Copying a field makes OVS match it exactly in the datapath flow it
+// caches for the packet, so every remote VTEP's first flood (and the first
+// after its MAC changes) misses that cache and is translated: that is when
+// OVS's tunnel termination snoops the outer source into its neighbour cache
+// (see readOuterSource).
+var (
+	// RegUnderlaySrcIP receives the outer IPv4 source in a join flow.
+	RegUnderlaySrcIP = ofapp.Whole(ofapp.FieldReg(0))
+	// RegUnderlaySrcMACLow receives the low 32 bits of the outer Ethernet source.
+	RegUnderlaySrcMACLow = ofapp.Whole(ofapp.FieldReg(1))
+	// RegUnderlaySrcMACHigh receives the high 16 bits of the outer Ethernet source.
+	RegUnderlaySrcMACHigh = ofapp.Bits(ofapp.FieldReg(2), 0, 16)
+)
+
+// readOuterSource are the join flow's first actions: they copy the outer
+// IPv4 and Ethernet sources into registers nothing reads. OVS terminates
+// the tunnel of a packet a join flow sends to LOCAL and, in that
+// translation, sets its tunnel neighbour entry of the outer source IP to
+// the outer source MAC (ofproto-dpif-xlate.c, terminate_native_tunnel).
+// But it translates only packets that miss its datapath flow cache, and
+// without these copies one cached flow (keyed on the group, not on the
+// sender) serves the floods of every VTEP: only the first VTEP to flood
+// got snooped, and the first unicast packet to each of the others was
+// dropped while OVS ARPed for it.
+func readOuterSource() []ofapp.Action {
+	return []ofapp.Action{
+		ofapp.RegMove{Src: ofapp.Whole(ofapp.FieldIPv4Src), Dst: RegUnderlaySrcIP},
+		ofapp.RegMove{Src: ofapp.Bits(ofapp.FieldEthSrc, 0, 32), Dst: RegUnderlaySrcMACLow},
+		ofapp.RegMove{Src: ofapp.Bits(ofapp.FieldEthSrc, 32, 16), Dst: RegUnderlaySrcMACHigh},
+	}
+}
+
 func matchVNI(vni uint32) ofapp.MatchField { return ofapp.MatchReg(0, vni, 0xffffff) }
 
 func matchFromTunnel(from bool) ofapp.MatchField {

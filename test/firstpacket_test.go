@@ -1,0 +1,108 @@
+package test
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vtep/vtep/labs"
+)
+
+// TestFirstPacket: in multicast mode, once every VM has flooded once, the
+// first ping of every ordered pair of VMs on six hypervisors is answered:
+// no VTEP drops the first unicast packet to another while OVS ARPs for it.
+//
+// The floods are broadcasts nobody answers, so nothing unicast crosses the
+// underlay before the pings: every VTEP knows the others only from their
+// floods. Before each ping the VMs forget their neighbours, so the pair's
+// ARP request (a flood) and reply (the first unicast between the two
+// VTEPs) come first.
+func TestFirstPacket(t *testing.T) {
+	r := upLab(t, "../labs/six.yaml", nil)
+	vms := r.File.VMs
+	floodOnce(t, r)
+	for _, hv := range hypervisors(r) {
+		if t.Failed() {
+			break
+		}
+		checkNeighbours(t, r, hv)
+	}
+	failed := 0
+	for _, from := range vms {
+		for _, to := range vms {
+			if from.Name == to.Name {
+				continue
+			}
+			for _, v := range vms {
+				mustExec(t, r, v.Name, "ip", "neigh", "flush", "all")
+			}
+			out, err := r.Exec(ctxT(t, 10*time.Second), from.Name, "ping", "-c1", "-W1", strings.Split(to.IP, "/")[0])
+			if err != nil {
+				failed++
+				t.Errorf("first ping %s -> %s: %v\n%s", from.Name, to.Name, err, out)
+			}
+		}
+	}
+	if failed > 0 {
+		t.Errorf("%d of %d first pings failed", failed, len(vms)*(len(vms)-1))
+	}
+	checkNoPacketIns(t, r)
+}
+
+// floodOnce makes every VM send one broadcast that no VM answers.
+func floodOnce(t *testing.T, r *labs.Running) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for _, v := range r.File.VMs {
+		mustExec(t, r, v.Name, "sysctl", "-qw", "net.ipv4.icmp_echo_ignore_broadcasts=1")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// ping exits 1: nobody answers a broadcast echo here
+			out, _ := r.Exec(ctxT(t, 10*time.Second), v.Name, "ping", "-b", "-c1", "-W1", "192.168.10.255")
+			if !strings.Contains(out, "1 packets transmitted") {
+				t.Errorf("%s: broadcast not sent:\n%s", v.Name, out)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// checkNeighbours asserts that OVS's tunnel neighbour cache of a hypervisor
+// holds every other VTEP, with the MAC of that VTEP's underlay bridge.
+func checkNeighbours(t *testing.T, r *labs.Running, hv string) {
+	t.Helper()
+	var want []string
+	for _, h := range r.File.Hypervisors {
+		if h.Name == hv {
+			continue
+		}
+		mac := mustExec(t, r, h.Name, "cat", "/sys/class/net/br-phy/address")
+		want = append(want, strings.Split(h.VTEPIP, "/")[0]+" "+strings.TrimSpace(mac)+" br-phy")
+	}
+	var show string
+	var missing []string
+	// the floods reach the other VTEPs within milliseconds; bounded wait
+	err := labs.WaitFor(ctxT(t, 5*time.Second), 50*time.Millisecond, func() (bool, error) {
+		var err error
+		show, err = r.OVS[hv].Appctl(ctxT(t, 10*time.Second), "tnl/neigh/show")
+		if err != nil {
+			return false, err
+		}
+		have := map[string]bool{}
+		for _, l := range strings.Split(show, "\n") {
+			have[strings.Join(strings.Fields(l), " ")] = true
+		}
+		missing = missing[:0]
+		for _, w := range want {
+			if !have[w] {
+				missing = append(missing, w)
+			}
+		}
+		return len(missing) == 0, nil
+	})
+	if err != nil {
+		t.Errorf("%s: OVS's tunnel neighbour cache lacks %q after the floods (%v):\n%s", hv, missing, err, show)
+	}
+}
