@@ -46,6 +46,7 @@ type Agent struct {
 	ready        chan struct{}
 	resyncPeriod time.Duration
 	metrics      *agentMetrics
+	remotes      *remoteKeeper // learned remote VTEPs' neighbour entries (remotes.go)
 }
 
 // Stats are counters the agent keeps about its own work.
@@ -76,6 +77,7 @@ func New(cfg *config.Config, log *logrus.Entry) *Agent {
 		resyncPeriod: 30 * time.Second,
 	}
 	a.metrics = newAgentMetrics(a)
+	a.remotes = newRemoteKeeper(a)
 	return a
 }
 
@@ -154,6 +156,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	go a.underlayLoop(ctx)
 	go a.eventLoop(ctx)
+	go a.remotes.run(ctx)
 	apiErr := make(chan error, 2)
 	go func() { apiErr <- a.ServeAPI(ctx) }()
 	go func() { apiErr <- a.ServeMetrics(ctx) }()

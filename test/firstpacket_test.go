@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vtep/vtep/agent"
 	"github.com/vtep/vtep/labs"
 )
 
@@ -23,11 +24,13 @@ func TestFirstPacket(t *testing.T) {
 	vms := r.File.VMs
 	floodOnce(t, r)
 	for _, hv := range hypervisors(r) {
-		if t.Failed() {
-			break
-		}
+		waitRemotesResolved(t, r, hv)
 		checkNeighbours(t, r, hv)
 	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	t.Run("keeper-restores", func(t *testing.T) { checkKeeperRestores(t, r, "hv1") })
 	failed := 0
 	for _, from := range vms {
 		for _, to := range vms {
@@ -48,6 +51,36 @@ func TestFirstPacket(t *testing.T) {
 		t.Errorf("%d of %d first pings failed", failed, len(vms)*(len(vms)-1))
 	}
 	checkNoPacketIns(t, r)
+}
+
+// waitRemotesResolved waits until a hypervisor's vtepd reports every other
+// VTEP of the lab as a learned remote VTEP that OVS's cache holds.
+func waitRemotesResolved(t *testing.T, r *labs.Running, hv string) {
+	t.Helper()
+	want := map[string]bool{}
+	for _, h := range r.File.Hypervisors {
+		if h.Name != hv {
+			want[strings.Split(h.VTEPIP, "/")[0]] = true
+		}
+	}
+	var last []agent.RemoteVTEP
+	err := labs.WaitFor(ctxT(t, 10*time.Second), 100*time.Millisecond, func() (bool, error) {
+		rs, err := apiClient(r, hv).RemoteVTEPs(ctxT(t, 5*time.Second))
+		if err != nil {
+			return false, err
+		}
+		last = rs
+		n := 0
+		for _, x := range rs {
+			if want[x.IP] && x.Resolved && x.Skipped == "" {
+				n++
+			}
+		}
+		return n == len(want), nil
+	})
+	if err != nil {
+		t.Errorf("%s: vtepd does not report the %d other VTEPs resolved (%v): %+v", hv, len(want), err, last)
+	}
 }
 
 // floodOnce makes every VM send one broadcast that no VM answers.
@@ -104,5 +137,29 @@ func checkNeighbours(t *testing.T, r *labs.Running, hv string) {
 	})
 	if err != nil {
 		t.Errorf("%s: OVS's tunnel neighbour cache lacks %q after the floods (%v):\n%s", hv, missing, err, show)
+	}
+}
+
+// checkKeeperRestores: vtepd puts back what OVS's tunnel neighbour cache of
+// a hypervisor loses (here all of it, as if every entry had aged out)
+// without a packet crossing the overlay. It runs before any unicast
+// between the VMs: OVS would re-ARP by itself for a VTEP its datapath
+// has a cached flow tunnelling to.
+func checkKeeperRestores(t *testing.T, r *labs.Running, hv string) {
+	const logged = "remote VTEP resolved in OVS's neighbour cache"
+	before := strings.Count(mustExec(t, r, hv, "cat", r.Vtepds[hv].LogFile), logged)
+	ovs := r.OVS[hv]
+	if _, err := ovs.Appctl(ctxT(t, 10*time.Second), "tnl/neigh/flush"); err != nil {
+		t.Fatal(err)
+	}
+	// the group's placeholder comes back on vtepd's next resync; not waited for
+	if _, err := ovs.Appctl(ctxT(t, 10*time.Second), "tnl/neigh/set", "br-phy", "10.0.0.254", "01:00:5e:01:01:01"); err != nil {
+		t.Fatal(err)
+	}
+	waitRemotesResolved(t, r, hv)
+	checkNeighbours(t, r, hv)
+	log := mustExec(t, r, hv, "cat", r.Vtepds[hv].LogFile)
+	if n := strings.Count(log, logged) - before; n != len(r.File.Hypervisors)-1 {
+		t.Errorf("%s: vtepd logged %d resolutions after the flush, want %d:\n%s", hv, n, len(r.File.Hypervisors)-1, log)
 	}
 }

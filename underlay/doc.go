@@ -9,5 +9,9 @@
 //     pipeline package for the underlay bridge);
 //   - membership: a socket joins each group in use on the VTEP address, so an
 //     IGMP-snooping underlay delivers the group's traffic to this VTEP and to
-//     no VTEP that has not joined (Membership).
+//     no VTEP that has not joined (Membership);
+//   - neighbours: OVS drops a tunnel packet whose next hop its own cache has
+//     not resolved, so vtepd resolves replication peers (PeerNeighbor) and
+//     keeps the learned remote VTEPs of multicast mode resolved, deciding
+//     which addresses it may resolve and when (CheckRemote, PlanRemotes).
 package underlay
