@@ -29,8 +29,9 @@ import (
 // remotesRefresh ago: OVS 3.1 ages entries nobody looks up for 15 minutes,
 // which a VTEP whose MACs only send (they stay learned) would reach.
 // Learned addresses are chosen by whoever sends on the underlay, so only
-// those underlay.CheckRemote allows are resolved, at most remotesInFlight
-// at once; a failure backs off for remotesRetry.
+// those underlay.CheckRemote allows, and that OVS's router reaches directly
+// through the underlay bridge (underlay.CheckOnLink), are resolved, at most
+// remotesInFlight at once; a failure or refusal waits remotesRetry.
 const (
 	remotesPeriod   = 2 * time.Second
 	remotesRefresh  = 5 * time.Minute
@@ -184,6 +185,10 @@ func (k *remoteKeeper) resolve(ctx context.Context, cfg *config.Config, ip netip
 	ctx, cancel := context.WithTimeout(ctx, remotesTimeout)
 	defer cancel()
 	start := time.Now()
+	if err := k.onLink(ctx, cfg, ip); err != nil {
+		k.refused(ip, err)
+		return
+	}
 	p := underlay.PeerNeighbor{Peer: net.IP(ip.AsSlice()), Bridge: cfg.Underlay.Bridge, Local: cfg.Underlay.LocalIP.Addr().AsSlice()}
 	changed, err := p.Ensure(ctx, k.a.unixctl)
 	result := resultRefreshed
@@ -213,6 +218,29 @@ func (k *remoteKeeper) resolve(ctx context.Context, cfg *config.Config, ip netip
 	default:
 		l.Debug("remote VTEP's neighbour entry refreshed")
 	}
+}
+
+// onLink asks OVS's tunnel router whether it reaches ip directly through
+// the underlay bridge: only then is ip's own neighbour entry the one OVS
+// uses (a routed VTEP's next hop is the gateway, which OVS resolves).
+func (k *remoteKeeper) onLink(ctx context.Context, cfg *config.Config, ip netip.Addr) error {
+	r, err := underlay.LookupRoute(ctx, k.a.unixctl, ip)
+	if err != nil {
+		return fmt.Errorf("remote VTEP %s: %w: %w", ip, underlay.ErrNotResolvable, err)
+	}
+	return underlay.CheckOnLink(ip, r, cfg.Underlay.Bridge)
+}
+
+// refused ends a resolution the router check refused: the address is
+// checked again after remotesRetry (routes change), and counted and
+// logged once while it stays learned.
+func (k *remoteKeeper) refused(ip netip.Addr, why error) {
+	k.mu.Lock()
+	st := k.state[ip]
+	st.Busy, st.RetryAt = false, time.Now().Add(remotesRetry)
+	k.state[ip] = st
+	k.noteSkipped(map[netip.Addr]error{ip: why})
+	k.mu.Unlock()
 }
 
 // learnedRemotes reads the learned-remote entries of table mac and returns

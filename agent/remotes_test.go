@@ -55,3 +55,69 @@ func TestLearnedRemoteVTEP(t *testing.T) {
 		}
 	}
 }
+
+// TestRemoteKeeperMetrics: every result series exists from the start, and
+// a refused address is counted once while it stays learned.
+func TestRemoteKeeperMetrics(t *testing.T) {
+	a := New(mustConfig(t, baseConfig), nil)
+	k := a.remotes
+	for _, r := range []string{resultResolved, resultRefreshed, resultFailed, resultSkipped} {
+		if v := counterValue(t, a, r); v != 0 {
+			t.Errorf("%s = %v at start, want 0", r, v)
+		}
+	}
+	fams, err := a.metrics.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range fams {
+		if f.GetName() == "vtepd_remote_vtep_resolutions_total" || f.GetName() == "vtepd_remote_vteps" {
+			n += len(f.GetMetric())
+		}
+	}
+	if n != 5 {
+		t.Errorf("registered series: %d, want 5 (four results and the gauge)", n)
+	}
+	hostile := netip.MustParseAddr("239.1.1.1")
+	why := underlay.CheckRemote(hostile, a.config().Underlay.LocalIP, nil)
+	for range 3 {
+		k.mu.Lock()
+		k.noteSkipped(map[netip.Addr]error{hostile: why})
+		k.mu.Unlock()
+	}
+	if v := counterValue(t, a, resultSkipped); v != 1 {
+		t.Errorf("skipped = %v after three passes over one address, want 1", v)
+	}
+	k.mu.Lock()
+	k.prune(map[netip.Addr]int{}) // no longer learned
+	k.noteSkipped(map[netip.Addr]error{hostile: why})
+	k.mu.Unlock()
+	if v := counterValue(t, a, resultSkipped); v != 2 {
+		t.Errorf("skipped = %v after it was forgotten and learned again, want 2", v)
+	}
+}
+
+// counterValue reads vtepd_remote_vtep_resolutions_total{result} from the
+// agent's registry, as a scrape would.
+func counterValue(t *testing.T, a *Agent, result string) float64 {
+	t.Helper()
+	fams, err := a.metrics.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() != "vtepd_remote_vtep_resolutions_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "result" && l.GetValue() == result {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	t.Fatalf("no series with result=%q", result)
+	return 0
+}

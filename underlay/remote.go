@@ -1,6 +1,7 @@
 package underlay
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -136,4 +137,67 @@ func PlanRemotes(learned []netip.Addr, cache map[netip.Addr]Neighbor, state map[
 		p.Resolve = append(p.Resolve, ip)
 	}
 	return p
+}
+
+// Route is OVS's tunnel route to an address (ovs/route/lookup).
+type Route struct {
+	Gateway netip.Addr // invalid when the address is on a connected subnet
+	Dev     string     // the bridge the tunnel packet leaves through
+}
+
+// LookupRoute asks OVS's tunnel router how it reaches ip.
+func LookupRoute(ctx context.Context, u *Unixctl, ip netip.Addr) (Route, error) {
+	out, err := u.Call(ctx, "ovs/route/lookup", ip.String()+"/32")
+	if err != nil {
+		return Route{}, fmt.Errorf("route to %s: %w", ip, err)
+	}
+	return parseRouteLookup(out)
+}
+
+// parseRouteLookup reads the answer of ovs/route/lookup:
+//
+//	src 10.0.0.1
+//	gateway ::
+//	dev br-phy
+//
+// where a gateway of :: (or 0.0.0.0) means "on link".
+func parseRouteLookup(out string) (Route, error) {
+	var r Route
+	var sawGW bool
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) != 2 {
+			continue
+		}
+		switch f[0] {
+		case "gateway":
+			gw, err := netip.ParseAddr(f[1])
+			if err != nil {
+				return Route{}, fmt.Errorf("ovs/route/lookup: gateway %q: %w", f[1], err)
+			}
+			sawGW = true
+			if gw = gw.Unmap(); !gw.IsUnspecified() {
+				r.Gateway = gw
+			}
+		case "dev":
+			r.Dev = f[1]
+		}
+	}
+	if !sawGW || r.Dev == "" {
+		return Route{}, fmt.Errorf("ovs/route/lookup: unexpected answer %q", out)
+	}
+	return r, nil
+}
+
+// CheckOnLink returns nil when OVS's router reaches ip directly through
+// bridge, the only case where ip's own neighbour entry is the one OVS
+// uses, and an error wrapping ErrNotResolvable otherwise.
+func CheckOnLink(ip netip.Addr, r Route, bridge string) error {
+	switch {
+	case r.Dev != bridge:
+		return fmt.Errorf("remote VTEP %s: OVS routes it through %s, not %s: %w", ip, r.Dev, bridge, ErrNotResolvable)
+	case r.Gateway.IsValid() && r.Gateway != ip:
+		return fmt.Errorf("remote VTEP %s: OVS routes it via gateway %s: %w", ip, r.Gateway, ErrNotResolvable)
+	}
+	return nil
 }

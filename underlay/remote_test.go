@@ -133,3 +133,43 @@ func TestPlanRemotes(t *testing.T) {
 		t.Errorf("with budget 0: Resolve = %v, Later = %d; want none, 4", p.Resolve, p.Later)
 	}
 }
+
+func TestParseRouteLookup(t *testing.T) {
+	tests := []struct {
+		out     string
+		want    Route
+		wantErr bool
+	}{
+		{"src 10.0.0.1\ngateway ::\ndev br-phy\n", Route{Dev: "br-phy"}, false},
+		{"src 10.0.0.1\ngateway 0.0.0.0\ndev br-phy\n", Route{Dev: "br-phy"}, false},
+		{"src 10.0.0.1\ngateway 10.0.0.254\ndev br-phy\n", Route{Gateway: netip.MustParseAddr("10.0.0.254"), Dev: "br-phy"}, false},
+		{"src 10.0.0.1\ngateway ::ffff:10.0.0.9\ndev br-phy\n", Route{Gateway: netip.MustParseAddr("10.0.0.9"), Dev: "br-phy"}, false},
+		{"src 10.0.0.1\ndev br-phy\n", Route{}, true},
+		{"src 10.0.0.1\ngateway nonsense\ndev br-phy\n", Route{}, true},
+		{"", Route{}, true},
+	}
+	for _, tt := range tests {
+		got, err := parseRouteLookup(tt.out)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("parseRouteLookup(%q) = %+v, %v; want %+v, error %v", tt.out, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func TestCheckOnLink(t *testing.T) {
+	ip := netip.MustParseAddr("10.0.0.2")
+	if err := CheckOnLink(ip, Route{Dev: "br-phy"}, "br-phy"); err != nil {
+		t.Errorf("on link: %v", err)
+	}
+	if err := CheckOnLink(ip, Route{Gateway: ip, Dev: "br-phy"}, "br-phy"); err != nil {
+		t.Errorf("itself as gateway: %v", err)
+	}
+	for _, r := range []Route{
+		{Gateway: netip.MustParseAddr("10.0.0.254"), Dev: "br-phy"},
+		{Dev: "eth9"},
+	} {
+		if err := CheckOnLink(ip, r, "br-phy"); !errors.Is(err, ErrNotResolvable) {
+			t.Errorf("CheckOnLink(%+v) = %v, want ErrNotResolvable", r, err)
+		}
+	}
+}
