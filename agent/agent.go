@@ -34,7 +34,6 @@ type Agent struct {
 
 	overlayDPID  uint64
 	underlaySw   atomic.Pointer[ofapp.Switch]
-	routes       map[string]underlay.GroupRoute // group -> route installed
 	reconcileMu  sync.Mutex
 	kick         chan string
 	packetIns    atomic.Uint64
@@ -46,6 +45,7 @@ type Agent struct {
 	ready        chan struct{}
 	resyncPeriod time.Duration
 	metrics      *agentMetrics
+	health       healthState
 }
 
 // Stats are counters the agent keeps about its own work.
@@ -58,8 +58,13 @@ type Stats struct {
 	LastError      string
 	LastErrorTime  time.Time
 	Errors         uint64
-	ConfigReloads  uint64
-	ReloadRejected uint64
+	ConfigReloads  uint64 // reloads applied: the switches have the new state
+	ReloadRejected uint64 // reloads refused whole (unreadable, invalid, restart-only): nothing changed
+	ReloadFailed   uint64 // reloads accepted whose reconcile failed (retried)
+	// ReloadRejections counts refused reloads by reason (RejectUnreadable, ...).
+	ReloadRejections map[string]uint64 `json:",omitempty"`
+	LastReloadError  string            `json:",omitempty"`
+	LastReloadTime   time.Time
 }
 
 // New returns an agent for a validated configuration.
@@ -70,7 +75,6 @@ func New(cfg *config.Config, log *logrus.Entry) *Agent {
 	a := &Agent{
 		log:          log,
 		cfg:          cfg,
-		routes:       map[string]underlay.GroupRoute{},
 		kick:         make(chan string, 1),
 		ready:        make(chan struct{}),
 		resyncPeriod: 30 * time.Second,
@@ -153,6 +157,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		defer m.Close()
 	}
 	go a.underlayLoop(ctx)
+	go a.tunnelRxLoop(ctx)
 	go a.eventLoop(ctx)
 	apiErr := make(chan error, 2)
 	go func() { apiErr <- a.ServeAPI(ctx) }()
@@ -176,9 +181,9 @@ func (a *Agent) Run(ctx context.Context) error {
 				return err
 			}
 		case reason := <-a.kick:
-			a.reconcileAndLog(ctx, reason)
+			_ = a.reconcileAndLog(ctx, reason)
 		case <-ticker.C:
-			a.reconcileAndLog(ctx, "periodic resync")
+			_ = a.reconcileAndLog(ctx, "periodic resync")
 		}
 	}
 }
@@ -191,7 +196,9 @@ func (a *Agent) Kick(reason string) {
 	}
 }
 
-func (a *Agent) reconcileAndLog(ctx context.Context, reason string) {
+// reconcileAndLog reconciles, counts and logs the result, and on failure
+// schedules a retry; it returns the reconcile's error.
+func (a *Agent) reconcileAndLog(ctx context.Context, reason string) error {
 	start := time.Now()
 	n, err := a.Reconcile(ctx)
 	// A bridge that has not connected yet is not a failure: its connection
@@ -207,6 +214,7 @@ func (a *Agent) reconcileAndLog(ctx context.Context, reason string) {
 		a.stats.LastErrorTime = time.Now()
 	}
 	a.statsMu.Unlock()
+	a.setReconcileResult(err)
 	l := a.log.WithFields(logrus.Fields{"reason": reason, "changes": n, "took": time.Since(start).Round(time.Microsecond).String()})
 	if err != nil {
 		if waiting {
@@ -222,7 +230,7 @@ func (a *Agent) reconcileAndLog(ctx context.Context, reason string) {
 				a.Kick("retry after error")
 			}
 		}()
-		return
+		return err
 	}
 	if n > 0 {
 		l.Info("reconciled")
@@ -230,4 +238,5 @@ func (a *Agent) reconcileAndLog(ctx context.Context, reason string) {
 		l.Debug("reconciled, nothing to change")
 	}
 	a.readyOnce.Do(func() { close(a.ready) })
+	return nil
 }

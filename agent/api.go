@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -38,7 +39,11 @@ type Status struct {
 	Ports             []PortStatus    `json:"ports"`
 	GroupsJoined      []string        `json:"groups_joined"`
 	PacketIns         uint64          `json:"packet_ins"`
-	Stats             Stats           `json:"stats"`
+	Health            Health          `json:"health"`
+	// TunnelReceiveRepairs counts the times vtepd found OVS not listening
+	// for VXLAN on the VTEP address and re-registered it.
+	TunnelReceiveRepairs uint64 `json:"tunnel_receive_repairs"`
+	Stats                Stats  `json:"stats"`
 }
 
 // NetworkStatus is one configured network.
@@ -75,6 +80,9 @@ func (a *Agent) Status() Status {
 		Networks:       []NetworkStatus{},
 		Ports:          []PortStatus{},
 		GroupsJoined:   []string{},
+		Health:         a.Health(),
+
+		TunnelReceiveRepairs: a.TunnelRxRepairs(),
 	}
 	if a.ctrl != nil {
 		_, s.OverlayConnected = a.ctrl.Switch(a.overlayDPID)
@@ -144,6 +152,7 @@ func (a *Agent) ServeAPI(ctx context.Context) error {
 		writeJSON(w, a.Status())
 	})
 	a.registerAPI(mux)
+	a.registerHealth(mux)
 	a.log.WithField("listen", cfg.API.Listen).Info("serving the local API")
 	return serveHTTP(ctx, ln, mux, "api")
 }
@@ -250,6 +259,25 @@ func (c *Client) Get(ctx context.Context, path string, v any) error {
 		return fmt.Errorf("vtepd %s %s: bad reply: %w", c.Target, path, err)
 	}
 	return nil
+}
+
+// Probe reads a health endpoint (/healthz or /readyz) and returns its HTTP
+// status code and body, whatever the code.
+func (c *Client) Probe(ctx context.Context, path string) (int, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base()+path, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, "", fmt.Errorf("vtepd at %s is not reachable: %w", c.Target, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return resp.StatusCode, "", fmt.Errorf("vtepd %s %s: read reply: %w", c.Target, path, err)
+	}
+	return resp.StatusCode, string(b), nil
 }
 
 // Status reads GET /v1/status.

@@ -180,3 +180,34 @@ func TestAPIFromConfig(t *testing.T) {
 		t.Errorf("macs --config: exit %d, %q; want it to try api.listen of the file", code, e.String())
 	}
 }
+
+func TestUnhealthyNamesFailedChecks(t *testing.T) {
+	ok := agent.Health{Healthy: true, Checks: []agent.Check{{Name: "programmed", OK: true}}}
+	if err := unhealthy(ok); err != nil {
+		t.Errorf("healthy: %v, want nil", err)
+	}
+	bad := agent.Health{Checks: []agent.Check{
+		{Name: "overlay_bridge", OK: true},
+		{Name: "tunnel_receive", Detail: "broken: OVS does not listen"},
+		{Name: "group_routes", Detail: "no tunnel route to 239.1.1.2"},
+	}}
+	err := unhealthy(bad)
+	if err == nil {
+		t.Fatal("unhealthy: nil error")
+	}
+	for _, want := range []string{"tunnel_receive: broken: OVS does not listen", "group_routes: no tunnel route to 239.1.1.2"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "overlay_bridge") {
+		t.Errorf("error %q names a passing check", err)
+	}
+	// A reply that says unhealthy without checks still fails.
+	if err := unhealthy(agent.Health{}); err == nil {
+		t.Error("unhealthy with no checks: nil error")
+	}
+	if got := healthLine(bad); got != "UNHEALTHY (tunnel_receive, group_routes)" {
+		t.Errorf("healthLine = %q", got)
+	}
+}
