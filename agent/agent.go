@@ -10,6 +10,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/config"
 	"github.com/vtep/vtep/ofapp"
 	"github.com/vtep/vtep/ovsdb"
@@ -37,7 +38,7 @@ type Agent struct {
 	reconcileMu  sync.Mutex
 	kick         chan string
 	packetIns    atomic.Uint64
-	stats        Stats
+	stats        api.Stats
 	statsMu      sync.Mutex
 	lastState    pipeline.State
 	lastResult   pipeline.Result
@@ -46,25 +47,6 @@ type Agent struct {
 	resyncPeriod time.Duration
 	metrics      *agentMetrics
 	health       healthState
-}
-
-// Stats are counters the agent keeps about its own work.
-type Stats struct {
-	Reconciles     uint64
-	FlowMods       uint64 // flows and groups added, modified or deleted
-	Bundles        uint64 // bundles committed
-	LastReconcile  time.Time
-	LastDuration   time.Duration
-	LastError      string
-	LastErrorTime  time.Time
-	Errors         uint64
-	ConfigReloads  uint64 // reloads applied: the switches have the new state
-	ReloadRejected uint64 // reloads refused whole (unreadable, invalid, restart-only): nothing changed
-	ReloadFailed   uint64 // reloads accepted whose reconcile failed (retried)
-	// ReloadRejections counts refused reloads by reason (RejectUnreadable, ...).
-	ReloadRejections map[string]uint64 `json:",omitempty"`
-	LastReloadError  string            `json:",omitempty"`
-	LastReloadTime   time.Time
 }
 
 // New returns an agent for a validated configuration.

@@ -8,45 +8,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/config"
 )
 
-// Health checks: every state in which vtepd is not forwarding as configured
+// api.Health checks: every state in which vtepd is not forwarding as configured
 // fails one of them, and then `vtepctl status` exits 1, /readyz answers 503,
 // the log says so and vtepd_health_check_ok{check} is 0.
-
-// Names of the health checks.
-const (
-	CheckOverlayBridge  = "overlay_bridge"  // OpenFlow session to the overlay bridge
-	CheckUnderlayBridge = "underlay_bridge" // OpenFlow session to the underlay bridge
-	CheckProgrammed     = "programmed"      // the last reconcile succeeded
-	CheckTunnelReceive  = "tunnel_receive"  // OVS decapsulates VXLAN sent to the VTEP IP
-	CheckGroupRoutes    = "group_routes"    // every group in use has its tunnel route
-)
-
-// Check is the result of one health check.
-type Check struct {
-	Name   string `json:"name"`
-	OK     bool   `json:"ok"`
-	Detail string `json:"detail,omitempty"`
-}
-
-// Health is vtepd's health: healthy when every check passes.
-type Health struct {
-	Healthy bool    `json:"healthy"`
-	Checks  []Check `json:"checks"`
-}
-
-// Failed returns the checks that did not pass.
-func (h Health) Failed() []Check {
-	var out []Check
-	for _, c := range h.Checks {
-		if !c.OK {
-			out = append(out, c)
-		}
-	}
-	return out
-}
 
 // healthState is what the checks read that only the reconcile loop and the
 // tunnel receive watch know.
@@ -79,9 +47,9 @@ func (a *Agent) setMissingRoutes(groups []net.IP) {
 	a.health.missingRoutes = groups
 }
 
-// Health runs the health checks on what vtepd last saw; it sends nothing
+// api.Health runs the health checks on what vtepd last saw; it sends nothing
 // to the switches.
-func (a *Agent) Health() Health {
+func (a *Agent) Health() api.Health {
 	cfg := a.config()
 	overlay := a.ctrl != nil
 	if overlay {
@@ -90,16 +58,16 @@ func (a *Agent) Health() Health {
 	a.health.mu.Lock()
 	hs := a.health.healthView
 	a.health.mu.Unlock()
-	checks := []Check{
-		connCheck(CheckOverlayBridge, cfg.Bridge, overlay, a.overlayReason()),
-		connCheck(CheckUnderlayBridge, cfg.Underlay.Bridge, a.underlaySw.Load() != nil, "no OpenFlow session to its management socket "+mgmtPath(cfg)),
+	checks := []api.Check{
+		connCheck(api.CheckOverlayBridge, cfg.Bridge, overlay, a.overlayReason()),
+		connCheck(api.CheckUnderlayBridge, cfg.Underlay.Bridge, a.underlaySw.Load() != nil, "no OpenFlow session to its management socket "+mgmtPath(cfg)),
 		programmedCheck(a.isReady(), hs.reconcileErr),
 		rxCheck(cfg, hs),
 	}
 	if cfg.Flood.Mode == config.FloodMulticast {
 		checks = append(checks, routesCheck(hs.missingRoutes))
 	}
-	h := Health{Healthy: true, Checks: checks}
+	h := api.Health{Healthy: true, Checks: checks}
 	for _, c := range checks {
 		h.Healthy = h.Healthy && c.OK
 	}
@@ -115,25 +83,25 @@ func (a *Agent) overlayReason() string {
 	return "ovs-vswitchd has not connected to " + a.config().OpenFlow.Listen
 }
 
-func connCheck(name, bridge string, up bool, why string) Check {
+func connCheck(name, bridge string, up bool, why string) api.Check {
 	if up {
-		return Check{Name: name, OK: true, Detail: bridge + " connected"}
+		return api.Check{Name: name, OK: true, Detail: bridge + " connected"}
 	}
-	return Check{Name: name, Detail: bridge + " NOT CONNECTED: " + why}
+	return api.Check{Name: name, Detail: bridge + " NOT CONNECTED: " + why}
 }
 
-func programmedCheck(ready bool, err error) Check {
+func programmedCheck(ready bool, err error) api.Check {
 	switch {
 	case err != nil:
-		return Check{Name: CheckProgrammed, Detail: "reconcile failing: " + err.Error()}
+		return api.Check{Name: api.CheckProgrammed, Detail: "reconcile failing: " + err.Error()}
 	case !ready:
-		return Check{Name: CheckProgrammed, Detail: "not programmed yet"}
+		return api.Check{Name: api.CheckProgrammed, Detail: "not programmed yet"}
 	}
-	return Check{Name: CheckProgrammed, OK: true, Detail: "flows in sync"}
+	return api.Check{Name: api.CheckProgrammed, OK: true, Detail: "flows in sync"}
 }
 
-func rxCheck(cfg *config.Config, hs healthView) Check {
-	c := Check{Name: CheckTunnelReceive, OK: hs.rxChecked && hs.rxOK}
+func rxCheck(cfg *config.Config, hs healthView) api.Check {
+	c := api.Check{Name: api.CheckTunnelReceive, OK: hs.rxChecked && hs.rxOK}
 	switch {
 	case !hs.rxChecked:
 		c.Detail = "not checked yet"
@@ -148,15 +116,15 @@ func rxCheck(cfg *config.Config, hs healthView) Check {
 	return c
 }
 
-func routesCheck(missing []net.IP) Check {
+func routesCheck(missing []net.IP) api.Check {
 	if len(missing) == 0 {
-		return Check{Name: CheckGroupRoutes, OK: true, Detail: "every group routed"}
+		return api.Check{Name: api.CheckGroupRoutes, OK: true, Detail: "every group routed"}
 	}
 	names := make([]string, len(missing))
 	for i, g := range missing {
 		names[i] = g.String()
 	}
-	return Check{Name: CheckGroupRoutes, Detail: "no tunnel route to " + strings.Join(names, ", ")}
+	return api.Check{Name: api.CheckGroupRoutes, Detail: "no tunnel route to " + strings.Join(names, ", ")}
 }
 
 // registerHealth adds /healthz (vtepd is alive and serving) and /readyz

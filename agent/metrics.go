@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/sirupsen/logrus"
 
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/ofapp"
 	"github.com/vtep/vtep/pipeline"
 )
@@ -166,8 +167,8 @@ func (c *switchCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
 	}
 	over, err := a.overlaySwitch()
-	gauge(descConnected, b2f(err == nil), cfg.Bridge, BridgeOverlay)
-	gauge(descConnected, b2f(a.underlaySw.Load() != nil), cfg.Underlay.Bridge, BridgeUnderlay)
+	gauge(descConnected, b2f(err == nil), cfg.Bridge, api.BridgeOverlay)
+	gauge(descConnected, b2f(a.underlaySw.Load() != nil), cfg.Underlay.Bridge, api.BridgeUnderlay)
 	counter(descReconciles, float64(stats.Reconciles))
 	counter(descErrors, float64(stats.Errors))
 	gauge(descReconcileSeconds, stats.LastDuration.Seconds())
@@ -218,7 +219,7 @@ func (c *switchCollector) Collect(ch chan<- prometheus.Metric) {
 
 // overlaySwitch returns the overlay bridge's connection.
 func (a *Agent) overlaySwitch() (*ofapp.Switch, error) {
-	sw, _, err := a.switchFor(BridgeOverlay)
+	sw, _, err := a.switchFor(api.BridgeOverlay)
 	return sw, err
 }
 

@@ -9,11 +9,12 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/config"
 	"github.com/vtep/vtep/pipeline"
 )
 
-// Reasons a reload is refused, as counted in Stats.ReloadRejections and
+// Reasons a reload is refused, as counted in api.Stats.ReloadRejections and
 // vtepd_config_reload_rejections_total{reason}.
 const (
 	RejectUnreadable  = "unreadable"   // the file could not be read
@@ -90,7 +91,7 @@ func (a *Agent) rejectReload(reason string, err error) {
 
 // Snapshot returns the agent's counters and the state and result of the
 // last successful reconcile.
-func (a *Agent) Snapshot() (Stats, pipeline.State, pipeline.Result) {
+func (a *Agent) Snapshot() (api.Stats, pipeline.State, pipeline.Result) {
 	a.statsMu.Lock()
 	defer a.statsMu.Unlock()
 	s := a.stats

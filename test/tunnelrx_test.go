@@ -9,19 +9,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vtep/vtep/agent"
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/labs"
 	"github.com/vtep/vtep/underlay"
 )
 
 // check returns the named health check of a status.
-func check(s agent.Status, name string) agent.Check {
+func check(s api.Status, name string) api.Check {
 	for _, c := range s.Health.Checks {
 		if c.Name == name {
 			return c
 		}
 	}
-	return agent.Check{Name: name, Detail: "missing from status"}
+	return api.Check{Name: name, Detail: "missing from status"}
 }
 
 // listening reports whether hv's OVS decapsulates VXLAN for its VTEP IP.
@@ -88,7 +88,7 @@ func TestReloadKeepsTunnelReceive(t *testing.T) {
 		t.Errorf("VNI 10 lost packets while hv3 reloaded:\n%s", out)
 	}
 	s := status(t, r, "hv3")
-	if c := check(s, agent.CheckTunnelReceive); !c.OK || s.TunnelReceiveRepairs != 0 {
+	if c := check(s, api.CheckTunnelReceive); !c.OK || s.TunnelReceiveRepairs != 0 {
 		t.Errorf("tunnel receive %+v with %d repairs; want ok without repairs", c, s.TunnelReceiveRepairs)
 	}
 	if routes, _ := r.OVS["hv3"].Appctl(ctxT(t, 10*time.Second), "ovs/route/show"); strings.Contains(routes, "239.1.1.2/") ||
@@ -124,7 +124,7 @@ func TestTunnelReceiveRepaired(t *testing.T) {
 	}
 	err := labs.WaitFor(ctxT(t, 15*time.Second), 50*time.Millisecond, func() (bool, error) {
 		s := status(t, r, "hv3")
-		return s.TunnelReceiveRepairs == 1 && check(s, agent.CheckTunnelReceive).OK, nil
+		return s.TunnelReceiveRepairs == 1 && check(s, api.CheckTunnelReceive).OK, nil
 	})
 	if err != nil {
 		t.Fatalf("vtepd did not repair tunnel receive: %v (status %+v)", err, status(t, r, "hv3").Health)
@@ -148,12 +148,12 @@ func TestTunnelReceiveRepaired(t *testing.T) {
 	}
 	err = labs.WaitFor(ctxT(t, 15*time.Second), 50*time.Millisecond, func() (bool, error) {
 		s := status(t, r, "hv3")
-		return !s.Health.Healthy && !check(s, agent.CheckTunnelReceive).OK, nil
+		return !s.Health.Healthy && !check(s, api.CheckTunnelReceive).OK, nil
 	})
 	if err != nil {
 		t.Fatalf("vtepd still healthy without its VTEP address: %v", err)
 	}
-	var h agent.Health
+	var h api.Health
 	if err := apiClient(r, "hv3").Get(ctxT(t, 10*time.Second), "/readyz", &h); err == nil || !strings.Contains(err.Error(), "503") {
 		t.Errorf("/readyz while tunnel receive is broken: %v, want 503", err)
 	}

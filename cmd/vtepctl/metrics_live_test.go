@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vtep/vtep/agent"
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/labs"
 )
 
@@ -53,7 +53,7 @@ func TestLiveMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	pingOK(t, r, "a", "192.168.10.2")
-	waitMACs(t, apiOf(r, "hv1"), func(ms []agent.MACEntry) bool { return len(ms) == 2 })
+	waitMACs(t, apiOf(r, "hv1"), func(ms []api.MACEntry) bool { return len(ms) == 2 })
 
 	var scrape string
 	err = labs.WaitFor(ctx, 100*time.Millisecond, func() (bool, error) {
@@ -93,7 +93,7 @@ func TestLiveMetrics(t *testing.T) {
 	}
 	// the error counter is the one status reports (the first reconciles
 	// may fail while the bridges connect); scraped first, it cannot be more
-	st, err := agent.NewClient(apiOf(r, "hv1")).Status(ctx)
+	st, err := api.NewClient(apiOf(r, "hv1")).Status(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

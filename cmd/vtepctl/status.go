@@ -9,7 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/vtep/vtep/agent"
+	"github.com/vtep/vtep/api"
 )
 
 func init() {
@@ -20,7 +20,7 @@ func init() {
 // statusReport is what status prints: vtepd's status plus the flows per
 // table (nil when they could not be read, with FlowsError saying why).
 type statusReport struct {
-	agent.Status
+	api.Status
 	Flows      []tableCount `json:"flows_per_table"`
 	FlowsError string       `json:"flows_error,omitempty"`
 }
@@ -37,13 +37,13 @@ type tableCount struct {
 
 func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := newVtepdCommand("status", "[-o json] [--api ADDR | --config FILE]", stderr)
-	return c.run(ctx, args, stderr, func(ctx context.Context, cl *agent.Client) error {
+	return c.run(ctx, args, stderr, func(ctx context.Context, cl *api.Client) error {
 		s, err := cl.Status(ctx)
 		if err != nil {
 			return err
 		}
 		rep := statusReport{Status: s}
-		if fs, err := cl.Flows(ctx, agent.FlowQuery{Table: -1}); err != nil {
+		if fs, err := cl.Flows(ctx, api.FlowQuery{Table: -1}); err != nil {
 			rep.FlowsError = err.Error()
 		} else {
 			rep.Flows = countFlows(fs)
@@ -62,7 +62,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 // unhealthy returns an error naming the failed health checks, or nil: status
 // exits 1 when vtepd is not forwarding as configured.
-func unhealthy(h agent.Health) error {
+func unhealthy(h api.Health) error {
 	if h.Healthy {
 		return nil
 	}
@@ -77,7 +77,7 @@ func unhealthy(h agent.Health) error {
 }
 
 // healthLine is the one-line health summary.
-func healthLine(h agent.Health) string {
+func healthLine(h api.Health) string {
 	if h.Healthy {
 		return "ok"
 	}
@@ -89,7 +89,7 @@ func healthLine(h agent.Health) string {
 }
 
 // countFlows counts flows per bridge and table by kind.
-func countFlows(fs []agent.FlowEntry) []tableCount {
+func countFlows(fs []api.FlowEntry) []tableCount {
 	idx := map[[2]string]int{}
 	out := []tableCount{}
 	for _, f := range fs {
@@ -205,7 +205,7 @@ func printStatus(w io.Writer, r statusReport) error {
 	return tw.Flush()
 }
 
-func portVLANs(p agent.PortStatus) string {
+func portVLANs(p api.PortStatus) string {
 	switch {
 	case p.Tag != 0:
 		return fmt.Sprintf("access %d", p.Tag)
