@@ -30,7 +30,8 @@
 //   - monitor.go: Monitor subscribes to tables and columns (RFC 7047
 //     "monitor") and hands the initial rows, then each update, to a
 //     handler; the subscription outlives reconnects (it is sent again on
-//     each new connection, with the rows afresh).
+//     each new connection, with the rows afresh). controller.go reads what
+//     ovs-vswitchd says about a bridge's controllers (ControllerStatus).
 //
 // Where go-openvswitch does the work, and where it cannot: its client
 // frames JSON-RPC, numbers requests, matches replies to callers and
