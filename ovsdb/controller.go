@@ -30,13 +30,15 @@ type ControllerStatus struct {
 }
 
 // NoStatusReason is the Reason of a controller that ovs-vswitchd has
-// written no status for: it is not trying to connect to it at all.
-// ovs-vswitchd refuses a unix socket target outside its run directory
-// ("Not connecting to socket controller ... due to possibility for remote
+// written no status for. Either it is not trying to connect to it at all:
+// it refuses a unix socket target outside its run directory ("Not
+// connecting to socket controller ... due to possibility for remote
 // exploit" in its log only: OVS 3.1 leaves the status empty), and writes
-// no status while it is not running.
-const NoStatusReason = "ovs-vswitchd is not connecting to it (no status): it refuses a unix socket " +
-	"outside its run directory (possible remote exploit, see its log), or it is not running"
+// nothing while it is not running; or it has not written the status yet
+// (it does so every few seconds, after the controller was added or
+// ovsdb-server restarted).
+const NoStatusReason = "ovs-vswitchd reports no status for it: it refuses a unix socket outside its " +
+	"run directory (possible remote exploit, see its log), is not running, or has not reported yet"
 
 // controllerStatusColumns are the Controller columns ControllerStatus reads.
 var controllerStatusColumns = []string{"_uuid", "target", "is_connected", "role", "status"}
