@@ -105,13 +105,13 @@ func (a *Agent) Ready() <-chan struct{} { return a.ready }
 func (a *Agent) PacketIns() uint64 { return a.packetIns.Load() }
 
 // Run configures OVS, programs it and keeps it programmed until ctx ends.
-// It returns an error when start-up fails; later errors are logged, counted
-// and retried.
+// It returns an error when start-up fails (it waits for OVSDB, though, as
+// long as ctx lasts); later errors are logged, counted and retried.
 func (a *Agent) Run(ctx context.Context) error {
 	cfg := a.config()
-	db, err := ovsdb.Dial(ctx, cfg.OVSDB, ovsdb.WithLogger(a.log.WithField("component", "ovsdb")))
+	db, err := a.dialOVSDB(ctx, cfg.OVSDB)
 	if err != nil {
-		return fmt.Errorf("ovsdb %s: %w", cfg.OVSDB, err)
+		return stopped(ctx, err)
 	}
 	a.db = db
 	defer db.Close()
