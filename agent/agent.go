@@ -154,6 +154,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	go a.underlayLoop(ctx)
 	go a.eventLoop(ctx)
+	go a.watchOVSDB(ctx)
 	apiErr := make(chan error, 2)
 	go func() { apiErr <- a.ServeAPI(ctx) }()
 	go func() { apiErr <- a.ServeMetrics(ctx) }()

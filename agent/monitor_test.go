@@ -15,6 +15,67 @@ import (
 	"github.com/vtep/vtep/ovsdb"
 )
 
+func TestDebounceCoalescesABurst(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	updates := make(chan string)
+	kicks := make(chan string, 10)
+	done := make(chan struct{})
+	go func() {
+		debounce(ctx, updates, 50*time.Millisecond, func(r string) { kicks <- r })
+		close(done)
+	}()
+	start := time.Now()
+	for _, u := range []string{"Port 1 modified", "Interface 1 modified", "Port 1 modified"} {
+		updates <- u
+	}
+	select {
+	case r := <-kicks:
+		if r != "ovsdb: Port 1 modified (+2 more)" {
+			t.Errorf("kick reason = %q", r)
+		}
+		if d := time.Since(start); d < 50*time.Millisecond {
+			t.Errorf("kicked after %v, before the 50ms window closed", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no kick for the burst")
+	}
+	updates <- "Bridge 1 modified"
+	select {
+	case r := <-kicks:
+		if r != "ovsdb: Bridge 1 modified" {
+			t.Errorf("second kick reason = %q", r)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no kick for the second burst")
+	}
+	cancel()
+	<-done
+	if len(kicks) != 0 {
+		t.Errorf("%d extra kicks", len(kicks))
+	}
+}
+
+func TestMonitorRequestCoversWhatReconcileReads(t *testing.T) {
+	req := monitorRequest()
+	for table, cols := range map[string][]string{
+		"Port":       {"name", "tag", "trunks"},
+		"Interface":  {"name", "ofport", "mac_in_use"},
+		"Bridge":     {"name", "ports"},
+		"Controller": {"target", "is_connected"},
+	} {
+		for _, c := range cols {
+			found := false
+			for _, have := range req[table] {
+				found = found || have == c
+			}
+			if !found {
+				t.Errorf("monitor request lacks %s.%s", table, c)
+			}
+		}
+	}
+}
+
 func TestDialOVSDBWaitsForTheServer(t *testing.T) {
 	dir := t.TempDir()
 	sock := filepath.Join(dir, "db.sock")
