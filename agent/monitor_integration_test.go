@@ -1,0 +1,137 @@
+package agent_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	logtest "github.com/sirupsen/logrus/hooks/test"
+
+	"github.com/vtep/vtep/agent"
+	"github.com/vtep/vtep/config"
+	"github.com/vtep/vtep/labs"
+	"github.com/vtep/vtep/labs/labstest"
+	"github.com/vtep/vtep/ovsdb"
+)
+
+// vsctl runs ovs-vsctl on o and fails the test if it fails.
+func vsctl(t *testing.T, o *labs.OVS, args ...string) {
+	t.Helper()
+	if _, err := o.Vsctl(context.Background(), args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitUntil polls cond every 10ms until it holds or d has passed, and
+// returns how long that took.
+func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	if err := labs.WaitFor(ctx, 10*time.Millisecond, func() (bool, error) { return cond(), nil }); err != nil {
+		t.Fatalf("%s: not within %v: %v", what, d, err)
+	}
+	return time.Since(start)
+}
+
+// portTag returns the tag and VNIs of a VM port as the agent last read it.
+func portTag(a *agent.Agent, name string) (uint16, []uint32, bool) {
+	for _, p := range a.Status().Ports {
+		if p.Name == name {
+			return p.Tag, p.VNIs, true
+		}
+	}
+	return 0, nil, false
+}
+
+// TestIntegrationOVSDBWaitMonitorAndControllerStatus runs the agent in
+// this process against a real OVS: started while ovsdb-server is down, it
+// waits (logging each attempt) and gets ready once the database is back;
+// a retag made with ovs-vsctl, which OpenFlow does not announce, is
+// reconciled within a second; and the controller status says connected.
+func TestIntegrationOVSDBWaitMonitorAndControllerStatus(t *testing.T) {
+	o := labstest.NewOVS(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	vsctl(t, o, "add-br", "br-phy", "--", "set", "bridge", "br-phy", "datapath_type=netdev")
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+ovsdb: %s
+openflow: {listen: "unix:%s"}
+bridge: br-int
+underlay: {bridge: br-phy, local_ip: 10.0.0.1/24}
+flood: {mode: replication, peers: [10.0.0.2]}
+api: {listen: ""}
+networks: [{vni: 10, vlan: 1}, {vni: 20, vlan: 2}]
+`, o.DBTarget(), filepath.Join(o.Dir, "vtepd.sock"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if err := o.StopDB(ctx); err != nil {
+		t.Fatal(err)
+	}
+	logger, hook := logtest.NewNullLogger()
+	logger.SetLevel(logrus.InfoLevel)
+	a := agent.New(cfg, logrus.NewEntry(logger))
+	runCtx, stop := context.WithCancel(ctx)
+	runErr := make(chan error, 1)
+	go func() { runErr <- a.Run(runCtx) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-runErr; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	waitUntil(t, 10*time.Second, "two logged attempts to reach ovsdb", func() bool {
+		n := 0
+		for _, e := range hook.AllEntries() {
+			if e.Level == logrus.WarnLevel && strings.Contains(e.Message, "ovsdb not reachable") &&
+				e.Data["ovsdb"] == o.DBTarget() && e.Data["error"] != nil {
+				n++
+			}
+		}
+		return n >= 2
+	})
+	if err := o.StartDB(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-a.Ready():
+	case err := <-runErr:
+		t.Fatalf("Run returned before ready: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("agent not ready 30s after ovsdb-server started")
+	}
+
+	// ovs-vswitchd writes the status every few seconds.
+	var cs ovsdb.ControllerStatus
+	waitUntil(t, 15*time.Second, "controller status written", func() bool {
+		cs, err = a.ControllerStatus(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cs.State != ""
+	})
+	if !cs.IsConnected || cs.State != "ACTIVE" || cs.Reason != "" || cs.Target != cfg.OpenFlow.Listen {
+		t.Errorf("controller status = %+v, want connected, ACTIVE, no reason", cs)
+	}
+
+	vsctl(t, o, "add-port", "br-int", "vm1", "tag=1", "--", "set", "interface", "vm1", "type=internal")
+	waitUntil(t, 10*time.Second, "vm1 reconciled on VLAN 1", func() bool { tag, _, ok := portTag(a, "vm1"); return ok && tag == 1 })
+	for _, tc := range []struct {
+		tag  string
+		vnis string
+	}{{"2", "[20]"}, {"7", "[]"}} {
+		vsctl(t, o, "set", "port", "vm1", "tag="+tc.tag)
+		took := waitUntil(t, time.Second, "vm1 reconciled on VLAN "+tc.tag, func() bool {
+			tag, vnis, _ := portTag(a, "vm1")
+			return fmt.Sprint(tag) == tc.tag && fmt.Sprint(vnis) == tc.vnis
+		})
+		t.Logf("retag to VLAN %s reconciled %v after ovs-vsctl returned", tc.tag, took)
+	}
+}
