@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sirupsen/logrus"
 
 	"github.com/vtep/vtep/ovsdb"
@@ -97,6 +98,11 @@ func (a *Agent) watchOVSDB(ctx context.Context) {
 		default: // a reconcile is coming already
 		}
 	}
+	if a.metrics != nil {
+		// Register fails only for a second Run of the same agent, whose
+		// collector would read the same counters.
+		_ = a.metrics.reg.Register(&ovsdbCollector{db: a.db})
+	}
 	if err := a.db.Monitor(ctx, monitorRequest(), handle); err != nil {
 		l := a.log.WithFields(logrus.Fields{"ovsdb": a.db.Target(), "error": err})
 		if errors.Is(err, ovsdb.ErrDisconnected) {
@@ -143,4 +149,20 @@ func debounce(ctx context.Context, updates <-chan string, window time.Duration, 
 		}
 		kick(reason)
 	}
+}
+
+var descOVSDBUpdates = prometheus.NewDesc(metricsNamespace+"_ovsdb_updates_total",
+	"OVSDB update notifications, by result: delivered, or malformed (dropped and logged).", []string{"result"}, nil)
+
+// ovsdbCollector reports the OVSDB client's monitor counters at scrape time.
+type ovsdbCollector struct{ db *ovsdb.Client }
+
+// Describe sends the collector's description.
+func (c *ovsdbCollector) Describe(ch chan<- *prometheus.Desc) { ch <- descOVSDBUpdates }
+
+// Collect sends the counters.
+func (c *ovsdbCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.db.MonitorStats()
+	ch <- prometheus.MustNewConstMetric(descOVSDBUpdates, prometheus.CounterValue, float64(st.Updates), "delivered")
+	ch <- prometheus.MustNewConstMetric(descOVSDBUpdates, prometheus.CounterValue, float64(st.Malformed), "malformed")
 }

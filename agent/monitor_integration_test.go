@@ -3,6 +3,7 @@ package agent_test
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -134,4 +135,23 @@ networks: [{vni: 10, vlan: 1}, {vni: 20, vlan: 2}]
 		})
 		t.Logf("retag to VLAN %s reconciled %v after ovs-vsctl returned", tc.tag, took)
 	}
+	rec := httptest.NewRecorder()
+	a.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	metrics := rec.Body.String()
+	if !strings.Contains(metrics, `vtepd_ovsdb_updates_total{result="malformed"} 0`) ||
+		strings.Contains(metrics, `vtepd_ovsdb_updates_total{result="delivered"} 0`) ||
+		!strings.Contains(metrics, `vtepd_ovsdb_updates_total{result="delivered"}`) {
+		t.Errorf("metrics: want some updates delivered and none malformed, got:\n%s", grepLines(metrics, "vtepd_ovsdb"))
+	}
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
