@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/vtep/vtep/config"
 	"github.com/vtep/vtep/ovsdb"
 )
 
@@ -24,15 +25,23 @@ func (a *Agent) ControllerStatus(ctx context.Context) (ovsdb.ControllerStatus, e
 		return ovsdb.ControllerStatus{}, fmt.Errorf("controller status: %w", err)
 	}
 	for _, cs := range all {
-		if cs.Target != cfg.OpenFlow.Listen {
-			continue
+		if cs.Target == cfg.OpenFlow.Listen {
+			return explainController(cfg, cs), nil
 		}
-		if dir, run := listenDir(cfg.OpenFlow.Listen), ovsRunDir(cfg); !cs.IsConnected && cs.State == "" &&
-			strings.HasPrefix(cs.Target, "unix:") && dir != "" && run != "" && filepath.Clean(dir) != filepath.Clean(run) {
-			cs.Reason = fmt.Sprintf("ovs-vswitchd does not connect to unix socket controllers outside its run directory %s "+
-				"(possible remote exploit); set openflow.listen to a socket there", run)
-		}
-		return cs, nil
 	}
 	return ovsdb.ControllerStatus{}, fmt.Errorf("controller status: bridge %s has no controller %s: %w", cfg.Bridge, cfg.OpenFlow.Listen, ovsdb.ErrNotFound)
+}
+
+// explainController replaces the generic reason for an empty status with
+// the precise one when the configuration shows the cause: a unix listen
+// socket outside OVS's run directory.
+func explainController(cfg *config.Config, cs ovsdb.ControllerStatus) ovsdb.ControllerStatus {
+	dir, run := listenDir(cs.Target), ovsRunDir(cfg)
+	if cs.IsConnected || cs.State != "" || !strings.HasPrefix(cs.Target, "unix:") || dir == "" || run == "" ||
+		filepath.Clean(dir) == filepath.Clean(run) {
+		return cs
+	}
+	cs.Reason = fmt.Sprintf("ovs-vswitchd does not connect to unix socket controllers outside its run directory %s "+
+		"(possible remote exploit); set openflow.listen to a socket there", run)
+	return cs
 }
