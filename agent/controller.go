@@ -14,7 +14,9 @@ import (
 // bridge's connection to vtepd (the Controller row whose target is
 // openflow.listen): whether it is connected and, if not, why. A unix
 // listen socket outside OVS's run directory, which ovs-vswitchd refuses
-// without a word in the database, is named as the reason.
+// without a word in the database, is named as the reason. Call it once
+// Run has reached OVSDB (after Ready, or from the local API, which Run
+// starts after that).
 func (a *Agent) ControllerStatus(ctx context.Context) (ovsdb.ControllerStatus, error) {
 	cfg := a.config()
 	if a.db == nil {
