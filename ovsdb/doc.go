@@ -38,11 +38,11 @@
 // honours their contexts, and this package sends every transaction and
 // echo through it. It has no monitor call and no notification handling at
 // all: a server notification ("update", with a null id) would crash its
-// receive loop (it dereferences the id), and a message that is not a JSON
-// object would make it spin. So wireConn, the connection it reads from,
-// takes every message before it does: it sends the monitor request itself
-// under ids of its own, keeps the replies to those, hands notifications to
-// Client (which decodes them and calls the monitor's handler, counting and
-// logging anything malformed, see MonitorStats), and drops whatever else
-// the go-openvswitch client could not take.
+// receive loop (it dereferences the id), as would a reply with a null id.
+// So wireConn, the connection it reads from, takes every message before
+// it does: it sends the monitor request itself under ids of its own, keeps
+// the replies to those, hands notifications to Client (which decodes them
+// and calls the monitor's handler, counting and logging anything
+// malformed, see MonitorStats), and drops, counted and logged, whatever
+// else is not a reply the go-openvswitch client waits for.
 package ovsdb

@@ -30,8 +30,9 @@ import (
 //     client would dereference their null id and panic;
 //   - sends requests of its own (call), such as monitor, whose replies it
 //     keeps from the client, which knows nothing of them;
-//   - drops, through the stray hook, anything the client cannot take: a
-//     message that is not a JSON object, or a reply without a string id;
+//   - drops, through the stray hook, anything else that is not a reply
+//     with a string id: a message that is not a JSON object, or a reply
+//     whose id is null (the client would crash on it) or not a string;
 //   - closes done, with the cause, when the connection is lost.
 type wireConn struct {
 	net.Conn
