@@ -91,13 +91,13 @@ func (a *Agent) Ready() <-chan struct{} { return a.ready }
 func (a *Agent) PacketIns() uint64 { return a.packetIns.Load() }
 
 // Run configures OVS, programs it and keeps it programmed until ctx ends.
-// It returns an error when start-up fails; later errors are logged, counted
-// and retried.
+// It returns an error when start-up fails (it waits for OVSDB, though, as
+// long as ctx lasts); later errors are logged, counted and retried.
 func (a *Agent) Run(ctx context.Context) error {
 	cfg := a.config()
-	db, err := ovsdb.Dial(ctx, cfg.OVSDB, ovsdb.WithLogger(a.log.WithField("component", "ovsdb")))
+	db, err := a.dialOVSDB(ctx, cfg.OVSDB)
 	if err != nil {
-		return fmt.Errorf("ovsdb %s: %w", cfg.OVSDB, err)
+		return stopped(ctx, err)
 	}
 	a.db = db
 	defer db.Close()
@@ -141,6 +141,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	go a.underlayLoop(ctx)
 	go a.tunnelRxLoop(ctx)
 	go a.eventLoop(ctx)
+	go a.watchOVSDB(ctx)
 	apiErr := make(chan error, 2)
 	go func() { apiErr <- a.ServeAPI(ctx) }()
 	go func() { apiErr <- a.ServeMetrics(ctx) }()

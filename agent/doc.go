@@ -15,9 +15,11 @@
 // key (table, priority, match) and cookie, whose digest covers actions and
 // timeouts, so an unchanged configuration changes nothing on restart and
 // learned flows are never touched. Reconciles are triggered at start, when a
-// bridge (re)connects, on every PORT_STATUS of the overlay bridge, on SIGHUP
-// (Reload: a configuration that fails validation or changes what needs a
-// restart is refused whole), and periodically as a safety net.
+// bridge (re)connects, on every PORT_STATUS of the overlay bridge, on every
+// OVSDB update of the columns vtepd reads (monitor.go: a monitor, updates
+// within 50 ms coalesced, sent again with a reconcile after a reconnect),
+// on SIGHUP (Reload: a configuration that fails validation or changes what
+// needs a restart is refused whole), and periodically as a safety net.
 //
 // Files by concern: agent.go (the loop), bridges.go (start-up, the
 // underlay connection), events.go (switch events), reconcile.go (diff and
