@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -59,8 +60,9 @@ func (a *Agent) Health() api.Health {
 	hs := a.health.healthView
 	a.health.mu.Unlock()
 	checks := []api.Check{
-		connCheck(api.CheckOverlayBridge, cfg.Bridge, overlay, a.overlayReason()),
-		connCheck(api.CheckUnderlayBridge, cfg.Underlay.Bridge, a.underlaySw.Load() != nil, "no OpenFlow session to its management socket "+mgmtPath(cfg)),
+		connCheck(api.CheckOverlayBridge, cfg.Bridge, overlay, a.overlayReason),
+		connCheck(api.CheckUnderlayBridge, cfg.Underlay.Bridge, a.underlaySw.Load() != nil,
+			func() string { return "no OpenFlow session to its management socket " + mgmtPath(cfg) }),
 		programmedCheck(a.isReady(), hs.reconcileErr),
 		rxCheck(cfg, hs),
 	}
@@ -75,19 +77,31 @@ func (a *Agent) Health() api.Health {
 }
 
 // overlayReason says why the overlay bridge has no session, as far as
-// vtepd can tell.
+// vtepd can tell: what ovs-vswitchd wrote in the bridge's Controller row
+// (state, last error), or what the configuration shows.
 func (a *Agent) overlayReason() string {
 	if a.overlayDPID == 0 {
 		return "not set up yet (waiting for OVSDB)"
 	}
-	return "ovs-vswitchd has not connected to " + a.config().OpenFlow.Listen
+	why := "ovs-vswitchd has not connected to " + a.config().OpenFlow.Listen
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	cs, err := a.ControllerStatus(ctx)
+	switch {
+	case err != nil:
+		return why + " (controller status unknown: " + err.Error() + ")"
+	case cs.Reason != "":
+		return why + ": " + cs.Reason
+	}
+	return why
 }
 
-func connCheck(name, bridge string, up bool, why string) api.Check {
+// connCheck reports a bridge's session; why is asked only when it is down.
+func connCheck(name, bridge string, up bool, why func() string) api.Check {
 	if up {
 		return api.Check{Name: name, OK: true, Detail: bridge + " connected"}
 	}
-	return api.Check{Name: name, Detail: bridge + " NOT CONNECTED: " + why}
+	return api.Check{Name: name, Detail: bridge + " NOT CONNECTED: " + why()}
 }
 
 func programmedCheck(ready bool, err error) api.Check {
