@@ -11,8 +11,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sirupsen/logrus"
 
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/config"
 	"github.com/vtep/vtep/pipeline"
+	"github.com/vtep/vtep/trace"
 	"github.com/vtep/vtep/underlay"
 )
 
@@ -224,7 +226,7 @@ func (k *remoteKeeper) resolve(ctx context.Context, cfg *config.Config, ip netip
 // the underlay bridge: only then is ip's own neighbour entry the one OVS
 // uses (a routed VTEP's next hop is the gateway, which OVS resolves).
 func (k *remoteKeeper) onLink(ctx context.Context, cfg *config.Config, ip netip.Addr) error {
-	r, err := underlay.LookupRoute(ctx, k.a.unixctl, ip)
+	r, err := underlay.LookupNextHop(ctx, k.a.unixctl, ip)
 	if err != nil {
 		return fmt.Errorf("remote VTEP %s: %w: %w", ip, underlay.ErrNotResolvable, err)
 	}
@@ -246,7 +248,7 @@ func (k *remoteKeeper) refused(ip netip.Addr, why error) {
 // learnedRemotes reads the learned-remote entries of table mac and returns
 // each remote VTEP with the number of MACs learned behind it.
 func (a *Agent) learnedRemotes(ctx context.Context) (map[netip.Addr]int, error) {
-	sw, name, err := a.switchFor(BridgeOverlay)
+	sw, name, err := a.switchFor(api.BridgeOverlay)
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +259,7 @@ func (a *Agent) learnedRemotes(ctx context.Context) (map[netip.Addr]int, error) 
 	}
 	out := map[netip.Addr]int{}
 	for _, f := range fs {
-		e, ok := decodeLearned(f, portInfo{})
+		e, ok := decodeLearned(f, trace.Ports{})
 		if !ok || !e.Remote {
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vtep/vtep/ofapp"
 	"github.com/vtep/vtep/pipeline"
+	"github.com/vtep/vtep/trace"
 	"github.com/vtep/vtep/underlay"
 )
 
@@ -49,7 +50,7 @@ func TestLearnedRemoteVTEP(t *testing.T) {
 		ofapp.RegLoad{Dst: pipeline.RegRemoteVTEP, Value: 0x0a000002},
 	} {
 		f := learned(pipeline.FeatureLearnedRemote, 10, "02:00:00:00:00:0b", act, setFieldReg(3, 2))
-		e, ok := decodeLearned(f, portInfo{})
+		e, ok := decodeLearned(f, trace.Ports{})
 		if !ok || !e.Remote || e.VTEP != "10.0.0.2" {
 			t.Errorf("%T: decoded %+v, %v; want remote VTEP 10.0.0.2", act, e, ok)
 		}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vtep/vtep/agent"
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/labs"
 )
 
@@ -63,7 +63,7 @@ func waitRemotesResolved(t *testing.T, r *labs.Running, hv string) {
 			want[strings.Split(h.VTEPIP, "/")[0]] = true
 		}
 	}
-	var last []agent.RemoteVTEP
+	var last []api.RemoteVTEP
 	err := labs.WaitFor(ctxT(t, 10*time.Second), 100*time.Millisecond, func() (bool, error) {
 		rs, err := apiClient(r, hv).RemoteVTEPs(ctxT(t, 5*time.Second))
 		if err != nil {

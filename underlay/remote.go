@@ -139,17 +139,17 @@ func PlanRemotes(learned []netip.Addr, cache map[netip.Addr]Neighbor, state map[
 	return p
 }
 
-// Route is OVS's tunnel route to an address (ovs/route/lookup).
-type Route struct {
+// NextHop is how OVS's tunnel router reaches an address (ovs/route/lookup).
+type NextHop struct {
 	Gateway netip.Addr // invalid when the address is on a connected subnet
 	Dev     string     // the bridge the tunnel packet leaves through
 }
 
-// LookupRoute asks OVS's tunnel router how it reaches ip.
-func LookupRoute(ctx context.Context, u *Unixctl, ip netip.Addr) (Route, error) {
+// LookupNextHop asks OVS's tunnel router how it reaches ip.
+func LookupNextHop(ctx context.Context, u *Unixctl, ip netip.Addr) (NextHop, error) {
 	out, err := u.Call(ctx, "ovs/route/lookup", ip.String()+"/32")
 	if err != nil {
-		return Route{}, fmt.Errorf("route to %s: %w", ip, err)
+		return NextHop{}, fmt.Errorf("route to %s: %w", ip, err)
 	}
 	return parseRouteLookup(out)
 }
@@ -161,8 +161,8 @@ func LookupRoute(ctx context.Context, u *Unixctl, ip netip.Addr) (Route, error) 
 //	dev br-phy
 //
 // where a gateway of :: (or 0.0.0.0) means "on link".
-func parseRouteLookup(out string) (Route, error) {
-	var r Route
+func parseRouteLookup(out string) (NextHop, error) {
+	var r NextHop
 	var sawGW bool
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)
@@ -173,7 +173,7 @@ func parseRouteLookup(out string) (Route, error) {
 		case "gateway":
 			gw, err := netip.ParseAddr(f[1])
 			if err != nil {
-				return Route{}, fmt.Errorf("ovs/route/lookup: gateway %q: %w", f[1], err)
+				return NextHop{}, fmt.Errorf("ovs/route/lookup: gateway %q: %w", f[1], err)
 			}
 			sawGW = true
 			if gw = gw.Unmap(); !gw.IsUnspecified() {
@@ -184,7 +184,7 @@ func parseRouteLookup(out string) (Route, error) {
 		}
 	}
 	if !sawGW || r.Dev == "" {
-		return Route{}, fmt.Errorf("ovs/route/lookup: unexpected answer %q", out)
+		return NextHop{}, fmt.Errorf("ovs/route/lookup: unexpected answer %q", out)
 	}
 	return r, nil
 }
@@ -192,7 +192,7 @@ func parseRouteLookup(out string) (Route, error) {
 // CheckOnLink returns nil when OVS's router reaches ip directly through
 // bridge, the only case where ip's own neighbour entry is the one OVS
 // uses, and an error wrapping ErrNotResolvable otherwise.
-func CheckOnLink(ip netip.Addr, r Route, bridge string) error {
+func CheckOnLink(ip netip.Addr, r NextHop, bridge string) error {
 	switch {
 	case r.Dev != bridge:
 		return fmt.Errorf("remote VTEP %s: OVS routes it through %s, not %s: %w", ip, r.Dev, bridge, ErrNotResolvable)

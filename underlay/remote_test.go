@@ -137,16 +137,16 @@ func TestPlanRemotes(t *testing.T) {
 func TestParseRouteLookup(t *testing.T) {
 	tests := []struct {
 		out     string
-		want    Route
+		want    NextHop
 		wantErr bool
 	}{
-		{"src 10.0.0.1\ngateway ::\ndev br-phy\n", Route{Dev: "br-phy"}, false},
-		{"src 10.0.0.1\ngateway 0.0.0.0\ndev br-phy\n", Route{Dev: "br-phy"}, false},
-		{"src 10.0.0.1\ngateway 10.0.0.254\ndev br-phy\n", Route{Gateway: netip.MustParseAddr("10.0.0.254"), Dev: "br-phy"}, false},
-		{"src 10.0.0.1\ngateway ::ffff:10.0.0.9\ndev br-phy\n", Route{Gateway: netip.MustParseAddr("10.0.0.9"), Dev: "br-phy"}, false},
-		{"src 10.0.0.1\ndev br-phy\n", Route{}, true},
-		{"src 10.0.0.1\ngateway nonsense\ndev br-phy\n", Route{}, true},
-		{"", Route{}, true},
+		{"src 10.0.0.1\ngateway ::\ndev br-phy\n", NextHop{Dev: "br-phy"}, false},
+		{"src 10.0.0.1\ngateway 0.0.0.0\ndev br-phy\n", NextHop{Dev: "br-phy"}, false},
+		{"src 10.0.0.1\ngateway 10.0.0.254\ndev br-phy\n", NextHop{Gateway: netip.MustParseAddr("10.0.0.254"), Dev: "br-phy"}, false},
+		{"src 10.0.0.1\ngateway ::ffff:10.0.0.9\ndev br-phy\n", NextHop{Gateway: netip.MustParseAddr("10.0.0.9"), Dev: "br-phy"}, false},
+		{"src 10.0.0.1\ndev br-phy\n", NextHop{}, true},
+		{"src 10.0.0.1\ngateway nonsense\ndev br-phy\n", NextHop{}, true},
+		{"", NextHop{}, true},
 	}
 	for _, tt := range tests {
 		got, err := parseRouteLookup(tt.out)
@@ -158,13 +158,13 @@ func TestParseRouteLookup(t *testing.T) {
 
 func TestCheckOnLink(t *testing.T) {
 	ip := netip.MustParseAddr("10.0.0.2")
-	if err := CheckOnLink(ip, Route{Dev: "br-phy"}, "br-phy"); err != nil {
+	if err := CheckOnLink(ip, NextHop{Dev: "br-phy"}, "br-phy"); err != nil {
 		t.Errorf("on link: %v", err)
 	}
-	if err := CheckOnLink(ip, Route{Gateway: ip, Dev: "br-phy"}, "br-phy"); err != nil {
+	if err := CheckOnLink(ip, NextHop{Gateway: ip, Dev: "br-phy"}, "br-phy"); err != nil {
 		t.Errorf("itself as gateway: %v", err)
 	}
-	for _, r := range []Route{
+	for _, r := range []NextHop{
 		{Gateway: netip.MustParseAddr("10.0.0.254"), Dev: "br-phy"},
 		{Dev: "eth9"},
 	} {
