@@ -1,6 +1,7 @@
 package labs
 
 import (
+	"context"
 	"net"
 	"net/netip"
 	"regexp"
@@ -192,4 +193,24 @@ func ParsePing(out string) (PingSummary, bool) {
 		return PingSummary{Line: strings.TrimSpace(l), Transmitted: tx, Received: rx}, true
 	}
 	return PingSummary{}, false
+}
+
+// MDB reads the multicast database of the bridges in a namespace
+// (`bridge mdb show`).
+func MDB(ctx context.Context, netns string) ([]MDBEntry, error) {
+	out, err := Exec(ctx, netns, "bridge", "mdb", "show")
+	if err != nil {
+		return nil, err
+	}
+	return ParseMDB(out), nil
+}
+
+// FDB reads the remote entries of a VXLAN device's forwarding database in
+// a namespace (`bridge fdb show dev DEV`).
+func FDB(ctx context.Context, netns, dev string) ([]FDBEntry, error) {
+	out, err := Exec(ctx, netns, "bridge", "fdb", "show", "dev", dev)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFDB(out), nil
 }

@@ -250,3 +250,13 @@ func (o *OVS) Learned(ctx context.Context, bridge string) ([]LearnedEntry, error
 	}
 	return es, nil
 }
+
+// FindLearned returns the entry for a MAC (any case) in a VNI.
+func FindLearned(es []LearnedEntry, mac string, vni uint32) (LearnedEntry, bool) {
+	for _, e := range es {
+		if e.VNI == vni && strings.EqualFold(e.MAC.String(), mac) {
+			return e, true
+		}
+	}
+	return LearnedEntry{}, false
+}
