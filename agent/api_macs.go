@@ -47,44 +47,34 @@ func (a *Agent) MACs(ctx context.Context, vni uint32) ([]api.MACEntry, error) {
 }
 
 // decodeLearned reads one learned flow: match reg0 (VNI) and dl_dst, actions
-// loading reg2 (remote VTEP, 0 for local) and reg3[0..15] (port). It
-// reports false for flows that do not have that shape.
+// loading reg2 (remote VTEP, 0 when local) and reg3[0..15] (port), decoded
+// by pipeline.DecodeLearned. It reports false for flows that do not have
+// that shape.
 func decodeLearned(f ofapp.FlowStats, pi trace.Ports) (api.MACEntry, bool) {
-	c := pipeline.Cookie(f.Cookie)
-	feat := c.Feature()
-	if feat != pipeline.FeatureLearnedRemote && feat != pipeline.FeatureLearnedLocal {
-		return api.MACEntry{}, false
-	}
-	e := api.MACEntry{VNI: c.VNI(), Remote: feat == pipeline.FeatureLearnedRemote,
-		Age: f.Duration.Seconds(), IdleTimeout: f.IdleTimeout, Hits: f.Packets}
+	lf := pipeline.LearnedFlow{Cookie: pipeline.Cookie(f.Cookie), Loads: map[int]uint64{}}
 	for _, m := range f.Match {
 		switch m.Name() {
 		case "dl_dst":
-			e.MAC = net.HardwareAddr(m.Value).String()
+			lf.MAC = net.HardwareAddr(m.Value)
 		case "reg0":
 			if len(m.Value) == 4 {
-				e.VNI = binary.BigEndian.Uint32(m.Value) & 0xffffff
+				lf.VNI, lf.HasVNI = binary.BigEndian.Uint32(m.Value), true
 			}
 		}
 	}
-	if e.MAC == "" {
+	for _, act := range f.Actions {
+		if reg, v, ok := regLoad(act); ok {
+			lf.Loads[reg] = v
+		}
+	}
+	l, err := pipeline.DecodeLearned(lf)
+	if err != nil {
 		return api.MACEntry{}, false
 	}
-	var vtep uint32
-	for _, act := range f.Actions {
-		reg, v, ok := regLoad(act)
-		if !ok {
-			continue
-		}
-		switch reg {
-		case 2:
-			vtep = uint32(v)
-		case 3:
-			e.OFPort = uint32(v & 0xffff)
-		}
-	}
-	if vtep != 0 {
-		e.VTEP = ipv4(vtep).String()
+	e := api.MACEntry{VNI: l.VNI, MAC: l.MAC.String(), Remote: l.Remote, OFPort: l.Port,
+		Age: f.Duration.Seconds(), IdleTimeout: f.IdleTimeout, Hits: f.Packets}
+	if l.Remote {
+		e.VTEP = l.VTEP.String()
 	}
 	e.Port = pi.Name(e.OFPort)
 	if !e.Remote {
@@ -112,8 +102,4 @@ func regLoad(a ofapp.Action) (reg int, value uint64, ok bool) {
 		}
 	}
 	return 0, 0, false
-}
-
-func ipv4(v uint32) net.IP {
-	return net.IPv4(byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
 }

@@ -8,6 +8,19 @@
 // what Build made. Every object's name starts with the lab's prefix, so
 // Sweep can remove a lab whose builder was killed, and nothing else.
 //
+// Labs that are up are recorded in their run dirs (State, SaveState,
+// FindLab), so that later processes (vtepctl lab exec, status, down) find
+// them; Status gathers what a running lab consists of and whether each part
+// is alive.
+//
+// The package also holds every parser of OVS and iproute2 output the
+// tools and tests read (ofctl.go: dump-flows, learned MACs through
+// pipeline.DecodeLearned, port descriptions; iproute.go: bridge mdb/fdb,
+// ip link/neigh, ping; tcpdump.go: captured VXLAN packets). They return
+// typed results, skip lines of other shapes and refuse malformed flows with
+// an error naming them. The walk-through of vtepctl lab demo is in the
+// subpackage demo.
+//
 // What the machines here require shapes the package: there is no kernel OVS
 // module, so bridges use datapath_type=netdev and ovs-vswitchd runs with
 // --disable-system; every veth whose packets cross the userspace datapath

@@ -128,112 +128,130 @@ const maxNode = 10
 // Validate checks the whole topology before anything is created: names,
 // duplicates, addresses and references. It returns every problem found.
 func (t Topology) Validate() error {
-	var errs []error
-	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	v := &validator{nodes: map[string]string{UnderlayNode: "underlay"}, ips: map[string]string{}}
 	if err := ValidateName("lab prefix", t.Prefix, MaxPrefix); err != nil {
-		errs = append(errs, err)
-	}
-	nodes := map[string]string{UnderlayNode: "underlay"}
-	ips := map[string]string{}
-	node := func(kind, field, name string) {
-		if err := ValidateName(kind, name, maxNode); err != nil {
-			add("%s: %w", field, err)
-			return
-		}
-		if prev, dup := nodes[name]; dup {
-			add("%s: node name %q is already used by %s", field, name, prev)
-			return
-		}
-		nodes[name] = field
-	}
-	// Addresses must be unique within their network: the underlay, or one
-	// overlay segment (a VM's VLAN, a physical VTEP's VNI). Tenants in
-	// different segments may reuse addresses; File.Check also compares VMs
-	// and physical machines by VNI.
-	ip := func(field, s, scope string) {
-		a, _, err := ParseCIDR(field, s)
-		if err != nil {
-			errs = append(errs, err)
-			return
-		}
-		k := scope + " " + a.String()
-		if prev, dup := ips[k]; dup {
-			add("%s: address %s is already used by %s", field, a, prev)
-			return
-		}
-		ips[k] = field
+		v.errs = append(v.errs, err)
 	}
 	hvs := map[string]Hypervisor{}
 	for i, h := range t.Hypervisors {
 		f := fmt.Sprintf("hypervisors[%d]", i)
-		node("hypervisor", f+".name", h.Name)
-		ip(f+".vtep_ip", h.VTEPIP, "underlay")
+		v.node("hypervisor", f+".name", h.Name)
+		v.ip(f+".vtep_ip", h.VTEPIP, "underlay")
 		for _, br := range []string{h.underlayBridge(), h.overlayBridge()} {
 			if err := ValidateName("bridge", br, MaxIfName); err != nil {
-				add("%s: %w", f, err)
+				v.add("%s: %w", f, err)
 			}
 		}
 		hvs[h.Name] = h
 	}
 	if t.Underlay.Snooping && t.Underlay.DropMulticast {
-		add("underlay: snooping and drop_multicast exclude each other")
+		v.add("underlay: snooping and drop_multicast exclude each other")
 	}
 	for i, p := range t.PhysicalVTEPs {
-		f := fmt.Sprintf("physical_vteps[%d]", i)
-		node("physical vtep", f+".name", p.Name)
-		ip(f+".vtep_ip", p.VTEPIP, "underlay")
-		vnis := map[int]bool{}
-		for j, n := range p.Networks {
-			nf := fmt.Sprintf("%s.networks[%d]", f, j)
-			if n.VNI < 1 || n.VNI > 1<<24-1 {
-				add("%s.vni: %d out of range 1..16777215", nf, n.VNI)
-			}
-			if vnis[n.VNI] {
-				add("%s.vni: %d appears twice on %q", nf, n.VNI, p.Name)
-			}
-			vnis[n.VNI] = true
-			if g := net.ParseIP(n.Group); g == nil || g.To4() == nil || !g.IsMulticast() {
-				add("%s.group: %q is not an IPv4 multicast address", nf, n.Group)
-			}
-			if _, err := ParseMAC(nf+".mac", n.MAC); err != nil {
-				errs = append(errs, err)
-			}
-			ip(nf+".ip", n.IP, fmt.Sprintf("vni %d", n.VNI))
-			if n.MTU != 0 && (n.MTU < 68 || n.MTU > 9000) {
-				add("%s.mtu: %d out of range 68..9000", nf, n.MTU)
-			}
-		}
+		v.physicalVTEP(fmt.Sprintf("physical_vteps[%d]", i), p)
 	}
 	ports := map[string]bool{}
-	for i, v := range t.VMs {
+	for i, vm := range t.VMs {
 		f := fmt.Sprintf("vms[%d]", i)
-		node("vm", f+".name", v.Name)
-		if _, ok := hvs[v.Hypervisor]; !ok {
-			add("%s.hypervisor: %q is not a hypervisor of this lab", f, v.Hypervisor)
+		v.node("vm", f+".name", vm.Name)
+		if _, ok := hvs[vm.Hypervisor]; !ok {
+			v.add("%s.hypervisor: %q is not a hypervisor of this lab", f, vm.Hypervisor)
 		}
-		if _, err := ParseMAC(f+".mac", v.MAC); err != nil {
-			errs = append(errs, err)
-		}
-		ip(f+".ip", v.IP, fmt.Sprintf("vlan %d", v.VLAN))
-		if v.VLAN < 0 || v.VLAN > 4094 {
-			add("%s.vlan: %d out of range 1..4094 (0: untagged)", f, v.VLAN)
-		}
-		if v.Tagged && v.VLAN == 0 {
-			add("%s.tagged: a tagged VM needs a vlan", f)
-		}
-		if v.MTU != 0 && (v.MTU < 68 || v.MTU > 9000) {
-			add("%s.mtu: %d out of range 68..9000", f, v.MTU)
-		}
-		if err := ValidateName("port", v.port(), MaxIfName); err != nil {
-			add("%s.port: %w", f, err)
-		}
-		key := v.Hypervisor + "/" + v.port()
+		v.vm(f, vm)
+		key := vm.Hypervisor + "/" + vm.port()
 		if ports[key] {
-			add("%s.port: %q is already a port on hypervisor %q", f, v.port(), v.Hypervisor)
+			v.add("%s.port: %q is already a port on hypervisor %q", f, vm.port(), vm.Hypervisor)
 		}
 		ports[key] = true
 	}
-	return errors.Join(errs...)
+	return errors.Join(v.errs...)
+}
+
+// validator collects a topology's errors, and the node names and addresses
+// seen so far.
+type validator struct {
+	errs  []error
+	nodes map[string]string // node name -> the field that named it
+	ips   map[string]string // scope and address -> the field that gave it
+}
+
+func (v *validator) add(format string, a ...any) { v.errs = append(v.errs, fmt.Errorf(format, a...)) }
+
+// node checks a node name and that no other node has it.
+func (v *validator) node(kind, field, name string) {
+	if err := ValidateName(kind, name, maxNode); err != nil {
+		v.add("%s: %w", field, err)
+		return
+	}
+	if prev, dup := v.nodes[name]; dup {
+		v.add("%s: node name %q is already used by %s", field, name, prev)
+		return
+	}
+	v.nodes[name] = field
+}
+
+// ip checks an address with prefix and that it is unique in its scope.
+// Addresses must be unique within their network: the underlay, or one
+// overlay segment (a VM's VLAN, a physical VTEP's VNI). Tenants in
+// different segments may reuse addresses; File.Check also compares VMs and
+// physical machines by VNI.
+func (v *validator) ip(field, s, scope string) {
+	a, _, err := ParseCIDR(field, s)
+	if err != nil {
+		v.errs = append(v.errs, err)
+		return
+	}
+	k := scope + " " + a.String()
+	if prev, dup := v.ips[k]; dup {
+		v.add("%s: address %s is already used by %s", field, a, prev)
+		return
+	}
+	v.ips[k] = field
+}
+
+func (v *validator) physicalVTEP(f string, p PhysicalVTEP) {
+	v.node("physical vtep", f+".name", p.Name)
+	v.ip(f+".vtep_ip", p.VTEPIP, "underlay")
+	vnis := map[int]bool{}
+	for j, n := range p.Networks {
+		nf := fmt.Sprintf("%s.networks[%d]", f, j)
+		if n.VNI < 1 || n.VNI > 1<<24-1 {
+			v.add("%s.vni: %d out of range 1..16777215", nf, n.VNI)
+		}
+		if vnis[n.VNI] {
+			v.add("%s.vni: %d appears twice on %q", nf, n.VNI, p.Name)
+		}
+		vnis[n.VNI] = true
+		if g := net.ParseIP(n.Group); g == nil || g.To4() == nil || !g.IsMulticast() {
+			v.add("%s.group: %q is not an IPv4 multicast address", nf, n.Group)
+		}
+		if _, err := ParseMAC(nf+".mac", n.MAC); err != nil {
+			v.errs = append(v.errs, err)
+		}
+		v.ip(nf+".ip", n.IP, fmt.Sprintf("vni %d", n.VNI))
+		if n.MTU != 0 && (n.MTU < 68 || n.MTU > 9000) {
+			v.add("%s.mtu: %d out of range 68..9000", nf, n.MTU)
+		}
+	}
+}
+
+func (v *validator) vm(f string, vm VM) {
+	if _, err := ParseMAC(f+".mac", vm.MAC); err != nil {
+		v.errs = append(v.errs, err)
+	}
+	v.ip(f+".ip", vm.IP, fmt.Sprintf("vlan %d", vm.VLAN))
+	if vm.VLAN < 0 || vm.VLAN > 4094 {
+		v.add("%s.vlan: %d out of range 1..4094 (0: untagged)", f, vm.VLAN)
+	}
+	if vm.Tagged && vm.VLAN == 0 {
+		v.add("%s.tagged: a tagged VM needs a vlan", f)
+	}
+	if vm.MTU != 0 && (vm.MTU < 68 || vm.MTU > 9000) {
+		v.add("%s.mtu: %d out of range 68..9000", f, vm.MTU)
+	}
+	if err := ValidateName("port", vm.port(), MaxIfName); err != nil {
+		v.add("%s.port: %w", f, err)
+	}
 }
 
 // Netns returns the namespace name of a node.

@@ -81,5 +81,14 @@
 // there is switched normally. The send side (a route per group via a
 // placeholder gateway) is not a flow: see config.MulticastGateways.
 //
+// # Learned MACs
+//
+// The learned MAC table is the flows the learn actions made in table mac.
+// DecodeLearned (learned.go) is the one reading of such a flow: cookie,
+// reg0 and dl_dst in the match, reg2 and reg3 loaded by the actions, to
+// VNI, MAC, remote VTEP or local port. vtepd's API reads the flows as
+// OpenFlow stats, labs and the tests as ovs-ofctl text; both hand the
+// values to DecodeLearned.
+//
 // Package pipelinetest runs packets through the result to test behaviour.
 package pipeline

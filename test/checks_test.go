@@ -93,16 +93,7 @@ func mdbPorts(ctx context.Context, r *labs.Running, group string) ([]string, err
 	if err != nil {
 		return nil, err
 	}
-	var ports []string
-	for _, l := range strings.Split(out, "\n") {
-		f := strings.Fields(l)
-		// dev br-ul port hv1 grp 239.1.1.1 temp
-		for i := 0; i+3 < len(f); i++ {
-			if f[i] == "port" && f[i+2] == "grp" && f[i+3] == group {
-				ports = append(ports, f[i+1])
-			}
-		}
-	}
+	ports := labs.GroupMembers(labs.ParseMDB(out))[group]
 	sort.Strings(ports)
 	return ports, nil
 }

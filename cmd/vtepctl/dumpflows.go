@@ -8,63 +8,83 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
+
 	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/pipeline"
 )
 
 const dumpFlowsSynopsis = "[--vni N] [--bridge overlay|underlay] [--table N|NAME] [--diff] [-o json] [--api ADDR | --config FILE]"
 
-func init() {
-	register("dump-flows", command{usage: dumpFlowsSynopsis,
-		summary: "flows by table name with feature, VNI and counters; --diff: what differs from what vtepd wants", run: runDumpFlows})
+func newDumpFlowsCmd() *cobra.Command {
+	var o vtepdOptions
+	var vni vniFlag
+	var bridge, table string
+	var diff bool
+	cmd := &cobra.Command{
+		Use:   "dump-flows " + dumpFlowsSynopsis,
+		Short: "flows by table name with feature, VNI and counters; --diff: what differs from what vtepd wants",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			q := api.FlowQuery{Role: bridge, VNI: uint32(vni), Table: -1}
+			switch bridge {
+			case "", api.BridgeOverlay, api.BridgeUnderlay:
+			default:
+				return usageErr("--bridge %q: want %s or %s", bridge, api.BridgeOverlay, api.BridgeUnderlay)
+			}
+			if table != "" {
+				t, err := parseTable(table)
+				if err != nil {
+					return usageErr("--table %q: %v", table, err)
+				}
+				q.Table = t
+			}
+			if diff && (table != "" || vni != 0) {
+				return usageErr("--diff compares whole bridges: drop --table and --vni")
+			}
+			return o.do(cmd.Context(), func(ctx context.Context, cl *api.Client) error {
+				return dumpFlows(ctx, cl, cmd.OutOrStdout(), q, diff, o.json())
+			})
+		},
+	}
+	o.bind(cmd)
+	fs := cmd.Flags()
+	fs.Var(&vni, "vni", "show only flows of this VNI")
+	fs.StringVar(&bridge, "bridge", "", "show only the overlay or the underlay bridge (default: both)")
+	fs.StringVar(&table, "table", "", "show only this table (number or name, e.g. mac)")
+	fs.BoolVar(&diff, "diff", false, "show what differs from the flows vtepd wants installed (empty when converged)")
+	_ = cmd.RegisterFlagCompletionFunc("bridge", cobra.FixedCompletions([]string{api.BridgeOverlay, api.BridgeUnderlay}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("table", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		var names []string
+		for _, t := range pipeline.Tables() {
+			names = append(names, t.Name)
+		}
+		return names, cobra.ShellCompDirectiveNoFileComp
+	})
+	return cmd
 }
 
-func runDumpFlows(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	c := newVtepdCommand("dump-flows", dumpFlowsSynopsis, stderr)
-	var vni vniFlag
-	c.fs.Var(&vni, "vni", "show only flows of this VNI")
-	bridge := c.fs.String("bridge", "", "show only the overlay or the underlay bridge (default: both)")
-	table := c.fs.String("table", "", "show only this table (number or name, e.g. mac)")
-	diff := c.fs.Bool("diff", false, "show what differs from the flows vtepd wants installed (empty when converged)")
-	if code, ok := c.parse(args, stderr); !ok {
-		return code
-	}
-	q := api.FlowQuery{Role: *bridge, VNI: uint32(vni), Table: -1}
-	switch *bridge {
-	case "", api.BridgeOverlay, api.BridgeUnderlay:
-	default:
-		return c.usageError(stderr, "--bridge %q: want %s or %s", *bridge, api.BridgeOverlay, api.BridgeUnderlay)
-	}
-	if *table != "" {
-		t, err := parseTable(*table)
-		if err != nil {
-			return c.usageError(stderr, "--table %q: %v", *table, err)
-		}
-		q.Table = t
-	}
-	if *diff && (*table != "" || vni != 0) {
-		return c.usageError(stderr, "--diff compares whole bridges: drop --table and --vni")
-	}
-	return c.exec(ctx, stderr, func(ctx context.Context, cl *api.Client) error {
-		if *diff {
-			ds, err := cl.FlowDiff(ctx, q.Role)
-			if err != nil {
-				return err
-			}
-			if c.output == "json" {
-				return writeJSONTo(stdout, ds)
-			}
-			return printFlowDiffs(stdout, ds)
-		}
-		fs, err := cl.Flows(ctx, q)
+// dumpFlows prints the flows the query selects, or with diff what differs
+// from what vtepd wants.
+func dumpFlows(ctx context.Context, cl *api.Client, w io.Writer, q api.FlowQuery, diff, asJSON bool) error {
+	if diff {
+		ds, err := cl.FlowDiff(ctx, q.Role)
 		if err != nil {
 			return err
 		}
-		if c.output == "json" {
-			return writeJSONTo(stdout, fs)
+		if asJSON {
+			return writeJSONTo(w, ds)
 		}
-		return printFlows(stdout, fs)
-	})
+		return printFlowDiffs(w, ds)
+	}
+	fs, err := cl.Flows(ctx, q)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSONTo(w, fs)
+	}
+	return printFlows(w, fs)
 }
 
 // parseTable reads a table number or an overlay table name.
@@ -132,13 +152,6 @@ func vniText(v uint32) string {
 		return "-"
 	}
 	return strconv.FormatUint(uint64(v), 10)
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 // printFlowDiffs prints, per bridge, the changes that would make the

@@ -131,7 +131,7 @@ func TestUsageErrors(t *testing.T) {
 		wantCode int
 		wantErr  string
 	}{
-		{[]string{"macs", "--vni", "0"}, 2, `invalid value "0" for flag -vni: want a VNI 1..16777215`},
+		{[]string{"macs", "--vni", "0"}, 2, `invalid value "0" for flag --vni: want a VNI 1..16777215`},
 		{[]string{"macs", "--vni", "x"}, 2, "usage: vtepctl macs"},
 		{[]string{"macs", "extra"}, 2, `unexpected argument "extra"`},
 		{[]string{"macs", "-o", "yaml"}, 2, `-o "yaml": want table or json`},

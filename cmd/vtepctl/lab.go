@@ -1,56 +1,58 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
+
+	"github.com/spf13/cobra"
 
 	"github.com/vtep/vtep/labs"
 )
 
-// labCommands holds the "vtepctl lab" subcommands by name.
-var labCommands = map[string]command{}
-
-func registerLab(name string, c command) { labCommands[name] = c }
-
-func init() {
-	register("lab", command{usage: "SUBCOMMAND ...", summary: "mininet-style labs: up, demo, exec, status, macs, flows, down, sweep (docs/labs.md)", run: runLab})
-	registerLab("sweep", command{usage: "PREFIX", summary: "remove what a lab with this prefix left behind",
-		run: func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-			if len(args) != 1 {
-				fmt.Fprintln(stderr, "usage: vtepctl lab sweep PREFIX")
-				return 2
+// newLabCmd returns "vtepctl lab" and its subcommands (docs/labs.md).
+func newLabCmd() *cobra.Command {
+	lab := &cobra.Command{
+		Use:   "lab SUBCOMMAND [ARGS]",
+		Short: "mininet-style labs: up, demo, exec, status, macs, flows, down, sweep (docs/labs.md)",
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				fmt.Fprint(cmd.ErrOrStderr(), cmd.UsageString())
+				return &exitError{code: 2}
 			}
-			swept, err := labs.Sweep(ctx, args[0])
-			for _, ns := range swept {
-				fmt.Fprintln(stdout, "removed namespace", ns)
-			}
-			if err != nil {
-				fmt.Fprintln(stderr, "vtepctl:", err)
-				return 1
-			}
-			return 0
-		}})
+			return usageErr("unknown subcommand %q (vtepctl lab -h lists them)", args[0])
+		},
+	}
+	lab.AddCommand(newLabUpCmd(), newLabDemoCmd(), newLabExecCmd(), newLabStatusCmd(),
+		newLabVTEPCmd("macs", "macs"), newLabVTEPCmd("flows", "dump-flows"), newLabDownCmd(),
+		labCommand("sweep PREFIX", "remove what any lab whose prefix starts with PREFIX left behind",
+			labParse{}, runLabSweep))
+	return lab
 }
 
-func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, labUsage())
-		return 2
+func runLabSweep(c labCtx, a *labArgs) error {
+	if len(a.pos) != 1 || len(a.rest) > 0 {
+		return usageErr("want one prefix")
 	}
-	c, ok := labCommands[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "vtepctl lab: unknown subcommand %q\n\n%s", args[0], labUsage())
-		return 2
+	swept, err := labs.Sweep(c.ctx, a.pos[0])
+	for _, ns := range swept {
+		c.printf("removed namespace %s\n", ns)
 	}
-	return c.run(ctx, args[1:], stdout, stderr)
+	return err
 }
 
-func labUsage() string {
-	s := "usage: vtepctl lab SUBCOMMAND [ARGS]\n\nsubcommands:\n"
-	for _, n := range sortedKeys(labCommands) {
-		c := labCommands[n]
-		s += fmt.Sprintf("  %-34s %s\n", n+" "+c.usage, c.summary)
+// completeLabNodes completes the nodes of the lab that is up.
+func completeLabNodes(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveDefault
 	}
-	return s
+	prefix, _ := cmd.Flags().GetString("prefix")
+	f, err := labs.FindLabFile(prefix)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []string
+	for n := range f.Nodes() {
+		out = append(out, n)
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }

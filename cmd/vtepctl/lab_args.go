@@ -4,9 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/sirupsen/logrus"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // labArgs are a lab subcommand's parsed arguments. Flags may come before,
@@ -29,114 +30,54 @@ type labParse struct {
 	stopAfter int
 }
 
-// errUsage is a usage error; the subcommand prints its usage and exits 2.
-type errUsage struct{ msg string }
-
-func (e *errUsage) Error() string { return e.msg }
-
-func usageErr(format string, a ...any) error { return &errUsage{msg: fmt.Sprintf(format, a...)} }
-
-func (p labParse) allows(name string) bool {
+// bind adds the allowed flags to a flag set, storing into a.
+func (p labParse) bind(fs *pflag.FlagSet, a *labArgs) {
 	for _, f := range p.flags {
-		if f == name {
-			return true
+		switch f {
+		case "prefix":
+			fs.Var((*nonEmpty)(&a.prefix), "prefix", "the lab's prefix: the lab to act on (lab up, demo: to bring it up under)")
+		case "vtepd":
+			fs.Var((*nonEmpty)(&a.vtepd), "vtepd", "the vtepd binary (default: the vtepd next to vtepctl, else on PATH)")
+		case "keep":
+			addSwitch(fs, &a.keep, "keep", "leave the lab up afterwards")
 		}
 	}
-	return false
+	fs.SetInterspersed(p.stopAfter == 0)
 }
 
+// collect fills in the positional arguments and the rest once the flags
+// are parsed: args are the arguments left, dash the index of "--" in them
+// (-1: none).
+func (p labParse) collect(a *labArgs, args []string, dash int) {
+	switch {
+	case p.stopAfter > 0:
+		n := min(p.stopAfter, len(args))
+		a.pos = append(a.pos, args[:n]...)
+		rest := args[n:]
+		if len(rest) > 0 && rest[0] == "--" {
+			rest = rest[1:]
+		}
+		a.rest = append(a.rest, rest...)
+	case dash >= 0:
+		a.pos = append(a.pos, args[:dash]...)
+		a.rest = append(a.rest, args[dash:]...)
+	default:
+		a.pos = append(a.pos, args...)
+	}
+}
+
+// parse parses a subcommand's arguments the way the command line does.
 func (p labParse) parse(args []string) (*labArgs, error) {
 	a := &labArgs{}
-	for i := 0; i < len(args); i++ {
-		arg := args[i]
-		if p.stopAfter > 0 && len(a.pos) == p.stopAfter {
-			rest := args[i:]
-			if len(rest) > 0 && rest[0] == "--" {
-				rest = rest[1:]
-			}
-			a.rest = append(a.rest, rest...)
-			return a, nil
-		}
-		if arg == "--" {
-			a.rest = append(a.rest, args[i+1:]...)
-			return a, nil
-		}
-		if !strings.HasPrefix(arg, "-") || arg == "-" {
-			a.pos = append(a.pos, arg)
-			continue
-		}
-		name, value, hasValue := strings.Cut(strings.TrimLeft(arg, "-"), "=")
-		if !p.allows(name) {
-			return nil, usageErr("unknown flag %s", arg)
-		}
-		if name == "keep" {
-			if hasValue {
-				return nil, usageErr("--keep takes no value")
-			}
-			a.keep = true
-			continue
-		}
-		if !hasValue {
-			if i+1 >= len(args) {
-				return nil, usageErr("flag --%s needs a value", name)
-			}
-			i++
-			value = args[i]
-		}
-		if value == "" {
-			return nil, usageErr("flag --%s needs a value", name)
-		}
-		switch name {
-		case "prefix":
-			a.prefix = value
-		case "vtepd":
-			a.vtepd = value
-		}
+	fs := pflag.NewFlagSet("lab", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	p.bind(fs, a)
+	if err := fs.Parse(normalizeFlags(fs, args, 0, p.stopAfter > 0)); err != nil {
+		return nil, flagError(nil, err)
 	}
+	p.collect(a, fs.Args(), fs.ArgsLenAtDash())
 	return a, nil
 }
-
-// labCommand builds a lab subcommand from its parse rules and body; usage
-// errors print the subcommand's usage and exit 2, other errors exit 1.
-func labCommand(name, usage, summary string, p labParse, body func(ctx labCtx, a *labArgs) error) command {
-	return command{usage: usage, summary: summary, run: func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-		for _, x := range args {
-			if x == "-h" || x == "--help" || x == "-help" {
-				if p.stopAfter > 0 {
-					break
-				}
-				fmt.Fprintf(stdout, "usage: vtepctl lab %s %s\n\n%s\n", name, usage, summary)
-				return 0
-			}
-		}
-		if logrus.GetLevel() == logrus.InfoLevel {
-			// The lab prints its own progress; the labs package's step logs
-			// would only repeat it.
-			logrus.SetLevel(logrus.WarnLevel)
-		}
-		a, err := p.parse(args)
-		if err == nil {
-			err = body(labCtx{ctx: ctx, stdout: stdout, stderr: stderr}, a)
-		}
-		if err == nil {
-			return 0
-		}
-		if ue, ok := err.(*errUsage); ok {
-			fmt.Fprintf(stderr, "vtepctl lab %s: %s\nusage: vtepctl lab %s %s\n", name, ue.msg, name, usage)
-			return 2
-		}
-		if ee, ok := err.(*errExit); ok {
-			return ee.code
-		}
-		fmt.Fprintf(stderr, "vtepctl lab %s: %v\n", name, err)
-		return 1
-	}}
-}
-
-// errExit ends a subcommand with an exit code, having said what it had to.
-type errExit struct{ code int }
-
-func (e *errExit) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 // labCtx is what a lab subcommand's body works with.
 type labCtx struct {
@@ -145,3 +86,28 @@ type labCtx struct {
 }
 
 func (c labCtx) printf(format string, a ...any) { fmt.Fprintf(c.stdout, format, a...) }
+
+// labCommand builds a lab subcommand from its synopsis, summary, parse
+// rules and body.
+func labCommand(use, summary string, p labParse, body func(c labCtx, a *labArgs) error) *cobra.Command {
+	a := &labArgs{}
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: summary,
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if logrus.GetLevel() == logrus.InfoLevel {
+				// The lab prints its own progress; the labs package's step
+				// logs would only repeat it.
+				logrus.SetLevel(logrus.WarnLevel)
+			}
+			p.collect(a, args, cmd.ArgsLenAtDash())
+			return body(labCtx{ctx: cmd.Context(), stdout: cmd.OutOrStdout(), stderr: cmd.ErrOrStderr()}, a)
+		},
+	}
+	p.bind(cmd.Flags(), a)
+	if p.stopAfter > 0 {
+		cmd.Annotations = map[string]string{annotationPassesRest: "true"}
+	}
+	return cmd
+}

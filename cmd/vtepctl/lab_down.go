@@ -5,13 +5,15 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/vtep/vtep/labs"
 )
 
-func init() {
-	registerLab("down", labCommand("down", "[FILE] [--prefix P]",
+func newLabDownCmd() *cobra.Command {
+	return labCommand("down [FILE] [--prefix P]",
 		"stop the lab's daemons and remove its namespaces and run dir (only names with its prefix)",
-		labParse{flags: []string{"prefix"}}, runLabDown))
+		labParse{flags: []string{"prefix"}}, runLabDown)
 }
 
 func runLabDown(c labCtx, a *labArgs) error {
@@ -24,7 +26,7 @@ func runLabDown(c labCtx, a *labArgs) error {
 		if len(a.pos) == 1 {
 			file = a.pos[0]
 		}
-		st, err := findLab("", file)
+		st, err := labs.FindLab("", file)
 		if err != nil {
 			return err
 		}

@@ -310,14 +310,14 @@ func TestLabFigure2PhysicalVTEP(t *testing.T) {
 	}
 	for _, hv := range []string{"hv1", "hv2"} {
 		o := &labs.OVS{Name: p + "-" + hv, Netns: p + "-" + hv, Dir: filepath.Join(labs.RunDir(p), hv)}
-		es, err := readLearned(ctx, o)
+		es, err := o.Learned(ctx, labs.DefaultOverlayBridge)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !hasRemote(es, "02:00:00:00:10:09", 1000, "10.0.0.9") {
+		if e, ok := labs.FindLearned(es, "02:00:00:00:10:09", 1000); !ok || !e.Remote || e.VTEP.String() != "10.0.0.9" {
 			t.Errorf("%s did not learn pm1 behind 10.0.0.9 in VNI 1000: %+v", hv, es)
 		}
-		if knows(es, "02:00:00:00:10:09", 2000) {
+		if _, ok := labs.FindLearned(es, "02:00:00:00:10:09", 2000); ok {
 			t.Errorf("%s learned pm1 in VNI 2000: %+v", hv, es)
 		}
 	}

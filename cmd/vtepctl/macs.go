@@ -6,28 +6,34 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
+
 	"github.com/vtep/vtep/api"
 )
 
-func init() {
-	register("macs", command{usage: "[--vni N] [-o json] [--api ADDR | --config FILE]",
-		summary: "the learned MAC table: MAC, VNI, remote VTEP or local port and VLAN, age, hits", run: runMACs})
-}
-
-func runMACs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	c := newVtepdCommand("macs", "[--vni N] [-o json] [--api ADDR | --config FILE]", stderr)
+func newMACsCmd() *cobra.Command {
+	var o vtepdOptions
 	var vni vniFlag
-	c.fs.Var(&vni, "vni", "show only this VNI")
-	return c.run(ctx, args, stderr, func(ctx context.Context, cl *api.Client) error {
-		ms, err := cl.MACs(ctx, uint32(vni))
-		if err != nil {
-			return err
-		}
-		if c.output == "json" {
-			return writeJSONTo(stdout, ms)
-		}
-		return printMACs(stdout, ms)
-	})
+	cmd := &cobra.Command{
+		Use:   "macs [--vni N] [-o json] [--api ADDR | --config FILE]",
+		Short: "the learned MAC table: MAC, VNI, remote VTEP or local port and VLAN, age, hits",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return o.do(cmd.Context(), func(ctx context.Context, cl *api.Client) error {
+				ms, err := cl.MACs(ctx, uint32(vni))
+				if err != nil {
+					return err
+				}
+				if o.json() {
+					return writeJSONTo(cmd.OutOrStdout(), ms)
+				}
+				return printMACs(cmd.OutOrStdout(), ms)
+			})
+		},
+	}
+	o.bind(cmd)
+	cmd.Flags().Var(&vni, "vni", "show only this VNI")
+	return cmd
 }
 
 // printMACs prints the learned table the way the seed draws it: one MAC

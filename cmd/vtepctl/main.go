@@ -2,55 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"sort"
-	"strings"
 	"syscall"
+
+	"github.com/spf13/cobra"
 
 	"github.com/vtep/vtep/internal/version"
 )
-
-// command is one vtepctl command.
-type command struct {
-	// usage is the synopsis after "vtepctl NAME", e.g. "[--vni N] [-o json]".
-	usage string
-	// summary is one line for the command list.
-	summary string
-	// run executes the command; it returns the exit code.
-	run func(ctx context.Context, args []string, stdout, stderr io.Writer) int
-}
-
-// commands holds every command by name; files add theirs in init.
-var commands = map[string]command{}
-
-func register(name string, c command) { commands[name] = c }
-
-func init() {
-	register("version", command{summary: "print the version", run: func(_ context.Context, _ []string, stdout, _ io.Writer) int {
-		fmt.Fprintln(stdout, "vtepctl", version.Version)
-		return 0
-	}})
-}
-
-func usage() string {
-	var b strings.Builder
-	b.WriteString("usage: vtepctl COMMAND [ARGS]\n\ncommands:\n")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		c := commands[n]
-		syn := strings.TrimSpace(n + " " + c.usage)
-		fmt.Fprintf(&b, "  %-34s %s\n", syn, c.summary)
-	}
-	b.WriteString("\nRun 'vtepctl COMMAND -h' for a command's options.\n")
-	return b.String()
-}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -59,18 +21,57 @@ func main() {
 	os.Exit(code)
 }
 
+// run runs vtepctl with args and returns its exit code: 0 done, 1 failed,
+// 2 bad usage, or the code a command chose (lab exec: its command's).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stderr, usage())
-		if len(args) == 0 {
-			return 2
-		}
+	root := newRoot(stdout, stderr)
+	root.SetArgs(normalizeArgs(root, args))
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
 		return 0
 	}
-	c, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "vtepctl: unknown command %q\n\n%s", args[0], usage())
+	var ee *exitError
+	var ue *usageError
+	switch {
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "%s: %s\n", cmd.CommandPath(), ue.msg)
+		fmt.Fprint(stderr, cmd.UsageString())
 		return 2
 	}
-	return c.run(ctx, args[1:], stdout, stderr)
+	fmt.Fprintf(stderr, "%s: %v\n", cmd.CommandPath(), err)
+	return 1
+}
+
+// newRoot builds the command tree.
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "vtepctl COMMAND [ARGS]",
+		Short: "vtep's operator tool: state, learned MAC tables, named flow dumps, packet traces and labs",
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				fmt.Fprint(stderr, cmd.UsageString())
+				return &exitError{code: 2}
+			}
+			return usageErr("unknown command %q (vtepctl -h lists them)", args[0])
+		},
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(flagError)
+	root.SetUsageTemplate(usageTemplate)
+	root.CompletionOptions.HiddenDefaultCmd = false
+	root.AddCommand(newStatusCmd(), newMACsCmd(), newDumpFlowsCmd(), newTraceCmd(), newLabCmd(), &cobra.Command{
+		Use:   "version",
+		Short: "print the version",
+		Args:  noArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintln(cmd.OutOrStdout(), "vtepctl", version.Version)
+		},
+	})
+	return root
 }

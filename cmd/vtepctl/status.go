@@ -9,13 +9,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/vtep/vtep/api"
 )
-
-func init() {
-	register("status", command{usage: "[-o json] [--api ADDR | --config FILE]",
-		summary: "vtepd's state: switches, ports with VLANs and VNIs, groups, flood mode, flows per table, errors", run: runStatus})
-}
 
 // statusReport is what status prints: vtepd's status plus the flows per
 // table (nil when they could not be read, with FlowsError saying why).
@@ -35,29 +32,38 @@ type tableCount struct {
 	Foreign    int    `json:"foreign"`
 }
 
-func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	c := newVtepdCommand("status", "[-o json] [--api ADDR | --config FILE]", stderr)
-	return c.run(ctx, args, stderr, func(ctx context.Context, cl *api.Client) error {
-		s, err := cl.Status(ctx)
-		if err != nil {
-			return err
-		}
-		rep := statusReport{Status: s}
-		if fs, err := cl.Flows(ctx, api.FlowQuery{Table: -1}); err != nil {
-			rep.FlowsError = err.Error()
-		} else {
-			rep.Flows = countFlows(fs)
-		}
-		if c.output == "json" {
-			err = writeJSONTo(stdout, rep)
-		} else {
-			err = printStatus(stdout, rep)
-		}
-		if err != nil {
-			return err
-		}
-		return unhealthy(s.Health)
-	})
+func newStatusCmd() *cobra.Command {
+	var o vtepdOptions
+	cmd := &cobra.Command{
+		Use:   "status [-o json] [--api ADDR | --config FILE]",
+		Short: "vtepd's state: switches, ports with VLANs and VNIs, groups, flood mode, flows per table, health; exits 1 when unhealthy",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return o.do(cmd.Context(), func(ctx context.Context, cl *api.Client) error {
+				s, err := cl.Status(ctx)
+				if err != nil {
+					return err
+				}
+				rep := statusReport{Status: s}
+				if fs, err := cl.Flows(ctx, api.FlowQuery{Table: -1}); err != nil {
+					rep.FlowsError = err.Error()
+				} else {
+					rep.Flows = countFlows(fs)
+				}
+				if o.json() {
+					err = writeJSONTo(cmd.OutOrStdout(), rep)
+				} else {
+					err = printStatus(cmd.OutOrStdout(), rep)
+				}
+				if err != nil {
+					return err
+				}
+				return unhealthy(s.Health)
+			})
+		},
+	}
+	o.bind(cmd)
+	return cmd
 }
 
 // unhealthy returns an error naming the failed health checks, or nil: status
@@ -182,9 +188,15 @@ func printStatus(w io.Writer, r statusReport) error {
 		tw.Flush()
 	}
 
+	return printActivity(w, s)
+}
+
+// printActivity prints what vtepd has done: reconciles, bundles, reloads,
+// packet-ins and errors.
+func printActivity(w io.Writer, s api.Status) error {
 	st := s.Stats
 	fmt.Fprintln(w, "\nactivity:")
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	last := "never"
 	if !st.LastReconcile.IsZero() {
 		last = fmt.Sprintf("%s ago, took %s", formatAge(time.Since(st.LastReconcile).Seconds()), st.LastDuration.Round(time.Microsecond))

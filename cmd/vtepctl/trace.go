@@ -6,54 +6,60 @@ import (
 	"io"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/vtep/vtep/api"
 )
 
 const traceSynopsis = "(--in-port PORT [--vlan N] | --vni N --tun-src IP) --dl-src MAC [--dl-dst MAC] [--nw-src IP --nw-dst IP] [--proto icmp|arp|udp|tcp] [-v] [-o json] [--api ADDR | --config FILE]"
 
-func init() {
-	register("trace", command{usage: "(--in-port PORT [--vlan N] | --vni N --tun-src IP) --dl-src MAC [--dl-dst MAC] ...",
-		summary: "explain one packet's path through the pipeline, table by table (ofproto/trace)", run: runTrace})
-}
-
-func runTrace(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	c := newVtepdCommand("trace", traceSynopsis, stderr)
+func newTraceCmd() *cobra.Command {
+	var o vtepdOptions
 	var r api.TraceRequest
 	var vni vniFlag
 	var vlan uint
-	c.fs.StringVar(&r.InPort, "in-port", "", "the VM port the frame enters on (name or OpenFlow number)")
-	c.fs.UintVar(&vlan, "vlan", 0, "the VLAN tag the frame carries on --in-port (trunk ports); 0: untagged")
-	c.fs.Var(&vni, "vni", "from the tunnel: the frame's VNI")
-	c.fs.StringVar(&r.TunSrc, "tun-src", "", "from the tunnel: the sending VTEP's IPv4 address")
-	c.fs.StringVar(&r.DlSrc, "dl-src", "", "source MAC")
-	c.fs.StringVar(&r.DlDst, "dl-dst", "", "destination MAC (default ff:ff:ff:ff:ff:ff)")
-	c.fs.StringVar(&r.NwSrc, "nw-src", "", "source IPv4 address")
-	c.fs.StringVar(&r.NwDst, "nw-dst", "", "destination IPv4 address (ARP: the target)")
-	c.fs.StringVar(&r.Proto, "proto", "", "icmp, arp, udp or tcp (default icmp when --nw-dst is given)")
-	verbose := c.fs.Bool("v", false, "also show each step's match, cookie, actions and OVS's notes")
-	if code, ok := c.parse(args, stderr); !ok {
-		return code
+	var verbose bool
+	cmd := &cobra.Command{
+		Use:   "trace " + traceSynopsis,
+		Short: "explain one packet's path through the pipeline, table by table (ofproto/trace)",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if vlan > 4094 {
+				return usageErr("--vlan %d: want 1..4094", vlan)
+			}
+			r.VLAN, r.VNI = uint16(vlan), uint32(vni)
+			if r.DlSrc == "" {
+				return usageErr("--dl-src is required")
+			}
+			if err := r.Check(); err != nil {
+				return usageErr("%s", flagNames(err.Error()))
+			}
+			return o.do(cmd.Context(), func(ctx context.Context, cl *api.Client) error {
+				res, err := cl.Trace(ctx, r)
+				if err != nil {
+					return err
+				}
+				if o.json() {
+					return writeJSONTo(cmd.OutOrStdout(), res)
+				}
+				return printTrace(cmd.OutOrStdout(), res, verbose)
+			})
+		},
 	}
-	if vlan > 4094 {
-		return c.usageError(stderr, "--vlan %d: want 1..4094", vlan)
-	}
-	r.VLAN, r.VNI = uint16(vlan), uint32(vni)
-	if r.DlSrc == "" {
-		return c.usageError(stderr, "--dl-src is required")
-	}
-	if err := r.Check(); err != nil {
-		return c.usageError(stderr, "%s", flagNames(err.Error()))
-	}
-	return c.exec(ctx, stderr, func(ctx context.Context, cl *api.Client) error {
-		res, err := cl.Trace(ctx, r)
-		if err != nil {
-			return err
-		}
-		if c.output == "json" {
-			return writeJSONTo(stdout, res)
-		}
-		return printTrace(stdout, res, *verbose)
-	})
+	o.bind(cmd)
+	fs := cmd.Flags()
+	fs.StringVar(&r.InPort, "in-port", "", "the VM port the frame enters on (name or OpenFlow number)")
+	fs.UintVar(&vlan, "vlan", 0, "the VLAN tag the frame carries on --in-port (trunk ports); 0: untagged")
+	fs.Var(&vni, "vni", "from the tunnel: the frame's VNI")
+	fs.StringVar(&r.TunSrc, "tun-src", "", "from the tunnel: the sending VTEP's IPv4 address")
+	fs.StringVar(&r.DlSrc, "dl-src", "", "source MAC")
+	fs.StringVar(&r.DlDst, "dl-dst", "", "destination MAC (default ff:ff:ff:ff:ff:ff)")
+	fs.StringVar(&r.NwSrc, "nw-src", "", "source IPv4 address")
+	fs.StringVar(&r.NwDst, "nw-dst", "", "destination IPv4 address (ARP: the target)")
+	fs.StringVar(&r.Proto, "proto", "", "icmp, arp, udp or tcp (default icmp when --nw-dst is given)")
+	fs.BoolVarP(&verbose, "verbose", "v", false, "also show each step's match, cookie, actions and OVS's notes")
+	_ = cmd.RegisterFlagCompletionFunc("proto", cobra.FixedCompletions([]string{"icmp", "arp", "udp", "tcp"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
 }
 
 // flagNames turns the API's parameter names in an error into this

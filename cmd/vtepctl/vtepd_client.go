@@ -3,13 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/config"
@@ -21,111 +22,69 @@ import (
 // apiTimeout bounds one command's requests to vtepd.
 const apiTimeout = 30 * time.Second
 
-// vtepdCommand is the common part of the commands that ask vtepd: the flag
-// set with --api, --config and -o.
-type vtepdCommand struct {
-	name     string
-	synopsis string
-	fs       *flag.FlagSet
-	api      string
-	config   string
-	output   string
+// vtepdOptions are the options every command that asks vtepd has: --api,
+// --config and -o.
+type vtepdOptions struct {
+	api, config, output string
 }
 
-// newVtepdCommand returns a command's flag set with the shared options.
-func newVtepdCommand(name, synopsis string, stderr io.Writer) *vtepdCommand {
-	c := &vtepdCommand{name: name, synopsis: synopsis, fs: flag.NewFlagSet("vtepctl "+name, flag.ContinueOnError)}
-	c.fs.SetOutput(stderr)
-	c.fs.StringVar(&c.api, "api", "", "vtepd's API address, unix:PATH or tcp:HOST:PORT (default: api.listen of --config, else "+config.DefaultAPIListen+")")
-	c.fs.StringVar(&c.config, "config", "", "read the API address (api.listen) from this vtepd configuration file")
-	c.fs.StringVar(&c.output, "o", "table", "output format: table or json")
-	c.fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: vtepctl %s %s\n\noptions:\n", name, synopsis)
-		c.fs.PrintDefaults()
-	}
-	return c
+// bind adds the options to a command.
+func (o *vtepdOptions) bind(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVar(&o.api, "api", "", "vtepd's API address, unix:PATH or tcp:HOST:PORT (default: api.listen of --config, else "+config.DefaultAPIListen+")")
+	fs.StringVar(&o.config, "config", "", "read the API address (api.listen) from this vtepd configuration file")
+	fs.StringVarP(&o.output, "output", "o", "table", "output format: table or json")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
 }
 
-// parse parses the arguments; it returns an exit code (2 for bad usage, 0
-// for -h) and false when the command should stop.
-func (c *vtepdCommand) parse(args []string, stderr io.Writer) (int, bool) {
-	if err := c.fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0, false
-		}
-		return 2, false
+// check refuses contradictory or malformed options.
+func (o *vtepdOptions) check() error {
+	if o.output != "table" && o.output != "json" {
+		return usageErr("-o %q: want table or json", o.output)
 	}
-	if c.fs.NArg() > 0 {
-		return c.usageError(stderr, "unexpected argument %q", c.fs.Arg(0)), false
+	if o.api != "" && o.config != "" {
+		return usageErr("--api and --config both given: use one")
 	}
-	if c.output != "table" && c.output != "json" {
-		return c.usageError(stderr, "-o %q: want table or json", c.output), false
-	}
-	if c.api != "" && c.config != "" {
-		return c.usageError(stderr, "--api and --config both given: use one"), false
-	}
-	return 0, true
+	return nil
 }
 
-// usageError prints an argument error with the usage and returns 2.
-func (c *vtepdCommand) usageError(stderr io.Writer, format string, a ...any) int {
-	fmt.Fprintf(stderr, "vtepctl %s: %s\n", c.name, fmt.Sprintf(format, a...))
-	c.fs.Usage()
-	return 2
-}
+// json reports whether the output is JSON.
+func (o *vtepdOptions) json() bool { return o.output == "json" }
 
 // target returns the API address to use.
-func (c *vtepdCommand) target() (string, error) {
-	if c.api != "" {
-		if !strings.HasPrefix(c.api, "unix:") && !strings.HasPrefix(c.api, "tcp:") {
-			return "", fmt.Errorf("--api %q: want unix:PATH or tcp:HOST:PORT", c.api)
+func (o *vtepdOptions) target() (string, error) {
+	if o.api != "" {
+		if !strings.HasPrefix(o.api, "unix:") && !strings.HasPrefix(o.api, "tcp:") {
+			return "", usageErr("--api %q: want unix:PATH or tcp:HOST:PORT", o.api)
 		}
-		return c.api, nil
+		return o.api, nil
 	}
-	if c.config != "" {
-		cfg, err := config.Load(c.config)
+	if o.config != "" {
+		cfg, err := config.Load(o.config)
 		if err != nil {
-			return "", fmt.Errorf("--config %s: %w", c.config, err)
+			return "", usageErr("--config %s: %v", o.config, err)
 		}
 		if cfg.API.Listen == "" {
-			return "", fmt.Errorf("--config %s: api.listen is empty, so that vtepd serves no API", c.config)
+			return "", usageErr("--config %s: api.listen is empty, so that vtepd serves no API", o.config)
 		}
 		return cfg.API.Listen, nil
 	}
 	return config.DefaultAPIListen, nil
 }
 
-// client returns a client for the vtepd the options name.
-func (c *vtepdCommand) client() (*api.Client, error) {
-	t, err := c.target()
-	if err != nil {
-		return nil, err
+// do checks the options and calls body with a client of the vtepd they
+// name and a bounded context.
+func (o *vtepdOptions) do(ctx context.Context, body func(context.Context, *api.Client) error) error {
+	if err := o.check(); err != nil {
+		return err
 	}
-	return api.NewClient(t), nil
-}
-
-// run parses args and calls body with a client and a bounded context,
-// turning its error into exit code 1.
-func (c *vtepdCommand) run(ctx context.Context, args []string, stderr io.Writer, body func(context.Context, *api.Client) error) int {
-	if code, ok := c.parse(args, stderr); !ok {
-		return code
-	}
-	return c.exec(ctx, stderr, body)
-}
-
-// exec is run after parse: for commands that check more options first.
-func (c *vtepdCommand) exec(ctx context.Context, stderr io.Writer, body func(context.Context, *api.Client) error) int {
-	cl, err := c.client()
+	t, err := o.target()
 	if err != nil {
-		return c.usageError(stderr, "%v", err)
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, apiTimeout)
 	defer cancel()
-	if err := body(ctx, cl); err != nil {
-		fmt.Fprintf(stderr, "vtepctl %s: %v\n", c.name, err)
-		return 1
-	}
-	return 0
+	return body(ctx, api.NewClient(t))
 }
 
 // writeJSONTo prints v as indented JSON.
@@ -156,11 +115,22 @@ type vniFlag uint32
 
 func (v *vniFlag) String() string { return fmt.Sprint(uint32(*v)) }
 
+// Type names the value in the option list.
+func (v *vniFlag) Type() string { return "N" }
+
+// Set parses a VNI.
 func (v *vniFlag) Set(s string) error {
-	var n uint64
-	if _, err := fmt.Sscan(s, &n); err != nil || n < 1 || n > 0xffffff || fmt.Sprint(n) != s {
+	n, err := strconv.ParseUint(s, 10, 32)
+	if err != nil || n < 1 || n > 0xffffff || strconv.FormatUint(n, 10) != s {
 		return fmt.Errorf("want a VNI 1..16777215")
 	}
 	*v = vniFlag(n)
 	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

@@ -1,4 +1,4 @@
-package main
+package labs_test
 
 import (
 	"os"
@@ -36,7 +36,7 @@ func labFileKeys(t reflect.Type, prefix string, out *[]string) {
 // TestLabDocsListEveryKey checks docs/labs.md against the lab file type:
 // every key is documented, and the example there is a valid lab file.
 func TestLabDocsListEveryKey(t *testing.T) {
-	doc, err := os.ReadFile("../../docs/labs.md")
+	doc, err := os.ReadFile("../docs/labs.md")
 	if err != nil {
 		t.Fatal(err)
 	}
