@@ -18,12 +18,14 @@ import (
 // The learned MAC table: GET /v1/macs reads the flows the learn actions
 // made in table mac (30) and says, in the seed's terms, where each MAC is.
 //
-// Age. OpenFlow 1.3 flow stats carry a flow's duration (time since it was
-// learned; refreshing an entry keeps it) but not OVS's idle age, which only
-// the Nicira NXST_FLOW reply of OpenFlow 1.0 has, and vtep's bridges speak
-// OpenFlow 1.3 only. So AGE is the time since the MAC was learned, and the
-// entry disappears after mac_ageing (its idle timeout) without traffic from
-// that MAC. HITS is the entry's n_packets: frames sent to that MAC.
+// Age. An entry lives mac_ageing (its hard timeout) after its MAC was last
+// seen as a source: each frame from the MAC restarts the hard timeout (OVS
+// sets the rule's modified time). OpenFlow 1.3 flow stats carry a flow's
+// duration (time since it was learned; refreshing an entry keeps it) but
+// not that modified time, which only the Nicira NXST_FLOW reply of OpenFlow
+// 1.0 has (hard_age), and vtep's bridges speak OpenFlow 1.3 only. So AGE is
+// the time since the MAC was learned. HITS is the entry's n_packets: frames
+// sent to that MAC, which do not keep the entry.
 
 // MACEntry is one learned MAC.
 type MACEntry struct {
@@ -42,7 +44,10 @@ type MACEntry struct {
 	VLAN        uint16  `json:"vlan,omitempty"`
 	Age         float64 `json:"age_s"`
 	IdleTimeout uint16  `json:"idle_timeout"`
-	Hits        uint64  `json:"hits"`
+	// HardTimeout is mac_ageing: the entry goes that long after its MAC
+	// was last seen as a source.
+	HardTimeout uint16 `json:"hard_timeout"`
+	Hits        uint64 `json:"hits"`
 }
 
 // portInfo names ports and finds the VLAN of a VNI on a port.
@@ -146,7 +151,7 @@ func decodeLearned(f ofapp.FlowStats, pi portInfo) (MACEntry, bool) {
 		return MACEntry{}, false
 	}
 	e := MACEntry{VNI: c.VNI(), Remote: feat == pipeline.FeatureLearnedRemote,
-		Age: f.Duration.Seconds(), IdleTimeout: f.IdleTimeout, Hits: f.Packets}
+		Age: f.Duration.Seconds(), IdleTimeout: f.IdleTimeout, HardTimeout: f.HardTimeout, Hits: f.Packets}
 	for _, m := range f.Match {
 		switch m.Name() {
 		case "dl_dst":

@@ -259,22 +259,35 @@ func (b *builder) classify(out []ofapp.Flow) []ofapp.Flow {
 func (b *builder) learning(out []ofapp.Flow, table uint8, f, learned Feature) []ofapp.Flow {
 	next := []ofapp.Action{ofapp.Resubmit{Table: TableMAC}}
 	for _, n := range b.nets {
-		specs := []ofapp.LearnSpec{
-			ofapp.LearnMatchField{Dst: RegVNI, Src: RegVNI},
-			ofapp.LearnMatchField{Dst: ethDstWhole, Src: ethSrcWhole},
-		}
+		var vtep ofapp.LearnSpec = ofapp.LearnLoadValue{Dst: RegRemoteVTEP, Value: 0}
 		if learned == FeatureLearnedRemote {
-			specs = append(specs, ofapp.LearnLoadField{Src: tunSrcWhole, Dst: RegRemoteVTEP})
-		} else {
-			specs = append(specs, ofapp.LearnLoadValue{Dst: RegRemoteVTEP, Value: 0})
+			vtep = ofapp.LearnLoadField{Src: tunSrcWhole, Dst: RegRemoteVTEP}
 		}
-		specs = append(specs, ofapp.LearnLoadField{Src: inPortWhole, Dst: RegOutPort})
-		l := ofapp.Learn{Table: TableMAC, Priority: learnedPrio, IdleTimeout: b.cfg.MACAgeingSeconds(),
-			Cookie: uint64(NewCookie(learned, n.VNI)), Specs: specs}
+		l := b.learn(NewCookie(learned, n.VNI), vtep)
 		out = append(out, flow(table, prioNormal, f, n.VNI, ofapp.Match{matchVNI(n.VNI), unicastSrc},
 			append([]ofapp.Action{l}, next...), TableEgress))
 	}
 	return append(out, flow(table, prioDefault, FeatureNoLearn, 0, nil, next, TableEgress))
+}
+
+// learn is the learn action of tables 10 and 20: (VNI, this dl_src) ->
+// reg2 = remote VTEP (vtep: tun_src, or 0 for a local MAC), reg3 = in_port.
+//
+// The learned flow has a hard timeout of mac_ageing and no idle timeout.
+// OVS resets a learned flow's hard timeout each time the learn action runs
+// again with the same result (ofproto_flow_mod_learn_refresh sets the
+// rule's modified time, also from the datapath flow cache when the
+// revalidators push the source's traffic), while lookups towards the MAC
+// only refresh an idle timeout. So an entry lives mac_ageing after its MAC
+// was last seen as a source, however much traffic goes to it.
+func (b *builder) learn(c Cookie, vtep ofapp.LearnSpec) ofapp.Learn {
+	return ofapp.Learn{Table: TableMAC, Priority: learnedPrio, HardTimeout: b.cfg.MACAgeingSeconds(),
+		Cookie: uint64(c), Specs: []ofapp.LearnSpec{
+			ofapp.LearnMatchField{Dst: RegVNI, Src: RegVNI},
+			ofapp.LearnMatchField{Dst: ethDstWhole, Src: ethSrcWhole},
+			vtep,
+			ofapp.LearnLoadField{Src: inPortWhole, Dst: RegOutPort},
+		}}
 }
 
 // egress: table 40.

@@ -133,8 +133,8 @@ func TestLearnedCookiesCarryVNI(t *testing.T) {
 			}
 			n++
 			lc, fc := Cookie(l.Cookie), Cookie(f.Cookie)
-			if lc.VNI() != fc.VNI() || lc.Digest() != 0 || !lc.Feature().Learned() || l.IdleTimeout != 300 {
-				t.Errorf("flow %s learns with cookie %s", f, lc)
+			if lc.VNI() != fc.VNI() || lc.Digest() != 0 || !lc.Feature().Learned() || l.HardTimeout != 300 || l.IdleTimeout != 0 {
+				t.Errorf("flow %s learns with cookie %s, hard %d, idle %d; want its VNI, hard 300, no idle", f, lc, l.HardTimeout, l.IdleTimeout)
 			}
 		}
 	}

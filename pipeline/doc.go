@@ -45,6 +45,21 @@
 // is known, and only unknown destinations continue to flood. A table after
 // flood could not be reached by a frame flood already sent.
 //
+// # MAC ageing
+//
+// Learned flows have a hard timeout of mac_ageing and no idle timeout. A
+// learn action that finds its flow already in place with the same actions
+// only refreshes it: OVS sets the rule's modified time
+// (ofproto_flow_mod_learn_refresh), which restarts the hard timeout, and
+// does so for frames handled in the datapath too (the revalidators replay
+// the learn action cached with each datapath flow, XC_LEARN, when it saw
+// packets). Lookups in table 30 only feed an idle timeout. So an entry
+// lives mac_ageing after its MAC was last seen as a source, whatever is
+// sent to it; with an idle timeout a moved, silent VM's old entry would
+// live as long as anyone kept sending to it. A frame from a new place
+// changes the actions, so the learn action replaces the entry at once.
+// pipelinetest models both timeouts (Switch.Advance).
+//
 // # VLANs and ports
 //
 // A VLAN maps to one VNI on a VTEP (the configuration enforces it), so

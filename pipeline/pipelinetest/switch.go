@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sort"
+	"time"
 
 	"github.com/vtep/vtep/ofapp"
 )
@@ -75,12 +76,17 @@ type entry struct {
 	flow    ofapp.Flow
 	key     string
 	packets int
+	// Simulated times (see Advance): when the flow was added, last
+	// modified or refreshed by a learn action (hard timeout), and last
+	// matched (idle timeout).
+	created, modified, used time.Duration
 }
 
 // Switch is a simulated OpenFlow switch holding flow tables and groups.
 type Switch struct {
 	tables map[uint8][]*entry
 	groups map[uint32]ofapp.GroupEntry
+	now    time.Duration // simulated clock, see Advance
 }
 
 // New returns a switch with these flows and groups installed.
@@ -96,17 +102,19 @@ func New(flows []ofapp.Flow, groups []ofapp.GroupEntry) *Switch {
 }
 
 // Add installs a flow, replacing one with the same table, priority and match
-// (as OVS does for add-flow and learn).
+// (as OVS does for add-flow and learn). Either way the flow counts as
+// modified now, which restarts its hard timeout; a replaced flow keeps its
+// creation time, as OVS's modify semantics (and learn) do.
 func (s *Switch) Add(f ofapp.Flow) {
 	k := f.Match.String()
 	t := s.tables[f.Table]
 	for _, e := range t {
 		if e.flow.Priority == f.Priority && e.key == k {
-			e.flow = f
+			e.flow, e.modified = f, s.now
 			return
 		}
 	}
-	t = append(t, &entry{flow: f, key: k})
+	t = append(t, &entry{flow: f, key: k, created: s.now, modified: s.now, used: s.now})
 	sort.SliceStable(t, func(i, j int) bool { return t[i].flow.Priority > t[j].flow.Priority })
 	s.tables[f.Table] = t
 }
@@ -170,6 +178,7 @@ func (s *Switch) table(id uint8, st *state, tr *Trace, depth int) error {
 		return nil // OpenFlow 1.3 table miss: drop
 	}
 	hit.packets++
+	hit.used = s.now
 	tr.Flows = append(tr.Flows, hit.flow)
 	if err := s.apply(hit.flow.Actions, st, tr, depth); err != nil {
 		return fmt.Errorf("pipelinetest: flow %s: %w", hit.flow, err)
