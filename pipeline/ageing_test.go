@@ -1,7 +1,9 @@
 package pipeline
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -57,4 +59,46 @@ func TestMovedSilentVMLocalEntryAgesOut(t *testing.T) {
 	if want := []hop{{"10.0.0.1", vm2, 0}, {"10.0.0.2", vm1, 5}, {"10.0.0.3", vm1, 0}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("after mac_ageing, frame to the moved macC reached %v, want a flood %v (reaching its new place)", got, want)
 	}
+}
+
+// The cookie of a local MAC's entry names its port, so a departed port's
+// entries (and only those) can be deleted by cookie.
+func TestLearnedOnPortSelectsThatPortsMACs(t *testing.T) {
+	f := threeVTEPs(t)
+	f.send("10.0.0.1", frame(vm1, 0, macA, broadcast))
+	f.send("10.0.0.1", frame(vm2, 0, macB, broadcast))
+	f.send("10.0.0.1", frame(vm3, 0, macA, broadcast)) // macA in VNI 20 on vm3
+	f.send("10.0.0.3", frame(vm1, 0, macC, broadcast)) // remote on 10.0.0.1, port = tunnel
+	for _, tt := range []struct {
+		port uint32
+		want []string
+	}{
+		{vm1, []string{"02:00:00:00:00:0a vni 10"}},
+		{vm2, []string{"02:00:00:00:00:0b vni 10"}},
+		{vm3, []string{"02:00:00:00:00:0a vni 20"}},
+		{tunnel, nil},
+	} {
+		value, mask := LearnedOnPort(tt.port)
+		var got []string
+		for _, fl := range f.vteps["10.0.0.1"].Flows(TableMAC) {
+			if Cookie(fl.Cookie)&mask == value {
+				got = append(got, macOf(t, fl.Match.String())+" vni "+fmt.Sprint(Cookie(fl.Cookie).VNI()))
+			}
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("port %d selects %q, want %q", tt.port, got, tt.want)
+		}
+	}
+}
+
+// macOf returns the dl_dst of a learned flow's match text.
+func macOf(t *testing.T, match string) string {
+	t.Helper()
+	for _, part := range strings.Split(match, ",") {
+		if v, ok := strings.CutPrefix(part, "dl_dst="); ok {
+			return v
+		}
+	}
+	t.Fatalf("no dl_dst in %s", match)
+	return ""
 }

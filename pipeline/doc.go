@@ -17,9 +17,10 @@
 //	            ├─ VM port + mapped VLAN (or subnet): reg0 = VNI    -> 20 local-in
 //	            └─ anything else: drop (counted per cause)
 //
-//	10 tunnel-in / 20 local-in
+//	10 tunnel-in (per VNI) / 20 local-in (per port and VNI)
 //	     learn into 30: (VNI, this dl_src) -> reg2 = tun_src, reg3 = in_port
 //	                                    (local: reg2 = 0,     reg3 = in_port)
+//	                    hard_timeout = mac_ageing, see MAC ageing
 //	     resubmit(,30) ─> 30 mac: (VNI, dl_dst) -> load reg2, reg3; miss: reg3 = 0
 //	     goto 40
 //
@@ -74,16 +75,20 @@
 // Every flow's cookie (cookie.go) carries the feature that made it, a
 // digest of the flow's text and its VNI; the learn actions give learned
 // flows a learned-* feature and the VNI too, so dumps can tell learned MACs
-// from programmed flows and show the network of each. A flow whose actions
-// change keeps its key but gets a new cookie, which is how the controller
-// detects modifications without decoding actions.
+// from programmed flows and show the network of each. Local learning has a
+// flow per (port, VNI) so that its learned flows' cookie also carries the
+// port (LearnedLocalCookie, in the digest bits): when a port goes, one
+// delete by cookie (LearnedOnPort) removes the MACs learned on it. A flow
+// whose actions change keeps its key but gets a new cookie, which is how
+// the controller detects modifications without decoding actions.
 //
 // # Incremental changes
 //
-// Classify and egress flows are per (port, VNI) and mention only that port;
-// flood flows are per VNI. Adding or removing a port therefore changes only
-// its own flows and the flood flows of the VNIs it carries; everything else
-// is byte-for-byte the same, cookie included, so the diff is small.
+// Classify, local learning and egress flows are per (port, VNI) and mention
+// only that port; flood flows are per VNI. Adding or removing a port
+// therefore changes only its own flows and the flood flows of the VNIs it
+// carries; everything else is byte-for-byte the same, cookie included, so
+// the diff is small.
 //
 // # Underlay
 //
