@@ -13,7 +13,8 @@
 // the difference (Diff) in one ONF bundle per switch. Flows are compared by
 // key (table, priority, match) and cookie, whose digest covers actions and
 // timeouts, so an unchanged configuration changes nothing on restart and
-// learned flows are never touched. Reconciles are triggered at start, when a
+// learned flows are never touched, except that a port's deletion removes
+// the MACs learned on it (portgone.go). Reconciles are triggered at start, when a
 // bridge (re)connects, on every PORT_STATUS of the overlay bridge, on SIGHUP
 // (Reload: a configuration that fails validation or changes what needs a
 // restart is refused whole), and periodically as a safety net.

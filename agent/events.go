@@ -34,6 +34,8 @@ func (a *Agent) eventLoop(ctx context.Context) {
 					// port's ofport to OVSDB, where vtepd reads ports from:
 					// reconcile again once the ofport is there.
 					go a.kickWhenOfport(ctx, ev.Port.Name, reason)
+				} else {
+					go a.forgetPortMACs(ctx, ev.Switch, ev.Port) // portgone.go
 				}
 			}
 		}
