@@ -19,7 +19,7 @@ help:
 	@echo "make lab         run the default lab: VXLAN flooding and learning end to end (root)"
 	@echo "make test        every test: unit, integration against real OVS, fuzz seeds (root)"
 	@echo "make test-unit   unit tests only (no root needed)"
-	@echo "make lint        gofmt and go vet"
+	@echo "make lint        gofmt, go vet and go mod tidy -diff"
 	@echo "make bench       benchmarks (root for the OVS ones)"
 	@echo "make clean       remove build output"
 
@@ -55,6 +55,7 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 
 lab: deps build
 	bin/vtepctl lab demo $(LAB)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/config"
 	"github.com/vtep/vtep/ofapp"
 	"github.com/vtep/vtep/ovsdb"
@@ -34,11 +35,10 @@ type Agent struct {
 
 	overlayDPID  uint64
 	underlaySw   atomic.Pointer[ofapp.Switch]
-	routes       map[string]underlay.GroupRoute // group -> route installed
 	reconcileMu  sync.Mutex
 	kick         chan string
 	packetIns    atomic.Uint64
-	stats        Stats
+	stats        api.Stats
 	statsMu      sync.Mutex
 	lastState    pipeline.State
 	lastResult   pipeline.Result
@@ -46,20 +46,7 @@ type Agent struct {
 	ready        chan struct{}
 	resyncPeriod time.Duration
 	metrics      *agentMetrics
-}
-
-// Stats are counters the agent keeps about its own work.
-type Stats struct {
-	Reconciles     uint64
-	FlowMods       uint64 // flows and groups added, modified or deleted
-	Bundles        uint64 // bundles committed
-	LastReconcile  time.Time
-	LastDuration   time.Duration
-	LastError      string
-	LastErrorTime  time.Time
-	Errors         uint64
-	ConfigReloads  uint64
-	ReloadRejected uint64
+	health       healthState
 }
 
 // New returns an agent for a validated configuration.
@@ -70,7 +57,6 @@ func New(cfg *config.Config, log *logrus.Entry) *Agent {
 	a := &Agent{
 		log:          log,
 		cfg:          cfg,
-		routes:       map[string]underlay.GroupRoute{},
 		kick:         make(chan string, 1),
 		ready:        make(chan struct{}),
 		resyncPeriod: 30 * time.Second,
@@ -105,13 +91,13 @@ func (a *Agent) Ready() <-chan struct{} { return a.ready }
 func (a *Agent) PacketIns() uint64 { return a.packetIns.Load() }
 
 // Run configures OVS, programs it and keeps it programmed until ctx ends.
-// It returns an error when start-up fails; later errors are logged, counted
-// and retried.
+// It returns an error when start-up fails (it waits for OVSDB, though, as
+// long as ctx lasts); later errors are logged, counted and retried.
 func (a *Agent) Run(ctx context.Context) error {
 	cfg := a.config()
-	db, err := ovsdb.Dial(ctx, cfg.OVSDB, ovsdb.WithLogger(a.log.WithField("component", "ovsdb")))
+	db, err := a.dialOVSDB(ctx, cfg.OVSDB)
 	if err != nil {
-		return fmt.Errorf("ovsdb %s: %w", cfg.OVSDB, err)
+		return stopped(ctx, err)
 	}
 	a.db = db
 	defer db.Close()
@@ -153,7 +139,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		defer m.Close()
 	}
 	go a.underlayLoop(ctx)
+	go a.tunnelRxLoop(ctx)
 	go a.eventLoop(ctx)
+	go a.watchOVSDB(ctx)
 	apiErr := make(chan error, 2)
 	go func() { apiErr <- a.ServeAPI(ctx) }()
 	go func() { apiErr <- a.ServeMetrics(ctx) }()
@@ -176,9 +164,9 @@ func (a *Agent) Run(ctx context.Context) error {
 				return err
 			}
 		case reason := <-a.kick:
-			a.reconcileAndLog(ctx, reason)
+			_ = a.reconcileAndLog(ctx, reason)
 		case <-ticker.C:
-			a.reconcileAndLog(ctx, "periodic resync")
+			_ = a.reconcileAndLog(ctx, "periodic resync")
 		}
 	}
 }
@@ -191,7 +179,9 @@ func (a *Agent) Kick(reason string) {
 	}
 }
 
-func (a *Agent) reconcileAndLog(ctx context.Context, reason string) {
+// reconcileAndLog reconciles, counts and logs the result, and on failure
+// schedules a retry; it returns the reconcile's error.
+func (a *Agent) reconcileAndLog(ctx context.Context, reason string) error {
 	start := time.Now()
 	n, err := a.Reconcile(ctx)
 	// A bridge that has not connected yet is not a failure: its connection
@@ -207,6 +197,7 @@ func (a *Agent) reconcileAndLog(ctx context.Context, reason string) {
 		a.stats.LastErrorTime = time.Now()
 	}
 	a.statsMu.Unlock()
+	a.setReconcileResult(err)
 	l := a.log.WithFields(logrus.Fields{"reason": reason, "changes": n, "took": time.Since(start).Round(time.Microsecond).String()})
 	if err != nil {
 		if waiting {
@@ -222,7 +213,7 @@ func (a *Agent) reconcileAndLog(ctx context.Context, reason string) {
 				a.Kick("retry after error")
 			}
 		}()
-		return
+		return err
 	}
 	if n > 0 {
 		l.Info("reconciled")
@@ -230,4 +221,5 @@ func (a *Agent) reconcileAndLog(ctx context.Context, reason string) {
 		l.Debug("reconciled, nothing to change")
 	}
 	a.readyOnce.Do(func() { close(a.ready) })
+	return nil
 }

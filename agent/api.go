@@ -14,6 +14,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/internal/version"
 	"github.com/vtep/vtep/ofapp"
 )
@@ -21,48 +22,11 @@ import (
 // The local API: HTTP with JSON bodies on api.listen (a unix socket by
 // default), read by vtepctl on the same hypervisor. It only reads.
 
-// Status is the answer to GET /v1/status.
-type Status struct {
-	Version string `json:"version"`
-	// Ready is true once vtepd has programmed its bridges completely once.
-	Ready             bool            `json:"ready"`
-	Bridge            string          `json:"bridge"`
-	OverlayDPID       string          `json:"overlay_dpid"`
-	OverlayConnected  bool            `json:"overlay_connected"`
-	UnderlayBridge    string          `json:"underlay_bridge"`
-	UnderlayConnected bool            `json:"underlay_connected"`
-	LocalIP           string          `json:"local_ip"`
-	FloodMode         string          `json:"flood_mode"`
-	Peers             []string        `json:"peers,omitempty"`
-	Networks          []NetworkStatus `json:"networks"`
-	Ports             []PortStatus    `json:"ports"`
-	GroupsJoined      []string        `json:"groups_joined"`
-	PacketIns         uint64          `json:"packet_ins"`
-	Stats             Stats           `json:"stats"`
-}
-
-// NetworkStatus is one configured network.
-type NetworkStatus struct {
-	VNI     uint32   `json:"vni"`
-	VLAN    uint16   `json:"vlan,omitempty"`
-	Group   string   `json:"group,omitempty"`
-	Subnets []string `json:"subnets,omitempty"`
-}
-
-// PortStatus is one VM port as vtepd last read it.
-type PortStatus struct {
-	Name   string   `json:"name"`
-	OFPort uint32   `json:"ofport"`
-	Tag    uint16   `json:"tag,omitempty"`
-	Trunks []uint16 `json:"trunks,omitempty"`
-	VNIs   []uint32 `json:"vnis"`
-}
-
-// Status returns vtepd's current state.
-func (a *Agent) Status() Status {
+// api.Status returns vtepd's current state.
+func (a *Agent) Status() api.Status {
 	cfg := a.config()
 	stats, st, _ := a.Snapshot()
-	s := Status{
+	s := api.Status{
 		Version:        version.Version,
 		Bridge:         cfg.Bridge,
 		OverlayDPID:    ofapp.DPIDString(a.overlayDPID),
@@ -72,9 +36,12 @@ func (a *Agent) Status() Status {
 		PacketIns:      a.PacketIns(),
 		Ready:          a.isReady(),
 		Stats:          stats,
-		Networks:       []NetworkStatus{},
-		Ports:          []PortStatus{},
+		Networks:       []api.NetworkStatus{},
+		Ports:          []api.PortStatus{},
 		GroupsJoined:   []string{},
+		Health:         a.Health(),
+
+		TunnelReceiveRepairs: a.TunnelRxRepairs(),
 	}
 	if a.ctrl != nil {
 		_, s.OverlayConnected = a.ctrl.Switch(a.overlayDPID)
@@ -86,7 +53,7 @@ func (a *Agent) Status() Status {
 	vlanVNI := map[uint16]uint32{}
 	var subnetVNIs []uint32
 	for _, n := range cfg.Networks {
-		ns := NetworkStatus{VNI: n.VNI, VLAN: n.VLAN}
+		ns := api.NetworkStatus{VNI: n.VNI, VLAN: n.VLAN}
 		if n.Group.IsValid() {
 			ns.Group = n.Group.String()
 		}
@@ -102,7 +69,7 @@ func (a *Agent) Status() Status {
 		s.Networks = append(s.Networks, ns)
 	}
 	for _, p := range st.Ports {
-		ps := PortStatus{Name: p.Name, OFPort: p.OFPort, Tag: p.Tag, Trunks: p.Trunks, VNIs: []uint32{}}
+		ps := api.PortStatus{Name: p.Name, OFPort: p.OFPort, Tag: p.Tag, Trunks: p.Trunks, VNIs: []uint32{}}
 		switch {
 		case p.Tag != 0:
 			if v, ok := vlanVNI[p.Tag]; ok {
@@ -140,10 +107,8 @@ func (a *Agent) ServeAPI(ctx context.Context) error {
 		return fmt.Errorf("api.listen: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, a.Status())
-	})
 	a.registerAPI(mux)
+	a.registerHealth(mux)
 	a.log.WithField("listen", cfg.API.Listen).Info("serving the local API")
 	return serveHTTP(ctx, ln, mux, "api")
 }
@@ -162,15 +127,6 @@ func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, what 
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
-}
-
-// registerAPI is where further endpoints are added.
-var registerHooks []func(*Agent, *http.ServeMux)
-
-func (a *Agent) registerAPI(mux *http.ServeMux) {
-	for _, h := range registerHooks {
-		h(a, mux)
-	}
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
@@ -198,63 +154,4 @@ func listenAPI(target string) (net.Listener, error) {
 		return net.Listen("unix", path)
 	}
 	return net.Listen("tcp", strings.TrimPrefix(target, "tcp:"))
-}
-
-// Client reads vtepd's local API.
-type Client struct {
-	Target string // api.listen of the vtepd: unix:PATH or tcp:HOST:PORT
-	http   *http.Client
-}
-
-// NewClient returns a client for the vtepd listening at target.
-func NewClient(target string) *Client {
-	c := &Client{Target: target}
-	tr := &http.Transport{}
-	if strings.HasPrefix(target, "unix:") {
-		path := strings.TrimPrefix(target, "unix:")
-		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", path)
-		}
-	}
-	c.http = &http.Client{Transport: tr, Timeout: 30 * time.Second}
-	return c
-}
-
-func (c *Client) base() string {
-	if strings.HasPrefix(c.Target, "unix:") {
-		return "http://vtepd"
-	}
-	return "http://" + strings.TrimPrefix(c.Target, "tcp:")
-}
-
-// Get reads one endpoint (e.g. "/v1/status") into v.
-func (c *Client) Get(ctx context.Context, path string, v any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base()+path, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("vtepd at %s is not reachable (is vtepd running, and is api.listen this address?): %w", c.Target, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Error string `json:"error"`
-		}
-		_ = json.NewDecoder(resp.Body).Decode(&e)
-		return fmt.Errorf("vtepd %s %s: %s: %s", c.Target, path, resp.Status, e.Error)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		return fmt.Errorf("vtepd %s %s: bad reply: %w", c.Target, path, err)
-	}
-	return nil
-}
-
-// Status reads GET /v1/status.
-func (c *Client) Status(ctx context.Context) (Status, error) {
-	var s Status
-	err := c.Get(ctx, "/v1/status", &s)
-	return s, err
 }

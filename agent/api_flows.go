@@ -2,14 +2,10 @@ package agent
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/url"
-	"sort"
-	"strconv"
 	"time"
 
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/ofapp"
 	"github.com/vtep/vtep/pipeline"
 )
@@ -17,109 +13,11 @@ import (
 // The flow endpoints: GET /v1/flows (installed flows, decoded) and
 // GET /v1/flows/diff (what vtepd would change).
 
-// Bridge roles in the flow endpoints' "bridge" parameter.
-const (
-	BridgeOverlay  = "overlay"
-	BridgeUnderlay = "underlay"
-)
-
-// FlowEntry is one flow read back from a switch with its cookie decoded.
-type FlowEntry struct {
-	Bridge      string  `json:"bridge"`
-	Role        string  `json:"role"` // overlay or underlay
-	Table       uint8   `json:"table"`
-	TableName   string  `json:"table_name,omitempty"`
-	Priority    uint16  `json:"priority"`
-	Cookie      string  `json:"cookie"`
-	Vtep        bool    `json:"vtep"` // the cookie is vtep's (false: someone else's flow)
-	Feature     string  `json:"feature,omitempty"`
-	VNI         uint32  `json:"vni,omitempty"`
-	Learned     bool    `json:"learned"`
-	Match       string  `json:"match"`
-	Actions     string  `json:"actions"`
-	IdleTimeout uint16  `json:"idle_timeout,omitempty"`
-	HardTimeout uint16  `json:"hard_timeout,omitempty"`
-	Duration    float64 `json:"duration_s"`
-	Packets     uint64  `json:"n_packets"`
-	Bytes       uint64  `json:"n_bytes"`
-}
-
-// FlowChange is one change of a FlowDiff.
-type FlowChange struct {
-	// Op is "add" (wanted, not installed), "replace" (installed with a
-	// different cookie: actions or timeouts differ), "delete" (installed
-	// with a programmed vtep cookie, not wanted), or a group operation.
-	Op   string     `json:"op"`
-	Flow *FlowEntry `json:"flow,omitempty"`
-	Text string     `json:"text"`
-}
-
-// FlowDiff is the answer to GET /v1/flows/diff: per bridge, what turns the
-// installed flows into the last pipeline result. Empty after a converged
-// reconcile.
-type FlowDiff struct {
-	Bridge      string       `json:"bridge"`
-	Role        string       `json:"role"`
-	Generated   time.Time    `json:"generated"`
-	LastResult  time.Time    `json:"last_reconcile"`
-	Changes     []FlowChange `json:"changes"`
-	NotChecked  string       `json:"not_checked,omitempty"` // why the bridge could not be compared
-	WantedFlows int          `json:"wanted_flows"`
-}
-
-// FlowQuery selects flows: by bridge role ("" = both), VNI (0 = any) and
-// table (-1 = any).
-type FlowQuery struct {
-	Role  string
-	VNI   uint32
-	Table int
-}
-
-// parseFlowQuery reads bridge, vni and table from URL parameters.
-func parseFlowQuery(v url.Values) (FlowQuery, error) {
-	q := FlowQuery{Role: v.Get("bridge"), Table: -1}
-	switch q.Role {
-	case "", BridgeOverlay, BridgeUnderlay:
-	default:
-		return q, fmt.Errorf("bridge %q: want %s or %s", q.Role, BridgeOverlay, BridgeUnderlay)
-	}
-	if s := v.Get("vni"); s != "" {
-		n, err := strconv.ParseUint(s, 10, 32)
-		if err != nil || n == 0 || n > 0xffffff {
-			return q, fmt.Errorf("vni %q: want a number 1..16777215", s)
-		}
-		q.VNI = uint32(n)
-	}
-	if s := v.Get("table"); s != "" {
-		n, err := strconv.ParseUint(s, 10, 8)
-		if err != nil || n > 254 {
-			return q, fmt.Errorf("table %q: want a number 0..254", s)
-		}
-		q.Table = int(n)
-	}
-	return q, nil
-}
-
-// Values returns the query as URL parameters.
-func (q FlowQuery) Values() url.Values {
-	v := url.Values{}
-	if q.Role != "" {
-		v.Set("bridge", q.Role)
-	}
-	if q.VNI != 0 {
-		v.Set("vni", strconv.FormatUint(uint64(q.VNI), 10))
-	}
-	if q.Table >= 0 {
-		v.Set("table", strconv.Itoa(q.Table))
-	}
-	return v
-}
-
 // switchFor returns the connected switch of a bridge role and its name.
 func (a *Agent) switchFor(role string) (*ofapp.Switch, string, error) {
 	cfg := a.config()
 	switch role {
-	case BridgeOverlay:
+	case api.BridgeOverlay:
 		if a.ctrl == nil {
 			return nil, cfg.Bridge, fmt.Errorf("overlay bridge %s: vtepd is not running its controller", cfg.Bridge)
 		}
@@ -128,24 +26,24 @@ func (a *Agent) switchFor(role string) (*ofapp.Switch, string, error) {
 			return nil, cfg.Bridge, fmt.Errorf("overlay bridge %s (dpid %s) is not connected", cfg.Bridge, ofapp.DPIDString(a.overlayDPID))
 		}
 		return sw, cfg.Bridge, nil
-	case BridgeUnderlay:
+	case api.BridgeUnderlay:
 		sw := a.underlaySw.Load()
 		if sw == nil {
 			return nil, cfg.Underlay.Bridge, fmt.Errorf("underlay bridge %s is not connected", cfg.Underlay.Bridge)
 		}
 		return sw, cfg.Underlay.Bridge, nil
 	}
-	return nil, "", fmt.Errorf("bridge %q: want %s or %s", role, BridgeOverlay, BridgeUnderlay)
+	return nil, "", fmt.Errorf("bridge %q: want %s or %s", role, api.BridgeOverlay, api.BridgeUnderlay)
 }
 
 // Flows reads the installed flows the query selects, decoded and sorted by
 // bridge, table, priority (highest first) and match.
-func (a *Agent) Flows(ctx context.Context, q FlowQuery) ([]FlowEntry, error) {
-	roles := []string{BridgeOverlay, BridgeUnderlay}
+func (a *Agent) Flows(ctx context.Context, q api.FlowQuery) ([]api.FlowEntry, error) {
+	roles := []string{api.BridgeOverlay, api.BridgeUnderlay}
 	if q.Role != "" {
 		roles = []string{q.Role}
 	}
-	out := []FlowEntry{}
+	out := []api.FlowEntry{}
 	for _, role := range roles {
 		sw, name, err := a.switchFor(role)
 		if err != nil {
@@ -168,21 +66,21 @@ func (a *Agent) Flows(ctx context.Context, q FlowQuery) ([]FlowEntry, error) {
 			out = append(out, e)
 		}
 	}
-	SortFlowEntries(out)
+	api.SortFlowEntries(out)
 	return out, nil
 }
 
 // NewFlowEntry decodes one flow of a bridge in the given role.
-func NewFlowEntry(bridge, role string, f ofapp.FlowStats) FlowEntry {
+func NewFlowEntry(bridge, role string, f ofapp.FlowStats) api.FlowEntry {
 	e := flowEntryOf(bridge, role, f.Flow)
 	e.Duration = f.Duration.Seconds()
 	e.Packets, e.Bytes = f.Packets, f.Bytes
 	return e
 }
 
-func flowEntryOf(bridge, role string, f ofapp.Flow) FlowEntry {
+func flowEntryOf(bridge, role string, f ofapp.Flow) api.FlowEntry {
 	c := pipeline.Cookie(f.Cookie)
-	e := FlowEntry{
+	e := api.FlowEntry{
 		Bridge:      bridge,
 		Role:        role,
 		Table:       f.Table,
@@ -205,51 +103,25 @@ func flowEntryOf(bridge, role string, f ofapp.Flow) FlowEntry {
 
 // tableName names a table of a bridge in the given role.
 func tableName(role string, id uint8) string {
-	if role == BridgeUnderlay {
-		for _, t := range pipeline.UnderlayTables() {
-			if t.ID == id {
-				return t.Name
-			}
-		}
-		return ""
+	if role == api.BridgeUnderlay {
+		return pipeline.UnderlayTableName(id)
 	}
 	return pipeline.TableName(id)
-}
-
-// SortFlowEntries orders flows by bridge role (overlay first), table,
-// priority (highest first), match and cookie.
-func SortFlowEntries(es []FlowEntry) {
-	sort.SliceStable(es, func(i, j int) bool {
-		a, b := es[i], es[j]
-		if a.Role != b.Role {
-			return a.Role == BridgeOverlay
-		}
-		if a.Table != b.Table {
-			return a.Table < b.Table
-		}
-		if a.Priority != b.Priority {
-			return a.Priority > b.Priority
-		}
-		if a.Match != b.Match {
-			return a.Match < b.Match
-		}
-		return a.Cookie < b.Cookie
-	})
 }
 
 // FlowDiffs compares each bridge's installed programmed flows (and the
 // overlay's groups) with the last pipeline result, using Diff: the same
 // rule the reconcile uses. A bridge that cannot be read is reported in
 // NotChecked rather than failing the whole answer.
-func (a *Agent) FlowDiffs(ctx context.Context, role string) ([]FlowDiff, error) {
+func (a *Agent) FlowDiffs(ctx context.Context, role string) ([]api.FlowDiff, error) {
 	stats, _, res := a.Snapshot()
-	roles := []string{BridgeOverlay, BridgeUnderlay}
+	roles := []string{api.BridgeOverlay, api.BridgeUnderlay}
 	if role != "" {
 		roles = []string{role}
 	}
-	out := []FlowDiff{}
+	out := []api.FlowDiff{}
 	for _, r := range roles {
-		d := FlowDiff{Role: r, Generated: time.Now(), LastResult: stats.LastReconcile, Changes: []FlowChange{}}
+		d := api.FlowDiff{Role: r, Generated: time.Now(), LastResult: stats.LastReconcile, Changes: []api.FlowChange{}}
 		sw, name, err := a.switchFor(r)
 		d.Bridge = name
 		if err != nil {
@@ -263,7 +135,7 @@ func (a *Agent) FlowDiffs(ctx context.Context, role string) ([]FlowDiff, error) 
 			continue
 		}
 		want, wantGroups := res.Overlay, res.Groups
-		if r == BridgeUnderlay {
+		if r == api.BridgeUnderlay {
 			want, wantGroups = res.Underlay, nil
 		}
 		d.WantedFlows = len(want)
@@ -272,7 +144,7 @@ func (a *Agent) FlowDiffs(ctx context.Context, role string) ([]FlowDiff, error) 
 			return nil, fmt.Errorf("%s bridge %s: read flows: %w", r, name, err)
 		}
 		var haveGroups []ofapp.GroupEntry
-		if r == BridgeOverlay {
+		if r == api.BridgeOverlay {
 			gs, err := sw.Groups(ctx)
 			if err != nil {
 				return nil, fmt.Errorf("%s bridge %s: read groups: %w", r, name, err)
@@ -289,14 +161,14 @@ func (a *Agent) FlowDiffs(ctx context.Context, role string) ([]FlowDiff, error) 
 
 // describeDiff turns Diff's batch into changes an operator reads: an added
 // flow whose key is installed (with another cookie) is a "replace".
-func describeDiff(bridge, role string, installed []ofapp.FlowStats, b *ofapp.Batch) []FlowChange {
+func describeDiff(bridge, role string, installed []ofapp.FlowStats, b *ofapp.Batch) []api.FlowChange {
 	have := map[ofapp.Key]bool{}
 	for _, f := range installed {
 		have[f.Key()] = true
 	}
-	out := []FlowChange{}
+	out := []api.FlowChange{}
 	for _, c := range b.Changes() {
-		fc := FlowChange{Op: c.Op, Text: c.Text}
+		fc := api.FlowChange{Op: c.Op, Text: c.Text}
 		if c.Flow != nil {
 			e := flowEntryOf(bridge, role, *c.Flow)
 			fc.Flow = &e
@@ -313,64 +185,4 @@ func describeDiff(bridge, role string, installed []ofapp.FlowStats, b *ofapp.Bat
 		out = append(out, fc)
 	}
 	return out
-}
-
-func init() {
-	registerHooks = append(registerHooks, func(a *Agent, mux *http.ServeMux) {
-		mux.HandleFunc("GET /v1/flows", func(w http.ResponseWriter, r *http.Request) {
-			q, err := parseFlowQuery(r.URL.Query())
-			if err != nil {
-				writeError(w, http.StatusBadRequest, err)
-				return
-			}
-			fs, err := a.Flows(r.Context(), q)
-			if err != nil {
-				writeError(w, http.StatusServiceUnavailable, err)
-				return
-			}
-			writeJSON(w, fs)
-		})
-		mux.HandleFunc("GET /v1/flows/diff", func(w http.ResponseWriter, r *http.Request) {
-			q, err := parseFlowQuery(r.URL.Query())
-			if err != nil {
-				writeError(w, http.StatusBadRequest, err)
-				return
-			}
-			d, err := a.FlowDiffs(r.Context(), q.Role)
-			if err != nil {
-				writeError(w, http.StatusServiceUnavailable, err)
-				return
-			}
-			writeJSON(w, d)
-		})
-	})
-}
-
-// writeError answers with an HTTP status and {"error": "..."}, which
-// Client.Get turns into an error carrying the message.
-func writeError(w http.ResponseWriter, status int, err error) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
-}
-
-// Flows reads GET /v1/flows.
-func (c *Client) Flows(ctx context.Context, q FlowQuery) ([]FlowEntry, error) {
-	var fs []FlowEntry
-	err := c.Get(ctx, "/v1/flows"+encodeQuery(q.Values()), &fs)
-	return fs, err
-}
-
-// FlowDiff reads GET /v1/flows/diff for a bridge role ("" = both).
-func (c *Client) FlowDiff(ctx context.Context, role string) ([]FlowDiff, error) {
-	var d []FlowDiff
-	err := c.Get(ctx, "/v1/flows/diff"+encodeQuery(FlowQuery{Role: role, Table: -1}.Values()), &d)
-	return d, err
-}
-
-func encodeQuery(v url.Values) string {
-	if len(v) == 0 {
-		return ""
-	}
-	return "?" + v.Encode()
 }

@@ -5,14 +5,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
-	"net/http"
-	"net/url"
-	"sort"
-	"strconv"
 
-	"github.com/vtep/vtep/config"
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/ofapp"
 	"github.com/vtep/vtep/pipeline"
+	"github.com/vtep/vtep/trace"
 )
 
 // The learned MAC table: GET /v1/macs reads the flows the learn actions
@@ -27,89 +24,9 @@ import (
 // the time since the MAC was learned. HITS is the entry's n_packets: frames
 // sent to that MAC, which do not keep the entry.
 
-// MACEntry is one learned MAC.
-type MACEntry struct {
-	MAC string `json:"mac"`
-	VNI uint32 `json:"vni"`
-	// Remote is true for MACs behind another VTEP (learned from the tunnel).
-	Remote bool `json:"remote"`
-	// VTEP is the remote VTEP's IPv4 address (remote entries).
-	VTEP string `json:"vtep,omitempty"`
-	// Port and OFPort name the port the MAC was learned on: a local VM port,
-	// or the tunnel port for remote entries.
-	Port   string `json:"port"`
-	OFPort uint32 `json:"ofport"`
-	// VLAN is the local VLAN of the VNI on Port (local entries; 0 for
-	// untagged ports).
-	VLAN        uint16  `json:"vlan,omitempty"`
-	Age         float64 `json:"age_s"`
-	IdleTimeout uint16  `json:"idle_timeout"`
-	// HardTimeout is mac_ageing: the entry goes that long after its MAC
-	// was last seen as a source.
-	HardTimeout uint16 `json:"hard_timeout"`
-	Hits        uint64 `json:"hits"`
-}
-
-// portInfo names ports and finds the VLAN of a VNI on a port.
-type portInfo struct {
-	tunnel  uint32
-	ports   map[uint32]pipeline.Port
-	vniVLAN map[uint32]uint16
-}
-
-func newPortInfo(cfg *config.Config, st pipeline.State) portInfo {
-	pi := portInfo{tunnel: st.TunnelPort, ports: map[uint32]pipeline.Port{}, vniVLAN: map[uint32]uint16{}}
-	for _, p := range st.Ports {
-		pi.ports[p.OFPort] = p
-	}
-	if cfg != nil {
-		for _, n := range cfg.Networks {
-			pi.vniVLAN[n.VNI] = n.VLAN
-		}
-	}
-	return pi
-}
-
-// name returns a port's name, or its number when unknown.
-func (pi portInfo) name(no uint32) string {
-	if no == pi.tunnel && no != 0 {
-		return TunnelPortName
-	}
-	if p, ok := pi.ports[no]; ok {
-		return p.Name
-	}
-	return ofapp.PortString(no)
-}
-
-// vlan returns the VLAN frames of vni carry on port no: its tag (access),
-// the VNI's VLAN (trunk), or 0 (untagged).
-func (pi portInfo) vlan(no, vni uint32) uint16 {
-	p, ok := pi.ports[no]
-	if !ok {
-		return 0
-	}
-	if p.Tag != 0 {
-		return p.Tag
-	}
-	if len(p.Trunks) > 0 {
-		return pi.vniVLAN[vni]
-	}
-	return 0
-}
-
-// byName finds a port by name.
-func (pi portInfo) byName(name string) (pipeline.Port, bool) {
-	for _, p := range pi.ports {
-		if p.Name == name {
-			return p, true
-		}
-	}
-	return pipeline.Port{}, false
-}
-
 // MACs reads the learned MAC table (vni 0: every VNI), sorted by VNI and MAC.
-func (a *Agent) MACs(ctx context.Context, vni uint32) ([]MACEntry, error) {
-	sw, name, err := a.switchFor(BridgeOverlay)
+func (a *Agent) MACs(ctx context.Context, vni uint32) ([]api.MACEntry, error) {
+	sw, name, err := a.switchFor(api.BridgeOverlay)
 	if err != nil {
 		return nil, err
 	}
@@ -118,8 +35,8 @@ func (a *Agent) MACs(ctx context.Context, vni uint32) ([]MACEntry, error) {
 		return nil, fmt.Errorf("overlay bridge %s: read learned flows: %w", name, err)
 	}
 	_, st, _ := a.Snapshot()
-	pi := newPortInfo(a.config(), st)
-	out := []MACEntry{}
+	pi := trace.NewPorts(a.config(), st)
+	out := []api.MACEntry{}
 	for _, f := range fs {
 		e, ok := decodeLearned(f, pi)
 		if !ok || (vni != 0 && e.VNI != vni) {
@@ -127,30 +44,20 @@ func (a *Agent) MACs(ctx context.Context, vni uint32) ([]MACEntry, error) {
 		}
 		out = append(out, e)
 	}
-	SortMACs(out)
+	api.SortMACs(out)
 	return out, nil
-}
-
-// SortMACs orders entries by VNI, then MAC.
-func SortMACs(es []MACEntry) {
-	sort.Slice(es, func(i, j int) bool {
-		if es[i].VNI != es[j].VNI {
-			return es[i].VNI < es[j].VNI
-		}
-		return es[i].MAC < es[j].MAC
-	})
 }
 
 // decodeLearned reads one learned flow: match reg0 (VNI) and dl_dst, actions
 // loading reg2 (remote VTEP, 0 for local) and reg3[0..15] (port). It
 // reports false for flows that do not have that shape.
-func decodeLearned(f ofapp.FlowStats, pi portInfo) (MACEntry, bool) {
+func decodeLearned(f ofapp.FlowStats, pi trace.Ports) (api.MACEntry, bool) {
 	c := pipeline.Cookie(f.Cookie)
 	feat := c.Feature()
 	if feat != pipeline.FeatureLearnedRemote && feat != pipeline.FeatureLearnedLocal {
-		return MACEntry{}, false
+		return api.MACEntry{}, false
 	}
-	e := MACEntry{VNI: c.VNI(), Remote: feat == pipeline.FeatureLearnedRemote,
+	e := api.MACEntry{VNI: c.VNI(), Remote: feat == pipeline.FeatureLearnedRemote,
 		Age: f.Duration.Seconds(), IdleTimeout: f.IdleTimeout, HardTimeout: f.HardTimeout, Hits: f.Packets}
 	for _, m := range f.Match {
 		switch m.Name() {
@@ -163,7 +70,7 @@ func decodeLearned(f ofapp.FlowStats, pi portInfo) (MACEntry, bool) {
 		}
 	}
 	if e.MAC == "" {
-		return MACEntry{}, false
+		return api.MACEntry{}, false
 	}
 	var vtep uint32
 	for _, act := range f.Actions {
@@ -181,9 +88,9 @@ func decodeLearned(f ofapp.FlowStats, pi portInfo) (MACEntry, bool) {
 	if vtep != 0 {
 		e.VTEP = ipv4(vtep).String()
 	}
-	e.Port = pi.name(e.OFPort)
+	e.Port = pi.Name(e.OFPort)
 	if !e.Remote {
-		e.VLAN = pi.vlan(e.OFPort, e.VNI)
+		e.VLAN = pi.VLAN(e.OFPort, e.VNI)
 	}
 	return e, true
 }
@@ -211,33 +118,4 @@ func regLoad(a ofapp.Action) (reg int, value uint64, ok bool) {
 
 func ipv4(v uint32) net.IP {
 	return net.IPv4(byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
-}
-
-func init() {
-	registerHooks = append(registerHooks, func(a *Agent, mux *http.ServeMux) {
-		mux.HandleFunc("GET /v1/macs", func(w http.ResponseWriter, r *http.Request) {
-			q, err := parseFlowQuery(r.URL.Query())
-			if err != nil {
-				writeError(w, http.StatusBadRequest, err)
-				return
-			}
-			ms, err := a.MACs(r.Context(), q.VNI)
-			if err != nil {
-				writeError(w, http.StatusServiceUnavailable, err)
-				return
-			}
-			writeJSON(w, ms)
-		})
-	})
-}
-
-// MACs reads GET /v1/macs (vni 0: every VNI).
-func (c *Client) MACs(ctx context.Context, vni uint32) ([]MACEntry, error) {
-	v := url.Values{}
-	if vni != 0 {
-		v.Set("vni", strconv.FormatUint(uint64(vni), 10))
-	}
-	var ms []MACEntry
-	err := c.Get(ctx, "/v1/macs"+encodeQuery(v), &ms)
-	return ms, err
 }

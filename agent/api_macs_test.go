@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/ofapp"
 	"github.com/vtep/vtep/pipeline"
 )
@@ -32,20 +33,20 @@ func TestDecodeLearned(t *testing.T) {
 	tests := []struct {
 		name   string
 		flow   ofapp.FlowStats
-		want   MACEntry
+		want   api.MACEntry
 		wantOK bool
 	}{
 		{"remote, reg2 by set_field", learned(pipeline.FeatureLearnedRemote, 10, "02:00:00:00:00:0b", setFieldReg(2, 0x0a000002), reg3(2)),
-			MACEntry{MAC: "02:00:00:00:00:0b", VNI: 10, Remote: true, VTEP: "10.0.0.2", Port: "vxlan0", OFPort: 2, Age: 42, HardTimeout: 300, Hits: 7}, true},
+			api.MACEntry{MAC: "02:00:00:00:00:0b", VNI: 10, Remote: true, VTEP: "10.0.0.2", Port: "vxlan0", OFPort: 2, Age: 42, HardTimeout: 300, Hits: 7}, true},
 		{"remote, reg2 by reg_load", learned(pipeline.FeatureLearnedRemote, 10, "02:00:00:00:00:0c",
 			ofapp.RegLoad{Dst: ofapp.Whole(ofapp.FieldReg(2)), Value: 0x0a000003}, reg3(2)),
-			MACEntry{MAC: "02:00:00:00:00:0c", VNI: 10, Remote: true, VTEP: "10.0.0.3", Port: "vxlan0", OFPort: 2, Age: 42, HardTimeout: 300, Hits: 7}, true},
+			api.MACEntry{MAC: "02:00:00:00:00:0c", VNI: 10, Remote: true, VTEP: "10.0.0.3", Port: "vxlan0", OFPort: 2, Age: 42, HardTimeout: 300, Hits: 7}, true},
 		{"local on a trunk", learned(pipeline.FeatureLearnedLocal, 10, "02:00:00:00:00:0a", setFieldReg(2, 0), reg3(1)),
-			MACEntry{MAC: "02:00:00:00:00:0a", VNI: 10, Port: "a", OFPort: 1, VLAN: 1, Age: 42, HardTimeout: 300, Hits: 7}, true},
+			api.MACEntry{MAC: "02:00:00:00:00:0a", VNI: 10, Port: "a", OFPort: 1, VLAN: 1, Age: 42, HardTimeout: 300, Hits: 7}, true},
 		{"local on an unknown port", learned(pipeline.FeatureLearnedLocal, 10, "02:00:00:00:00:0d", reg3(9)),
-			MACEntry{MAC: "02:00:00:00:00:0d", VNI: 10, Port: "9", OFPort: 9, Age: 42, HardTimeout: 300, Hits: 7}, true},
-		{"programmed flow", learned(pipeline.FeatureMACMiss, 0, "02:00:00:00:00:0a"), MACEntry{}, false},
-		{"no dl_dst", ofapp.FlowStats{Flow: ofapp.Flow{Cookie: uint64(pipeline.NewCookie(pipeline.FeatureLearnedLocal, 10))}}, MACEntry{}, false},
+			api.MACEntry{MAC: "02:00:00:00:00:0d", VNI: 10, Port: "9", OFPort: 9, Age: 42, HardTimeout: 300, Hits: 7}, true},
+		{"programmed flow", learned(pipeline.FeatureMACMiss, 0, "02:00:00:00:00:0a"), api.MACEntry{}, false},
+		{"no dl_dst", ofapp.FlowStats{Flow: ofapp.Flow{Cookie: uint64(pipeline.NewCookie(pipeline.FeatureLearnedLocal, 10))}}, api.MACEntry{}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,11 +92,11 @@ func TestFlowMetrics(t *testing.T) {
 
 func TestFlowEntryAndQuery(t *testing.T) {
 	f := learned(pipeline.FeatureLearnedRemote, 10, "02:00:00:00:00:0b", setFieldReg(2, 0x0a000002))
-	e := NewFlowEntry("br-int", BridgeOverlay, f)
+	e := NewFlowEntry("br-int", api.BridgeOverlay, f)
 	if e.TableName != "mac" || e.Feature != "learned-remote" || e.VNI != 10 || !e.Learned || !e.Vtep || e.Packets != 7 || e.Duration != 42 {
 		t.Errorf("NewFlowEntry = %+v", e)
 	}
-	foreign := NewFlowEntry("br-phy", BridgeUnderlay, ofapp.FlowStats{Flow: ofapp.Flow{Cookie: 0x1234}})
+	foreign := NewFlowEntry("br-phy", api.BridgeUnderlay, ofapp.FlowStats{Flow: ofapp.Flow{Cookie: 0x1234}})
 	if foreign.Vtep || foreign.Feature != "" || foreign.TableName != "underlay" {
 		t.Errorf("foreign flow = %+v", foreign)
 	}
@@ -110,18 +111,18 @@ func TestFlowEntryAndQuery(t *testing.T) {
 		{"table=255", `table "255": want a number 0..254`},
 	} {
 		v, _ := url.ParseQuery(tt.q)
-		q, err := parseFlowQuery(v)
+		q, err := api.ParseFlowQuery(v)
 		if tt.wantErr == "" {
-			if err != nil || q.Role != BridgeOverlay || q.VNI != 10 || q.Table != 30 {
-				t.Errorf("parseFlowQuery(%q) = %+v, %v", tt.q, q, err)
+			if err != nil || q.Role != api.BridgeOverlay || q.VNI != 10 || q.Table != 30 {
+				t.Errorf("ParseFlowQuery(%q) = %+v, %v", tt.q, q, err)
 			}
-			if back, err := parseFlowQuery(q.Values()); err != nil || back != q {
+			if back, err := api.ParseFlowQuery(q.Values()); err != nil || back != q {
 				t.Errorf("round trip of %+v = %+v, %v", q, back, err)
 			}
 			continue
 		}
 		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-			t.Errorf("parseFlowQuery(%q) error = %v, want %q", tt.q, err, tt.wantErr)
+			t.Errorf("ParseFlowQuery(%q) error = %v, want %q", tt.q, err, tt.wantErr)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package agent
 
 import (
 	"net"
-	"strings"
 	"testing"
 
 	"github.com/vtep/vtep/ofapp"
@@ -65,21 +64,5 @@ func TestDiff(t *testing.T) {
 				t.Errorf("Diff of wanted against itself has %d changes", again.Len())
 			}
 		})
-	}
-}
-
-func TestReloadable(t *testing.T) {
-	old := mustConfig(t, baseConfig)
-	same := mustConfig(t, baseConfig)
-	if err := reloadable(old, same); err != nil {
-		t.Errorf("same config refused: %v", err)
-	}
-	networks := mustConfig(t, strings.Replace(baseConfig, "vni: 10", "vni: 11", 1))
-	if err := reloadable(old, networks); err != nil {
-		t.Errorf("network change refused: %v", err)
-	}
-	moved := mustConfig(t, strings.Replace(baseConfig, "bridge: br-int", "bridge: br-ovl", 1))
-	if err := reloadable(old, moved); err == nil || !strings.Contains(err.Error(), `bridge: changing "br-int" to "br-ovl" needs a restart`) {
-		t.Errorf("bridge change: %v", err)
 	}
 }

@@ -4,7 +4,8 @@
 //	             │  ──ofapp───> overlay bridge flows/groups (passive: OVS connects to openflow.listen)
 //	             │  ──ofapp───> underlay bridge join flows (active: vtepd dials BRIDGE.mgmt)
 //	             │  ──underlay> OVS tunnel routes for groups (vswitchd control socket), IGMP joins
-//	             └─ api ──────> vtepctl (local HTTP/JSON on api.listen)
+//	             └─ api ──────> vtepctl (local HTTP/JSON on api.listen: types and client in package api,
+//	                             routes in routes.go, trace explanations from package trace)
 //
 // One loop owns all changes. A reconcile reads OVSDB (ports with their VLAN
 // columns, the tunnel and uplink port numbers, the underlay bridge's MAC),
@@ -15,9 +16,18 @@
 // timeouts, so an unchanged configuration changes nothing on restart and
 // learned flows are never touched, except that a port's deletion removes
 // the MACs learned on it (portgone.go). Reconciles are triggered at start, when a
-// bridge (re)connects, on every PORT_STATUS of the overlay bridge, on SIGHUP
-// (Reload: a configuration that fails validation or changes what needs a
-// restart is refused whole), and periodically as a safety net.
+// bridge (re)connects, on every PORT_STATUS of the overlay bridge, on every
+// OVSDB update of the columns vtepd reads (monitor.go: a monitor, updates
+// within 50 ms coalesced, sent again with a reconcile after a reconnect),
+// on SIGHUP (Reload: a configuration that fails validation or changes what
+// needs a restart is refused whole), and periodically as a safety net.
+//
+// Files by concern: agent.go (the loop), bridges.go (start-up, the
+// underlay connection), events.go (switch events), reconcile.go (diff and
+// apply), groups.go (tunnel routes and IGMP), tunnelrx.go (OVS listening on
+// the VTEP address), health.go (health checks), reload.go (SIGHUP),
+// routes.go and api*.go (the local API), metrics.go (Prometheus),
+// portgone.go (a deleted port's learned MACs).
 //
 // The underlay bridge keeps standalone fail mode and no controller, so it
 // keeps switching normally whatever happens to vtepd; vtepd adds its join

@@ -13,7 +13,10 @@ import (
 )
 
 // reconcileGroups keeps OVS's tunnel routes and the IGMP memberships equal
-// to the groups in use (none in replication mode).
+// to the groups in use (none in replication mode). Routes are read back
+// from OVS and diffed like flows: a group route on the underlay bridge that
+// no network uses goes, whoever added it, and OVS is then made to listen
+// for tunnels again (a route deletion stops it, see underlay.Reregister).
 func (a *Agent) reconcileGroups(ctx context.Context, cfg *config.Config) (int, error) {
 	var want []config.GroupGateway
 	if cfg.Flood.Mode == config.FloodMulticast {
@@ -23,22 +26,45 @@ func (a *Agent) reconcileGroups(ctx context.Context, cfg *config.Config) (int, e
 		}
 		want = gws
 	}
+	show, err := a.unixctl.Call(ctx, "ovs/route/show")
+	if err != nil {
+		a.setMissingRoutes(groupsOf(want))
+		return 0, fmt.Errorf("read OVS's tunnel routes: %w", err)
+	}
+	routes := underlay.ParseRoutes(show)
+	changes, missing, errs := a.ensureGroupRoutes(ctx, cfg, want, routes)
+	n, err := a.removeGroupRoutes(ctx, cfg, want, routes)
+	changes += n
+	if err != nil {
+		errs = append(errs, err)
+	}
+	a.setMissingRoutes(missing)
+	if a.igmp != nil {
+		if err := a.igmp.Set(groupsOf(want)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return changes, errors.Join(errs...)
+}
+
+// ensureGroupRoutes routes every wanted group; it returns the changes made,
+// the groups left unrouted and why.
+func (a *Agent) ensureGroupRoutes(ctx context.Context, cfg *config.Config, want []config.GroupGateway, have []underlay.Route) (int, []net.IP, []error) {
 	changes := 0
+	var missing []net.IP
 	var errs []error
-	keep := map[string]bool{}
-	var groups []net.IP
-	inUse := a.gatewaysInUse(ctx, cfg, want)
+	inUse := a.gatewaysInUse(ctx, cfg, want, have)
 	for _, gw := range want {
 		r := underlay.GroupRoute{Group: gw.Group.AsSlice(), Bridge: cfg.Underlay.Bridge, Gateway: gw.Gateway.AsSlice()}
-		keep[gw.Group.String()] = true
-		groups = append(groups, r.Group)
 		if mac, used := inUse[gw.Gateway.String()]; used {
+			missing = append(missing, r.Group)
 			errs = append(errs, fmt.Errorf("group %s: placeholder gateway %s is a real host's address (it answers ARP from %s); "+
 				"set underlay.mcast_gateways to addresses of the VTEP subnet that nobody uses", gw.Group, gw.Gateway, mac))
 			continue
 		}
 		changed, err := r.Ensure(ctx, a.unixctl)
 		if err != nil {
+			missing = append(missing, r.Group)
 			errs = append(errs, err)
 			continue
 		}
@@ -46,35 +72,61 @@ func (a *Agent) reconcileGroups(ctx context.Context, cfg *config.Config) (int, e
 			changes++
 			a.log.WithFields(logrus.Fields{"group": gw.Group.String(), "gateway": gw.Gateway.String()}).Info("tunnel route to group installed")
 		}
-		a.routes[gw.Group.String()] = r
 	}
-	for g, r := range a.routes {
-		if keep[g] {
-			continue
-		}
-		if err := r.Remove(ctx, a.unixctl); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		delete(a.routes, g)
-		changes++
-	}
-	if a.igmp != nil {
-		if err := a.igmp.Set(groups); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return changes, errors.Join(errs...)
+	return changes, missing, errs
 }
 
-// gatewaysInUse checks the placeholder gateways of groups not routed yet, all
-// at once, and returns those a host answers for (address -> its MAC).
-func (a *Agent) gatewaysInUse(ctx context.Context, cfg *config.Config, gws []config.GroupGateway) map[string]net.HardwareAddr {
+// removeGroupRoutes deletes the group routes on the underlay bridge that no
+// wanted group has, then makes OVS listen for tunnels again.
+func (a *Agent) removeGroupRoutes(ctx context.Context, cfg *config.Config, want []config.GroupGateway, have []underlay.Route) (int, error) {
+	keep := map[string]bool{}
+	for _, gw := range want {
+		keep[gw.Group.String()] = true
+	}
+	removed := 0
+	var errs []error
+	for _, g := range underlay.GroupRoutes(have, cfg.Underlay.Bridge) {
+		if keep[g.String()] {
+			continue
+		}
+		if err := underlay.RemoveGroupRoute(ctx, a.unixctl, g); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		removed++
+		a.log.WithField("group", g.String()).Info("tunnel route to group removed")
+	}
+	if removed > 0 {
+		if err := underlay.Reregister(ctx, a.unixctl, cfg.Underlay.Bridge, cfg.Underlay.LocalIP.Addr().AsSlice()); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return removed, errors.Join(errs...)
+}
+
+func groupsOf(gws []config.GroupGateway) []net.IP {
+	out := make([]net.IP, 0, len(gws))
+	for _, gw := range gws {
+		out = append(out, gw.Group.AsSlice())
+	}
+	return out
+}
+
+// gatewaysInUse checks the placeholder gateways of groups not routed yet
+// through them, all at once, and returns those a host answers for
+// (address -> its MAC).
+func (a *Agent) gatewaysInUse(ctx context.Context, cfg *config.Config, gws []config.GroupGateway, have []underlay.Route) map[string]net.HardwareAddr {
+	routed := map[string]bool{}
+	for _, r := range have {
+		if r.User && r.Dev == cfg.Underlay.Bridge && r.Gateway != nil {
+			routed[r.Prefix+" "+r.Gateway.String()] = true
+		}
+	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	used := map[string]net.HardwareAddr{}
 	for _, gw := range gws {
-		if _, known := a.routes[gw.Group.String()]; known {
+		if routed[gw.Group.String()+"/32 "+gw.Gateway.String()] {
 			continue
 		}
 		wg.Add(1)

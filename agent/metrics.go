@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/sirupsen/logrus"
 
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/ofapp"
 	"github.com/vtep/vtep/pipeline"
 )
@@ -99,6 +100,7 @@ func (a *Agent) ServeMetrics(ctx context.Context) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", a.MetricsHandler())
+	a.registerHealth(mux)
 	a.log.WithField("listen", ln.Addr().String()).Info("serving metrics")
 	return serveHTTP(ctx, ln, mux, "metrics")
 }
@@ -131,7 +133,15 @@ var (
 	descPacketIns = prometheus.NewDesc(metricsNamespace+"_packet_ins_total",
 		"Packets the switches sent to vtepd (the pipeline needs none).", nil, nil)
 	descReloads = prometheus.NewDesc(metricsNamespace+"_config_reloads_total",
-		"Configuration reloads, by result (applied or rejected).", []string{"result"}, nil)
+		"Configuration reloads, by result: applied, rejected (nothing changed) or failed (accepted, not yet programmed).", []string{"result"}, nil)
+	descReloadRejections = prometheus.NewDesc(metricsNamespace+"_config_reload_rejections_total",
+		"Configuration reloads refused whole, by reason: unreadable, invalid or restart-only.", []string{"reason"}, nil)
+	descHealthy = prometheus.NewDesc(metricsNamespace+"_healthy",
+		"1 when every health check passes (what /readyz and vtepctl status report).", nil, nil)
+	descHealthCheck = prometheus.NewDesc(metricsNamespace+"_health_check_ok",
+		"1 when the health check passes, by check.", []string{"check"}, nil)
+	descRxRepairs = prometheus.NewDesc(metricsNamespace+"_tunnel_receive_repairs_total",
+		"Times vtepd found OVS not listening for VXLAN on the VTEP address and re-registered it.", nil, nil)
 	descScrapeErrors = prometheus.NewDesc(metricsNamespace+"_flow_stats_up",
 		"1 when this scrape could read the overlay bridge's flow stats.", nil, nil)
 )
@@ -139,7 +149,8 @@ var (
 // Describe sends the collector's descriptions.
 func (c *switchCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descConnected, descLearned, descFlooded, descDropped, descFlows,
-		descReconciles, descErrors, descReconcileSeconds, descPacketIns, descReloads, descScrapeErrors} {
+		descReconciles, descErrors, descReconcileSeconds, descPacketIns, descReloads, descScrapeErrors,
+		descHealthy, descHealthCheck, descRxRepairs, descReloadRejections} {
 		ch <- d
 	}
 }
@@ -156,14 +167,24 @@ func (c *switchCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
 	}
 	over, err := a.overlaySwitch()
-	gauge(descConnected, b2f(err == nil), cfg.Bridge, BridgeOverlay)
-	gauge(descConnected, b2f(a.underlaySw.Load() != nil), cfg.Underlay.Bridge, BridgeUnderlay)
+	gauge(descConnected, b2f(err == nil), cfg.Bridge, api.BridgeOverlay)
+	gauge(descConnected, b2f(a.underlaySw.Load() != nil), cfg.Underlay.Bridge, api.BridgeUnderlay)
 	counter(descReconciles, float64(stats.Reconciles))
 	counter(descErrors, float64(stats.Errors))
 	gauge(descReconcileSeconds, stats.LastDuration.Seconds())
 	counter(descPacketIns, float64(a.PacketIns()))
 	counter(descReloads, float64(stats.ConfigReloads), "applied")
 	counter(descReloads, float64(stats.ReloadRejected), "rejected")
+	counter(descReloads, float64(stats.ReloadFailed), "failed")
+	for _, r := range []string{RejectUnreadable, RejectInvalid, RejectRestartOnly} {
+		counter(descReloadRejections, float64(stats.ReloadRejections[r]), r)
+	}
+	h := a.Health()
+	gauge(descHealthy, b2f(h.Healthy))
+	for _, c := range h.Checks {
+		gauge(descHealthCheck, b2f(c.OK), c.Name)
+	}
+	counter(descRxRepairs, float64(a.TunnelRxRepairs()))
 	if err != nil {
 		gauge(descScrapeErrors, 0)
 		return
@@ -198,7 +219,7 @@ func (c *switchCollector) Collect(ch chan<- prometheus.Metric) {
 
 // overlaySwitch returns the overlay bridge's connection.
 func (a *Agent) overlaySwitch() (*ofapp.Switch, error) {
-	sw, _, err := a.switchFor(BridgeOverlay)
+	sw, _, err := a.switchFor(api.BridgeOverlay)
 	return sw, err
 }
 

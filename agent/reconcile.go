@@ -18,6 +18,9 @@ import (
 func (a *Agent) Reconcile(ctx context.Context) (int, error) {
 	a.reconcileMu.Lock()
 	defer a.reconcileMu.Unlock()
+	if a.db == nil || a.ctrl == nil {
+		return 0, errNotStarted
+	}
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	st, err := a.readState(ctx)
@@ -68,6 +71,7 @@ func (a *Agent) reconcileUnderlay(ctx context.Context, cfg *config.Config, flows
 	if err != nil {
 		errs = append(errs, err)
 	}
+	a.checkTunnelReceive(ctx)
 	return total, errors.Join(errs...)
 }
 

@@ -11,7 +11,7 @@ import (
 
 // TunnelPortName is the name of the flow-based VXLAN port vtepd keeps on the
 // overlay bridge.
-const TunnelPortName = "vxlan0"
+const TunnelPortName = pipeline.TunnelPortName
 
 // readState reads from OVSDB what the pipeline needs besides the
 // configuration: the tunnel port's number, the VM ports with their VLAN

@@ -14,29 +14,7 @@ func TestEveryKeyDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var keys []string
-	var walk func(reflect.Type, string)
-	walk = func(rt reflect.Type, prefix string) {
-		for i := 0; i < rt.NumField(); i++ {
-			f := rt.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-			path := name
-			if prefix != "" {
-				path = prefix + "." + name
-			}
-			ft := f.Type
-			switch {
-			case ft.Kind() == reflect.Struct && ft.PkgPath() == rt.PkgPath():
-				walk(ft, path)
-			case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct && ft.Elem().PkgPath() == rt.PkgPath():
-				keys = append(keys, path)
-				walk(ft.Elem(), path+"[i]")
-			default:
-				keys = append(keys, path)
-			}
-		}
-	}
-	walk(reflect.TypeOf(Config{}), "")
+	keys := configKeys()
 	if len(keys) < 20 {
 		t.Fatalf("found only %d keys: %v", len(keys), keys)
 	}
@@ -63,4 +41,33 @@ func TestDocExamplesParse(t *testing.T) {
 			t.Errorf("example %d does not parse: %v\n%s", i, err, text)
 		}
 	}
+}
+
+// configKeys walks the Config type and returns every key path
+// (networks[i].vni for list elements, and the list itself).
+func configKeys() []string {
+	var keys []string
+	var walk func(reflect.Type, string)
+	walk = func(rt reflect.Type, prefix string) {
+		for i := 0; i < rt.NumField(); i++ {
+			f := rt.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			path := name
+			if prefix != "" {
+				path = prefix + "." + name
+			}
+			ft := f.Type
+			switch {
+			case ft.Kind() == reflect.Struct && ft.PkgPath() == rt.PkgPath():
+				walk(ft, path)
+			case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct && ft.Elem().PkgPath() == rt.PkgPath():
+				keys = append(keys, path)
+				walk(ft.Elem(), path+"[i]")
+			default:
+				keys = append(keys, path)
+			}
+		}
+	}
+	walk(reflect.TypeOf(Config{}), "")
+	return keys
 }

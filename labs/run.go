@@ -10,8 +10,7 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
-
-	"github.com/vtep/vtep/agent"
+	"github.com/vtep/vtep/api"
 )
 
 // Running is a lab brought up from a File: the built topology plus one
@@ -95,7 +94,7 @@ func (r *Running) WaitProgrammed(ctx context.Context, hv string) error {
 	d := r.Vtepds[hv]
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	api := agent.NewClient("unix:" + filepath.Join(r.NodeDir(hv), "vtepd-api.sock"))
+	api := api.NewClient("unix:" + filepath.Join(r.NodeDir(hv), "vtepd-api.sock"))
 	err := WaitFor(ctx, 100*time.Millisecond, func() (bool, error) {
 		if d != nil && !d.Running() {
 			return false, fmt.Errorf("vtepd exited; see %s", d.LogFile)

@@ -75,8 +75,12 @@ type Client struct {
 	probeSet      bool
 	onState       func(State, error)
 	txnSeq        atomic.Uint64
+	monitorSeq    atomic.Uint64
+	updates       atomic.Uint64
+	nMalformed    atomic.Uint64
 	mu            sync.Mutex
 	sess          *session
+	monitors      []*monitor
 	up            chan struct{} // closed while connected
 	closed        bool
 	stop          chan struct{}
@@ -87,6 +91,9 @@ type Client struct {
 type session struct {
 	base *goovsdb.Client
 	wire *wireConn
+
+	mu        sync.Mutex
+	monitored map[string]bool // monitor ids established on this connection
 }
 
 // ParseTarget splits an OVSDB target, "unix:PATH" or "tcp:HOST:PORT", into
@@ -143,12 +150,13 @@ func (c *Client) connect(ctx context.Context) (*session, error) {
 		return nil, err
 	}
 	w := newWireConn(conn)
+	w.notify, w.stray = c.dispatch, c.malformed
 	base, err := goovsdb.New(w)
 	if err != nil {
 		_ = w.Close()
 		return nil, err
 	}
-	return &session{base: base, wire: w}, nil
+	return &session{base: base, wire: w, monitored: map[string]bool{}}, nil
 }
 
 func (c *Client) setSession(s *session) {
@@ -182,6 +190,7 @@ func (c *Client) supervise(s *session) {
 		}
 		c.setSession(s)
 		c.log.Info("ovsdb connection re-established")
+		c.resubscribe(s)
 		c.notify(Connected, nil)
 	}
 }

@@ -27,7 +27,22 @@
 //     transaction guarded by wait operations on the rows it relied on (and
 //     retries if another writer got there first). It reports whether
 //     anything changed, so calling it again with the same state is a no-op.
+//   - monitor.go: Monitor subscribes to tables and columns (RFC 7047
+//     "monitor") and hands the initial rows, then each update, to a
+//     handler; the subscription outlives reconnects (it is sent again on
+//     each new connection, with the rows afresh). controller.go reads what
+//     ovs-vswitchd says about a bridge's controllers (ControllerStatus).
 //
-// The server's update notifications are not used: vtep learns about port
-// changes from OpenFlow PORT_STATUS and re-reads with ListPorts.
+// Where go-openvswitch does the work, and where it cannot: its client
+// frames JSON-RPC, numbers requests, matches replies to callers and
+// honours their contexts, and this package sends every transaction and
+// echo through it. It has no monitor call and no notification handling at
+// all: a server notification ("update", with a null id) would crash its
+// receive loop (it dereferences the id), as would a reply with a null id.
+// So wireConn, the connection it reads from, takes every message before
+// it does: it sends the monitor request itself under ids of its own, keeps
+// the replies to those, hands notifications to Client (which decodes them
+// and calls the monitor's handler, counting and logging anything
+// malformed, see MonitorStats), and drops, counted and logged, whatever
+// else is not a reply the go-openvswitch client waits for.
 package ovsdb

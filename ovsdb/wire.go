@@ -2,11 +2,16 @@ package ovsdb
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // wireConn sits between the go-openvswitch client and the socket. That
@@ -20,27 +25,51 @@ import (
 //   - keeps the raw reply of every transaction that carries a correlation
 //     comment, for Client to decode in full;
 //   - answers the server's echo requests itself;
+//   - takes the server's notifications ("update" and any other request
+//     without an id) and hands them to the notify hook: the go-openvswitch
+//     client would dereference their null id and panic;
+//   - sends requests of its own (call), such as monitor, whose replies it
+//     keeps from the client, which knows nothing of them;
+//   - drops, through the stray hook, anything else that is not a reply
+//     with a string id: a message that is not a JSON object, or a reply
+//     whose id is null (the client would crash on it) or not a string;
 //   - closes done, with the cause, when the connection is lost.
 type wireConn struct {
 	net.Conn
 	dec *json.Decoder
 	buf []byte // rest of the message being handed to the client
 
+	// notify receives each server notification, from the receive loop,
+	// in the order the server sent them. It must not block.
+	notify func(method string, params json.RawMessage)
+	// stray receives each message dropped because nobody can take it.
+	stray func(raw json.RawMessage, why string)
+
+	wmu     sync.Mutex // one message at a time on the socket
 	mu      sync.Mutex
 	byTag   map[string]chan json.RawMessage // correlation comment -> reply
 	byID    map[string]chan json.RawMessage // request id -> reply
+	calls   map[string]func(json.RawMessage)
+	callSeq atomic.Uint64
 	done    chan struct{}
 	doneErr error
 	once    sync.Once
 }
 
+// callIDPrefix marks the ids of requests wireConn sends itself; the
+// go-openvswitch client numbers its own requests with plain integers.
+const callIDPrefix = "vtep-"
+
 func newWireConn(c net.Conn) *wireConn {
 	return &wireConn{
-		Conn:  c,
-		dec:   json.NewDecoder(c),
-		byTag: make(map[string]chan json.RawMessage),
-		byID:  make(map[string]chan json.RawMessage),
-		done:  make(chan struct{}),
+		Conn:   c,
+		dec:    json.NewDecoder(c),
+		notify: func(string, json.RawMessage) {},
+		stray:  func(json.RawMessage, string) {},
+		byTag:  make(map[string]chan json.RawMessage),
+		byID:   make(map[string]chan json.RawMessage),
+		calls:  make(map[string]func(json.RawMessage)),
+		done:   make(chan struct{}),
 	}
 }
 
@@ -88,11 +117,55 @@ func (w *wireConn) Write(b []byte) (int, error) {
 			w.mu.Unlock()
 		}
 	}
+	return w.write(b)
+}
+
+// write sends one whole message.
+func (w *wireConn) write(b []byte) (int, error) {
+	w.wmu.Lock()
 	n, err := w.Conn.Write(b)
+	w.wmu.Unlock()
 	if err != nil {
 		w.fail(err)
 	}
 	return n, err
+}
+
+// call sends a request of wireConn's own and waits for its reply, which
+// the client never sees. inOrder, if not nil, runs on the reply in the
+// receive loop, before any message that follows it is looked at (so a
+// monitor's initial rows come before its first update).
+func (w *wireConn) call(ctx context.Context, method string, params []any, inOrder func(json.RawMessage)) (json.RawMessage, error) {
+	id := callIDPrefix + strconv.FormatUint(w.callSeq.Add(1), 10)
+	b, err := json.Marshal(map[string]any{"id": id, "method": method, "params": params})
+	if err != nil {
+		return nil, fmt.Errorf("encode %s request: %w", method, err)
+	}
+	reply := make(chan json.RawMessage, 1)
+	w.mu.Lock()
+	w.calls[id] = func(raw json.RawMessage) {
+		if inOrder != nil {
+			inOrder(raw)
+		}
+		reply <- raw
+	}
+	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		delete(w.calls, id)
+		w.mu.Unlock()
+	}()
+	if _, err := w.write(append(b, '\n')); err != nil {
+		return nil, fmt.Errorf("send %s request: %w: %w", method, ErrDisconnected, err)
+	}
+	select {
+	case raw := <-reply:
+		return raw, nil
+	case <-w.done:
+		return nil, fmt.Errorf("%s: %w: lost while waiting for the reply: %w", method, ErrDisconnected, w.err())
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%s: waiting for the reply: %w", method, ctx.Err())
+	}
 }
 
 // Read hands the client one whole message at a time.
@@ -124,27 +197,44 @@ func (w *wireConn) observe(raw json.RawMessage) bool {
 		Params json.RawMessage `json:"params"`
 	}
 	if err := json.Unmarshal(raw, &msg); err != nil {
-		return true
+		w.stray(raw, "not a JSON-RPC object: "+err.Error())
+		return false
 	}
-	if msg.Method == "echo" && len(msg.ID) > 0 && !bytes.Equal(msg.ID, []byte("null")) {
+	hasID := len(msg.ID) > 0 && !bytes.Equal(msg.ID, []byte("null"))
+	switch {
+	case msg.Method == "echo" && hasID:
 		reply, _ := json.Marshal(struct {
 			ID     json.RawMessage `json:"id"`
 			Result json.RawMessage `json:"result"`
 			Error  any             `json:"error"`
 		}{msg.ID, msg.Params, nil})
-		if _, err := w.Conn.Write(append(reply, '\n')); err != nil {
-			w.fail(err)
-		}
+		_, _ = w.write(append(reply, '\n'))
+		return false
+	case msg.Method != "" && !hasID:
+		w.notify(msg.Method, msg.Params)
+		return false
+	case msg.Method != "":
+		w.stray(raw, "request "+strconv.Quote(msg.Method)+" from the server is not supported")
 		return false
 	}
 	var id string
-	if json.Unmarshal(msg.ID, &id) != nil {
-		return true
+	if !hasID || json.Unmarshal(msg.ID, &id) != nil {
+		w.stray(raw, "reply without a string id")
+		return false
 	}
 	w.mu.Lock()
+	onReply, own := w.calls[id]
+	delete(w.calls, id)
 	ch, ok := w.byID[id]
 	delete(w.byID, id)
 	w.mu.Unlock()
+	if own {
+		onReply(raw)
+		return false
+	}
+	if strings.HasPrefix(id, callIDPrefix) {
+		return false // the reply to a call whose caller gave up
+	}
 	if ok {
 		select {
 		case ch <- raw:

@@ -76,6 +76,20 @@ func Tables() []Table { return append([]Table(nil), overlayTables...) }
 // UnderlayTables returns the underlay bridge's tables.
 func UnderlayTables() []Table { return append([]Table(nil), underlayTables...) }
 
+// TunnelPortName is the name of the flow-based VXLAN port vtepd keeps on the
+// overlay bridge.
+const TunnelPortName = "vxlan0"
+
+// UnderlayTableName returns the underlay table's name, or "" for undeclared ids.
+func UnderlayTableName(id uint8) string {
+	for _, t := range underlayTables {
+		if t.ID == id {
+			return t.Name
+		}
+	}
+	return ""
+}
+
 // TableName returns the overlay table's name, or "" for undeclared ids.
 func TableName(id uint8) string {
 	for _, t := range overlayTables {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vtep/vtep/agent"
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/labs"
 )
 
@@ -23,12 +23,12 @@ func hypervisors(r *labs.Running) []string {
 }
 
 // apiClient is a client of one hypervisor's vtepd API.
-func apiClient(r *labs.Running, hv string) *agent.Client {
-	return agent.NewClient("unix:" + r.NodeDir(hv) + "/vtepd-api.sock")
+func apiClient(r *labs.Running, hv string) *api.Client {
+	return api.NewClient("unix:" + r.NodeDir(hv) + "/vtepd-api.sock")
 }
 
 // status reads a hypervisor's vtepd status.
-func status(t testing.TB, r *labs.Running, hv string) agent.Status {
+func status(t testing.TB, r *labs.Running, hv string) api.Status {
 	t.Helper()
 	s, err := apiClient(r, hv).Status(ctxT(t, 10*time.Second))
 	if err != nil {

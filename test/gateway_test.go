@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vtep/vtep/agent"
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/labs"
 	"github.com/vtep/vtep/labs/labstest"
 )
@@ -51,10 +51,10 @@ func TestPlaceholderGatewayOwnedByAHost(t *testing.T) {
 	if _, err := l.StartDaemon(ctxT(t, 10*time.Second), "hv1", vtepdBin, "-config", cfg); err != nil {
 		t.Fatal(err)
 	}
-	api := agent.NewClient("unix:" + filepath.Join(dir, "vtepd-api.sock"))
-	var s agent.Status
+	cl := api.NewClient("unix:" + filepath.Join(dir, "vtepd-api.sock"))
+	var s api.Status
 	err = labs.WaitFor(ctxT(t, 20*time.Second), 100*time.Millisecond, func() (bool, error) {
-		s, err = api.Status(ctxT(t, 5*time.Second))
+		s, err = cl.Status(ctxT(t, 5*time.Second))
 		return err == nil && strings.Contains(s.Stats.LastError, "placeholder gateway 10.0.0.254 is a real host's address"), nil
 	})
 	if err != nil {

@@ -216,18 +216,50 @@ func TestReload(t *testing.T) {
 	if s.Stats.ConfigReloads != reloads || len(s.Networks) != 2 {
 		t.Errorf("bad configuration was applied: reloads %d -> %d, %d networks", reloads, s.Stats.ConfigReloads, len(s.Networks))
 	}
+	if s.Stats.ReloadRejected != 1 || s.Stats.ReloadRejections["invalid"] != 1 || !strings.Contains(s.Stats.LastReloadError, "5000 out of range") {
+		t.Errorf("invalid configuration not counted as rejected: %+v", s.Stats)
+	}
 	c = diffFlows(good, programmed(t, r, "hv1", "br-int"), time.Since(mark))
 	if len(c.added)+len(c.removed)+len(c.changed)+len(c.readded) > 0 {
 		t.Errorf("bad configuration changed flows: %+v", c)
 	}
 
-	// A change that needs a restart is refused whole too.
+	// A change that needs a restart is refused whole too, and so is a file
+	// that cannot be read; each is counted under its reason.
 	reload(strings.Replace(string(orig), "bridge: br-int", "bridge: br-other", 1))
-	err = labs.WaitFor(ctxT(t, 20*time.Second), 50*time.Millisecond, func() (bool, error) {
-		return status(t, r, "hv1").Stats.ReloadRejected == 1, nil
-	})
-	if err != nil {
-		t.Errorf("a bridge change was not refused: %v", err)
+	waitRejected(t, r, "hv1", 2, "restart-only", `bridge: changing "br-int" to "br-other" needs a restart`)
+	reload(strings.Replace(string(orig), "uplink: ", "uplink: x", 1))
+	waitRejected(t, r, "hv1", 3, "restart-only", "underlay.uplink: changing")
+	if err := os.Remove(cfgPath); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Vtepds["hv1"].Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitRejected(t, r, "hv1", 4, "unreadable", "no such file")
+	c = diffFlows(good, programmed(t, r, "hv1", "br-int"), time.Since(mark))
+	if len(c.added)+len(c.removed)+len(c.changed)+len(c.readded) > 0 {
+		t.Errorf("refused reloads changed flows: %+v", c)
+	}
+	if s := status(t, r, "hv1"); s.Stats.ConfigReloads != reloads || s.Stats.ReloadFailed != 0 || !s.Health.Healthy {
+		t.Errorf("after refused reloads: %d applied (want %d), %d failed, health %+v", s.Stats.ConfigReloads, reloads, s.Stats.ReloadFailed, s.Health)
 	}
 	checkNoPacketIns(t, r)
+}
+
+// waitRejected waits until hv's vtepd has refused n reloads, the last for
+// reason with an error saying msg, and checks that its log says so.
+func waitRejected(t *testing.T, r *labs.Running, hv string, n uint64, reason, msg string) {
+	t.Helper()
+	err := labs.WaitFor(ctxT(t, 20*time.Second), 50*time.Millisecond, func() (bool, error) {
+		return status(t, r, hv).Stats.ReloadRejected == n, nil
+	})
+	st := status(t, r, hv).Stats
+	if err != nil || st.ReloadRejections[reason] == 0 || !strings.Contains(st.LastReloadError, msg) {
+		t.Fatalf("reload %d not refused as %s (%q): %v; stats %+v", n, reason, msg, err, st)
+	}
+	b, err := os.ReadFile(r.Vtepds[hv].LogFile)
+	if err != nil || !strings.Contains(string(b), "reason="+reason) {
+		t.Errorf("%s's log does not give the reason %s of a refused reload: %v", hv, reason, err)
+	}
 }

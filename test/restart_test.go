@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vtep/vtep/agent"
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/labs"
 	"github.com/vtep/vtep/pipeline"
 )
@@ -144,9 +144,9 @@ func TestTCPAndRestart(t *testing.T) {
 
 // waitReconciled waits until a hypervisor's vtepd is connected to both
 // bridges and its last reconcile succeeded, and returns its status.
-func waitReconciled(t testing.TB, r *labs.Running, hv string) agent.Status {
+func waitReconciled(t testing.TB, r *labs.Running, hv string) api.Status {
 	t.Helper()
-	var s agent.Status
+	var s api.Status
 	err := labs.WaitFor(ctxT(t, 30*time.Second), 50*time.Millisecond, func() (bool, error) {
 		var err error
 		s, err = apiClient(r, hv).Status(context.Background())

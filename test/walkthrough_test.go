@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vtep/vtep/agent"
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/labs"
 	"github.com/vtep/vtep/pipeline"
 )
@@ -31,7 +31,7 @@ func TestARPWalkthrough(t *testing.T) {
 	// Step 1: VLAN 1 maps to VNI 10 and VNI 10 to 239.1.1.1, on every VTEP.
 	for _, hv := range hvs {
 		s := status(t, r, hv)
-		wantNets := []agent.NetworkStatus{{VNI: 10, VLAN: 1, Group: group}}
+		wantNets := []api.NetworkStatus{{VNI: 10, VLAN: 1, Group: group}}
 		if !reflect.DeepEqual(s.Networks, wantNets) || s.FloodMode != "multicast" {
 			t.Errorf("%s: networks %+v flood %q, want %+v multicast", hv, s.Networks, s.FloodMode, wantNets)
 		}

@@ -28,6 +28,9 @@ type GroupRoute struct {
 }
 
 // Ensure installs the route and the neighbour entry if they are missing.
+// A route to the group through another gateway is replaced in place (OVS's
+// ovs/route/add replaces a route with the same prefix), never deleted
+// first: a deletion would stop OVS listening for tunnels (see Reregister).
 // It reports whether it changed anything.
 func (r GroupRoute) Ensure(ctx context.Context, u *Unixctl) (bool, error) {
 	changed := false
@@ -36,12 +39,6 @@ func (r GroupRoute) Ensure(ctx context.Context, u *Unixctl) (bool, error) {
 		return false, err
 	}
 	if !hasRoute(routes, r) {
-		// A stale route to the group through another gateway goes first.
-		if routeFor(routes, r.Group) {
-			if _, err := u.Call(ctx, "ovs/route/del", r.Group.String()+"/32"); err != nil {
-				return false, fmt.Errorf("group %s: remove stale route: %w", r.Group, err)
-			}
-		}
 		if _, err := u.Call(ctx, "ovs/route/add", r.Group.String()+"/32", r.Bridge, r.Gateway.String()); err != nil {
 			return false, fmt.Errorf("group %s: route via %s on %s: %w", r.Group, r.Gateway, r.Bridge, err)
 		}
@@ -63,19 +60,77 @@ func (r GroupRoute) Ensure(ctx context.Context, u *Unixctl) (bool, error) {
 	return changed, nil
 }
 
-// Remove deletes the group's route (the neighbour entry ages out of OVS's cache).
-func (r GroupRoute) Remove(ctx context.Context, u *Unixctl) error {
-	routes, err := u.Call(ctx, "ovs/route/show")
-	if err != nil {
-		return err
-	}
-	if !routeFor(routes, r.Group) {
-		return nil
-	}
-	if _, err := u.Call(ctx, "ovs/route/del", r.Group.String()+"/32"); err != nil {
-		return fmt.Errorf("group %s: remove route: %w", r.Group, err)
+// RemoveGroupRoute deletes the user route to group (the neighbour entry of
+// its placeholder ages out of OVS's cache). OVS forgets the tunnel receive
+// addresses of the route's bridge when it deletes a route: the caller must
+// Reregister the bridge afterwards.
+func RemoveGroupRoute(ctx context.Context, u *Unixctl, group net.IP) error {
+	if _, err := u.Call(ctx, "ovs/route/del", group.String()+"/32"); err != nil {
+		return fmt.Errorf("group %s: remove route: %w", group, err)
 	}
 	return nil
+}
+
+// Reregister makes OVS listen for tunnels on the bridge's addresses again.
+//
+// OVS keeps the addresses it decapsulates tunnel packets for (its tunnel
+// receive ports, tnl/ports/show -v) per interface. Deleting any route whose
+// device is the bridge (ovs-router.c rt_entry_delete__ calls
+// tnl_port_map_delete_ipdev) drops the bridge's addresses from that list,
+// and only inserting a route on the bridge adds them back
+// (ovs_router_insert__ calls tnl_port_map_insert_ipdev). Until then every
+// VXLAN packet to this VTEP is answered with ICMP port unreachable: the
+// VTEP is deaf on every VNI. Reregister adds a host route to the VTEP's own
+// address through the bridge: OVS's local route to that address has a
+// higher priority, so lookups are unchanged, and adding it again replaces
+// it, so Reregister is idempotent.
+func Reregister(ctx context.Context, u *Unixctl, bridge string, local net.IP) error {
+	if _, err := u.Call(ctx, "ovs/route/add", local.String()+"/32", bridge); err != nil {
+		return fmt.Errorf("re-register tunnel receive on %s (%s): %w", bridge, local, err)
+	}
+	return nil
+}
+
+// Route is one entry of OVS's tunnel routing table as ovs/route/show prints it.
+type Route struct {
+	User    bool   // added with ovs/route/add (else learned from the kernel)
+	Prefix  string // e.g. 239.1.1.1/32
+	Dev     string
+	Gateway net.IP // nil without a gateway
+}
+
+// ParseRoutes reads ovs/route/show output. Lines it does not understand are
+// skipped.
+func ParseRoutes(show string) []Route {
+	var out []Route
+	for _, line := range strings.Split(show, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 4 || (f[0] != "User:" && f[0] != "Cached:") || f[2] != "dev" {
+			continue
+		}
+		r := Route{User: f[0] == "User:", Prefix: f[1], Dev: f[3]}
+		if len(f) >= 6 && f[4] == "GW" {
+			r.Gateway = net.ParseIP(f[5])
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// GroupRoutes returns the multicast groups that have a user route with a
+// gateway through bridge: the routes vtepd owns on the underlay bridge.
+func GroupRoutes(routes []Route, bridge string) []net.IP {
+	var out []net.IP
+	for _, r := range routes {
+		if !r.User || r.Dev != bridge || r.Gateway == nil || !strings.HasSuffix(r.Prefix, "/32") {
+			continue
+		}
+		ip := net.ParseIP(strings.TrimSuffix(r.Prefix, "/32")).To4()
+		if ip != nil && ip.IsMulticast() {
+			out = append(out, ip)
+		}
+	}
+	return out
 }
 
 // ovs/route/show prints lines like
@@ -86,16 +141,6 @@ func hasRoute(show string, r GroupRoute) bool {
 		f := strings.Fields(line)
 		if len(f) >= 6 && f[0] == "User:" && f[1] == r.Group.String()+"/32" && f[3] == r.Bridge &&
 			f[4] == "GW" && f[5] == r.Gateway.String() {
-			return true
-		}
-	}
-	return false
-}
-
-func routeFor(show string, group net.IP) bool {
-	for _, line := range strings.Split(show, "\n") {
-		f := strings.Fields(line)
-		if len(f) >= 2 && f[0] == "User:" && f[1] == group.String()+"/32" {
 			return true
 		}
 	}

@@ -45,11 +45,58 @@ func TestGroupRouteAndMembership(t *testing.T) {
 	if _, err := u.Call(ctx, "no/such/command"); err == nil || !strings.Contains(err.Error(), "no/such/command") {
 		t.Errorf("unknown command error = %v", err)
 	}
-	if err := r.Remove(ctx, u); err != nil {
+	listening := func(when string, want bool) {
+		t.Helper()
+		got, err := underlay.Listening(ctx, u, net.ParseIP("10.0.0.1"), 4789)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			out, _ := o.Appctl(ctx, "tnl/ports/show", "-v")
+			t.Errorf("%s: listening on 10.0.0.1:4789 = %v, want %v\n%s", when, got, want, out)
+		}
+	}
+	// OVS listens for tunnels only with a tunnel port somewhere.
+	if _, err := o.Vsctl(ctx, "add-br", "br-int", "--", "set", "bridge", "br-int", "datapath_type=netdev",
+		"--", "add-port", "br-int", "vx0", "--", "set", "interface", "vx0", "type=vxlan",
+		"options:remote_ip=flow", "options:key=flow"); err != nil {
+		t.Fatal(err)
+	}
+	if err := labs.WaitFor(ctx, 50*time.Millisecond, func() (bool, error) {
+		return underlay.Listening(ctx, u, net.ParseIP("10.0.0.1"), 4789)
+	}); err != nil {
+		out, _ := o.Appctl(ctx, "tnl/ports/show", "-v")
+		t.Fatalf("OVS never listened on 10.0.0.1:4789: %v\n%s", err, out)
+	}
+	// Moving the group to another gateway replaces the route in place:
+	// OVS keeps listening.
+	r2 := r
+	r2.Gateway = net.ParseIP("10.0.0.250")
+	if changed, err := r2.Ensure(ctx, u); err != nil || !changed {
+		t.Fatalf("Ensure with a new gateway = %v, %v; want a change", changed, err)
+	}
+	listening("after changing the gateway", true)
+	if out, _ := o.Appctl(ctx, "ovs/route/show"); !strings.Contains(out, "239.1.1.1/32 dev br-phy GW 10.0.0.250") || strings.Contains(out, "GW 10.0.0.254") {
+		t.Errorf("route not replaced: %s", out)
+	}
+	if err := underlay.RemoveGroupRoute(ctx, u, r.Group); err != nil {
 		t.Fatal(err)
 	}
 	if out, _ := o.Appctl(ctx, "ovs/route/show"); strings.Contains(out, "239.1.1.1/32") {
-		t.Errorf("route still there after Remove: %s", out)
+		t.Errorf("route still there after RemoveGroupRoute: %s", out)
+	}
+	// OVS's own behaviour, which Reregister exists for: deleting a route
+	// through br-phy makes OVS forget br-phy's tunnel receive address.
+	listening("after the route's deletion", false)
+	if err := underlay.Reregister(ctx, u, "br-phy", net.ParseIP("10.0.0.1")); err != nil {
+		t.Fatal(err)
+	}
+	listening("after Reregister", true)
+	if err := underlay.Reregister(ctx, u, "br-phy", net.ParseIP("10.0.0.1")); err != nil {
+		t.Fatalf("second Reregister: %v", err)
+	}
+	if out, _ := o.Appctl(ctx, "ovs/route/lookup", "10.0.0.1"); !strings.Contains(out, "src 10.0.0.1") {
+		t.Errorf("lookup of the VTEP address after Reregister: %q", out)
 	}
 }
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/vtep/vtep/agent"
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/pipeline"
 )
 
@@ -29,11 +29,11 @@ func runDumpFlows(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if code, ok := c.parse(args, stderr); !ok {
 		return code
 	}
-	q := agent.FlowQuery{Role: *bridge, VNI: uint32(vni), Table: -1}
+	q := api.FlowQuery{Role: *bridge, VNI: uint32(vni), Table: -1}
 	switch *bridge {
-	case "", agent.BridgeOverlay, agent.BridgeUnderlay:
+	case "", api.BridgeOverlay, api.BridgeUnderlay:
 	default:
-		return c.usageError(stderr, "--bridge %q: want %s or %s", *bridge, agent.BridgeOverlay, agent.BridgeUnderlay)
+		return c.usageError(stderr, "--bridge %q: want %s or %s", *bridge, api.BridgeOverlay, api.BridgeUnderlay)
 	}
 	if *table != "" {
 		t, err := parseTable(*table)
@@ -45,7 +45,7 @@ func runDumpFlows(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *diff && (*table != "" || vni != 0) {
 		return c.usageError(stderr, "--diff compares whole bridges: drop --table and --vni")
 	}
-	return c.exec(ctx, stderr, func(ctx context.Context, cl *agent.Client) error {
+	return c.exec(ctx, stderr, func(ctx context.Context, cl *api.Client) error {
 		if *diff {
 			ds, err := cl.FlowDiff(ctx, q.Role)
 			if err != nil {
@@ -84,7 +84,7 @@ func parseTable(s string) (int, error) {
 
 // printFlows prints flows grouped under their bridge and table, each with
 // its feature, VNI, kind (programmed, learned or foreign) and counters.
-func printFlows(w io.Writer, fs []agent.FlowEntry) error {
+func printFlows(w io.Writer, fs []api.FlowEntry) error {
 	if len(fs) == 0 {
 		_, err := fmt.Fprintln(w, "no flows")
 		return err
@@ -117,7 +117,7 @@ func printFlows(w io.Writer, fs []agent.FlowEntry) error {
 
 // flowKind says who made a flow: vtepd (programmed), the learn action
 // (learned) or someone else (foreign).
-func flowKind(f agent.FlowEntry) string {
+func flowKind(f api.FlowEntry) string {
 	switch {
 	case !f.Vtep:
 		return "foreign"
@@ -143,7 +143,7 @@ func orDash(s string) string {
 
 // printFlowDiffs prints, per bridge, the changes that would make the
 // switch equal to what vtepd wants, or "in sync".
-func printFlowDiffs(w io.Writer, ds []agent.FlowDiff) error {
+func printFlowDiffs(w io.Writer, ds []api.FlowDiff) error {
 	for _, d := range ds {
 		switch {
 		case d.NotChecked != "":

@@ -7,14 +7,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vtep/vtep/agent"
+	"github.com/vtep/vtep/api"
 )
 
 // Layout goldens: fixed data through the printers, byte for byte.
 
 func TestPrintMACsLayout(t *testing.T) {
 	var b bytes.Buffer
-	err := printMACs(&b, []agent.MACEntry{
+	err := printMACs(&b, []api.MACEntry{
 		{MAC: "02:00:00:00:00:0a", VNI: 10, Port: "a", OFPort: 1, VLAN: 1, Age: 12.7, Hits: 3},
 		{MAC: "02:00:00:00:00:0b", VNI: 10, Remote: true, VTEP: "10.0.0.2", Port: "vxlan0", OFPort: 2, Age: 185, Hits: 1204},
 		{MAC: "02:00:00:00:01:0c", VNI: 20, Port: "web-1", OFPort: 7, Age: 7322},
@@ -27,7 +27,7 @@ func TestPrintMACsLayout(t *testing.T) {
 
 func TestPrintFlowsLayout(t *testing.T) {
 	var b bytes.Buffer
-	err := printFlows(&b, []agent.FlowEntry{
+	err := printFlows(&b, []api.FlowEntry{
 		{Bridge: "br-int", Role: "overlay", Table: 0, TableName: "classify", Priority: 100, Vtep: true, Feature: "classify-vlan", VNI: 10,
 			Match: "in_port=1,vlan_tci=0x1001/0x1fff", Actions: "pop_vlan,load:0xa->NXM_NX_REG0[0..23],goto_table:20", Packets: 12, Bytes: 980, Duration: 61},
 		{Bridge: "br-int", Role: "overlay", Table: 0, TableName: "classify", Priority: 0, Vtep: true, Feature: "drop-unknown-vlan", Actions: "drop", Packets: 3, Bytes: 180, Duration: 61},
@@ -44,16 +44,16 @@ func TestPrintFlowsLayout(t *testing.T) {
 
 func TestPrintFlowDiffsLayout(t *testing.T) {
 	var b bytes.Buffer
-	f := &agent.FlowEntry{Table: 40, TableName: "egress", Feature: "egress-tunnel"}
-	g := &agent.FlowEntry{Table: 50, TableName: "flood", Feature: "flood", VNI: 10}
-	err := printFlowDiffs(&b, []agent.FlowDiff{
-		{Bridge: "br-int", Role: "overlay", WantedFlows: 17, Changes: []agent.FlowChange{
+	f := &api.FlowEntry{Table: 40, TableName: "egress", Feature: "egress-tunnel"}
+	g := &api.FlowEntry{Table: 50, TableName: "flood", Feature: "flood", VNI: 10}
+	err := printFlowDiffs(&b, []api.FlowDiff{
+		{Bridge: "br-int", Role: "overlay", WantedFlows: 17, Changes: []api.FlowChange{
 			{Op: "add", Flow: f, Text: "table=40,priority=100,cookie=0x4b,reg3=0x2/0xffff,actions=output:2"},
 			{Op: "replace", Flow: g, Text: "table=50,priority=100,cookie=0x4e,reg0=0xa/0xffffff,actions=output:1"},
 			{Op: "delete", Flow: g, Text: "table=50,priority=100,cookie=0x4f,reg0=0xb/0xffffff,actions=output:1"},
 			{Op: "add group", Text: "group_id=10,type=all"},
 		}},
-		{Bridge: "br-phy", Role: "underlay", WantedFlows: 2, Changes: []agent.FlowChange{}},
+		{Bridge: "br-phy", Role: "underlay", WantedFlows: 2, Changes: []api.FlowChange{}},
 		{Bridge: "br-x", Role: "underlay", NotChecked: "underlay bridge br-x is not connected"},
 	})
 	if err != nil {
@@ -81,15 +81,15 @@ func TestPrintStatusLayout(t *testing.T) {
 }
 
 func TestPrintTraceLayout(t *testing.T) {
-	res := agent.TraceResult{Bridge: "br-int", Flow: "in_port=1,dl_vlan=1,dl_src=02:00:00:00:00:0a,dl_dst=02:00:00:00:00:0b",
+	res := api.TraceResult{Bridge: "br-int", Flow: "in_port=1,dl_vlan=1,dl_src=02:00:00:00:00:0a,dl_dst=02:00:00:00:00:0b",
 		Verdict: "to VTEP 10.0.0.2 (VNI 10)", DatapathActions: "pop_vlan,tnl_push(...)",
-		Steps: []agent.TraceStep{
+		Steps: []api.TraceStep{
 			{Bridge: "br-int", Table: 0, TableName: "classify", Feature: "classify-vlan", VNI: 10, Priority: 100, Match: "in_port=1,dl_vlan=1", Cookie: "0x42",
-				Actions: []agent.TraceAction{{Action: "pop_vlan"}, {Action: "goto_table:20"}}, Explain: "from port a VLAN 1 -> VNI 10"},
+				Actions: []api.TraceAction{{Action: "pop_vlan"}, {Action: "goto_table:20"}}, Explain: "from port a VLAN 1 -> VNI 10"},
 			{Bridge: "br-int", Depth: 1, Table: 30, TableName: "mac", Feature: "learned-remote", VNI: 10, Learned: true, Priority: 100, Cookie: "0xc1",
-				Actions: []agent.TraceAction{{Action: "load:0xa000002->NXM_NX_REG2[]"}}, Explain: "MAC table hit: 02:00:00:00:00:0b in VNI 10 is behind VTEP 10.0.0.2"},
+				Actions: []api.TraceAction{{Action: "load:0xa000002->NXM_NX_REG2[]"}}, Explain: "MAC table hit: 02:00:00:00:00:0b in VNI 10 is behind VTEP 10.0.0.2"},
 			{Bridge: "br-int", Table: 40, TableName: "egress", Feature: "egress-tunnel", Priority: 100,
-				Actions: []agent.TraceAction{{Action: "output:2", Notes: []string{"output to native tunnel"}}}, Explain: "known remote destination: to VTEP 10.0.0.2 with VNI 10"},
+				Actions: []api.TraceAction{{Action: "output:2", Notes: []string{"output to native tunnel"}}}, Explain: "known remote destination: to VTEP 10.0.0.2 with VNI 10"},
 			{Bridge: "br-phy", Table: 0, TableName: "underlay", Feature: "underlay-normal", Explain: "underlay bridge br-phy switches the outer packet normally"},
 		}}
 	for _, verbose := range []bool{false, true} {
@@ -178,5 +178,36 @@ func TestAPIFromConfig(t *testing.T) {
 	code := run(t.Context(), []string{"macs", "--config", cfg}, &o, &e)
 	if code != 1 || !strings.Contains(e.String(), "vtepd at unix:"+dir+"/api.sock is not reachable") {
 		t.Errorf("macs --config: exit %d, %q; want it to try api.listen of the file", code, e.String())
+	}
+}
+
+func TestUnhealthyNamesFailedChecks(t *testing.T) {
+	ok := api.Health{Healthy: true, Checks: []api.Check{{Name: "programmed", OK: true}}}
+	if err := unhealthy(ok); err != nil {
+		t.Errorf("healthy: %v, want nil", err)
+	}
+	bad := api.Health{Checks: []api.Check{
+		{Name: "overlay_bridge", OK: true},
+		{Name: "tunnel_receive", Detail: "broken: OVS does not listen"},
+		{Name: "group_routes", Detail: "no tunnel route to 239.1.1.2"},
+	}}
+	err := unhealthy(bad)
+	if err == nil {
+		t.Fatal("unhealthy: nil error")
+	}
+	for _, want := range []string{"tunnel_receive: broken: OVS does not listen", "group_routes: no tunnel route to 239.1.1.2"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "overlay_bridge") {
+		t.Errorf("error %q names a passing check", err)
+	}
+	// A reply that says unhealthy without checks still fails.
+	if err := unhealthy(api.Health{}); err == nil {
+		t.Error("unhealthy with no checks: nil error")
+	}
+	if got := healthLine(bad); got != "UNHEALTHY (tunnel_receive, group_routes)" {
+		t.Errorf("healthLine = %q", got)
 	}
 }

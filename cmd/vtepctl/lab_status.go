@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vtep/vtep/agent"
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/labs"
 )
 
@@ -121,14 +121,14 @@ func labStatus(c labCtx, prefix string) error {
 			daemon("ovs-vswitchd", filepath.Join(dir, "ovs-vswitchd.pid")), dir)
 		d := r.Vtepds[h.Name]
 		c.printf("  vtepd: %s, log %s\n", daemon("vtepd", filepath.Join(dir, filepath.Base(st.Vtepd)+".pid")), d.LogFile)
-		api := apiSocket(f.Prefix, h.Name)
+		sock := apiSocket(f.Prefix, h.Name)
 		actx, acancel := context.WithTimeout(ctx, 3*time.Second)
-		s, err := agent.NewClient(api).Status(actx)
+		s, err := api.NewClient(sock).Status(actx)
 		acancel()
 		if err != nil {
-			c.printf("  %s\n", problem("vtepd API %s: %v", api, err))
+			c.printf("  %s\n", problem("vtepd API %s: %v", sock, err))
 		} else {
-			c.printf("  vtepd API %s: overlay %s %s, underlay %s %s, flood %s, groups joined %s\n", api,
+			c.printf("  vtepd API %s: overlay %s %s, underlay %s %s, flood %s, groups joined %s\n", sock,
 				s.Bridge, connected(s.OverlayConnected), s.UnderlayBridge, connected(s.UnderlayConnected),
 				s.FloodMode, orNone(strings.Join(s.GroupsJoined, " ")))
 			for _, n := range s.Networks {

@@ -6,7 +6,7 @@ import (
 	"io"
 	"text/tabwriter"
 
-	"github.com/vtep/vtep/agent"
+	"github.com/vtep/vtep/api"
 )
 
 func init() {
@@ -18,7 +18,7 @@ func runMACs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := newVtepdCommand("macs", "[--vni N] [-o json] [--api ADDR | --config FILE]", stderr)
 	var vni vniFlag
 	c.fs.Var(&vni, "vni", "show only this VNI")
-	return c.run(ctx, args, stderr, func(ctx context.Context, cl *agent.Client) error {
+	return c.run(ctx, args, stderr, func(ctx context.Context, cl *api.Client) error {
 		ms, err := cl.MACs(ctx, uint32(vni))
 		if err != nil {
 			return err
@@ -32,7 +32,7 @@ func runMACs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // printMACs prints the learned table the way the seed draws it: one MAC
 // per line with its VNI and where it is, a remote VTEP or a local port.
-func printMACs(w io.Writer, ms []agent.MACEntry) error {
+func printMACs(w io.Writer, ms []api.MACEntry) error {
 	if len(ms) == 0 {
 		_, err := fmt.Fprintln(w, "no learned MACs")
 		return err

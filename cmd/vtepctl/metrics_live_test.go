@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vtep/vtep/agent"
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/labs"
 )
 
@@ -53,7 +53,7 @@ func TestLiveMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	pingOK(t, r, "a", "192.168.10.2")
-	waitMACs(t, apiOf(r, "hv1"), func(ms []agent.MACEntry) bool { return len(ms) == 2 })
+	waitMACs(t, apiOf(r, "hv1"), func(ms []api.MACEntry) bool { return len(ms) == 2 })
 
 	var scrape string
 	err = labs.WaitFor(ctx, 100*time.Millisecond, func() (bool, error) {
@@ -81,6 +81,11 @@ func TestLiveMetrics(t *testing.T) {
 		{`vtepd_flows{kind="learned",table="mac"}`, func(v float64) bool { return v == 2 }, "2"},
 		{`vtepd_packet_ins_total`, func(v float64) bool { return v == 0 }, "0"},
 		{`vtepd_flow_stats_up`, func(v float64) bool { return v == 1 }, "1"},
+		{`vtepd_healthy`, func(v float64) bool { return v == 1 }, "1"},
+		{`vtepd_health_check_ok{check="tunnel_receive"}`, func(v float64) bool { return v == 1 }, "1"},
+		{`vtepd_health_check_ok{check="group_routes"}`, func(v float64) bool { return v == 1 }, "1"},
+		{`vtepd_tunnel_receive_repairs_total`, func(v float64) bool { return v == 0 }, "0"},
+		{`vtepd_config_reload_rejections_total{reason="invalid"}`, func(v float64) bool { return v == 0 }, "0"},
 	} {
 		if v := metricValue(t, scrape, c.series); !c.check(v) {
 			t.Errorf("%s = %v, want %s", c.series, v, c.want)
@@ -88,11 +93,18 @@ func TestLiveMetrics(t *testing.T) {
 	}
 	// the error counter is the one status reports (the first reconciles
 	// may fail while the bridges connect); scraped first, it cannot be more
-	st, err := agent.NewClient(apiOf(r, "hv1")).Status(ctx)
+	st, err := api.NewClient(apiOf(r, "hv1")).Status(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if v := metricValue(t, scrape, "vtepd_reconcile_errors_total"); v > float64(st.Stats.Errors) {
 		t.Errorf("vtepd_reconcile_errors_total = %v, status says %d", v, st.Stats.Errors)
+	}
+	// the metrics listener serves the health endpoints too
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": `"healthy": true`} {
+		out, err := r.Exec(ctx, "hv1", "curl", "-sf", "http://127.0.0.1:9310"+path)
+		if err != nil || !strings.Contains(out, want) {
+			t.Errorf("%s on the metrics listener: %v %q, want %q", path, err, out, want)
+		}
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/vtep/vtep/agent"
+	"github.com/vtep/vtep/api"
 )
 
 func init() {
@@ -20,7 +20,7 @@ func init() {
 // statusReport is what status prints: vtepd's status plus the flows per
 // table (nil when they could not be read, with FlowsError saying why).
 type statusReport struct {
-	agent.Status
+	api.Status
 	Flows      []tableCount `json:"flows_per_table"`
 	FlowsError string       `json:"flows_error,omitempty"`
 }
@@ -37,26 +37,59 @@ type tableCount struct {
 
 func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := newVtepdCommand("status", "[-o json] [--api ADDR | --config FILE]", stderr)
-	return c.run(ctx, args, stderr, func(ctx context.Context, cl *agent.Client) error {
+	return c.run(ctx, args, stderr, func(ctx context.Context, cl *api.Client) error {
 		s, err := cl.Status(ctx)
 		if err != nil {
 			return err
 		}
 		rep := statusReport{Status: s}
-		if fs, err := cl.Flows(ctx, agent.FlowQuery{Table: -1}); err != nil {
+		if fs, err := cl.Flows(ctx, api.FlowQuery{Table: -1}); err != nil {
 			rep.FlowsError = err.Error()
 		} else {
 			rep.Flows = countFlows(fs)
 		}
 		if c.output == "json" {
-			return writeJSONTo(stdout, rep)
+			err = writeJSONTo(stdout, rep)
+		} else {
+			err = printStatus(stdout, rep)
 		}
-		return printStatus(stdout, rep)
+		if err != nil {
+			return err
+		}
+		return unhealthy(s.Health)
 	})
 }
 
+// unhealthy returns an error naming the failed health checks, or nil: status
+// exits 1 when vtepd is not forwarding as configured.
+func unhealthy(h api.Health) error {
+	if h.Healthy {
+		return nil
+	}
+	var parts []string
+	for _, c := range h.Failed() {
+		parts = append(parts, c.Name+": "+c.Detail)
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "no checks reported")
+	}
+	return fmt.Errorf("unhealthy: %s", strings.Join(parts, "; "))
+}
+
+// healthLine is the one-line health summary.
+func healthLine(h api.Health) string {
+	if h.Healthy {
+		return "ok"
+	}
+	var names []string
+	for _, c := range h.Failed() {
+		names = append(names, c.Name)
+	}
+	return "UNHEALTHY (" + strings.Join(names, ", ") + ")"
+}
+
 // countFlows counts flows per bridge and table by kind.
-func countFlows(fs []agent.FlowEntry) []tableCount {
+func countFlows(fs []api.FlowEntry) []tableCount {
 	idx := map[[2]string]int{}
 	out := []tableCount{}
 	for _, f := range fs {
@@ -90,6 +123,7 @@ func printStatus(w io.Writer, r statusReport) error {
 	s := r.Status
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "vtepd\t%s\n", s.Version)
+	fmt.Fprintf(tw, "health\t%s\n", healthLine(s.Health))
 	fmt.Fprintf(tw, "overlay bridge\t%s (dpid %s): %s\n", s.Bridge, s.OverlayDPID, upDown(s.OverlayConnected))
 	fmt.Fprintf(tw, "underlay bridge\t%s: %s\n", s.UnderlayBridge, upDown(s.UnderlayConnected))
 	fmt.Fprintf(tw, "local VTEP IP\t%s\n", s.LocalIP)
@@ -103,6 +137,17 @@ func printStatus(w io.Writer, r statusReport) error {
 		groups = strings.Join(s.GroupsJoined, ", ")
 	}
 	fmt.Fprintf(tw, "groups joined\t%s\n", groups)
+	tw.Flush()
+
+	fmt.Fprintln(w, "\nhealth checks:")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, c := range s.Health.Checks {
+		state := "ok"
+		if !c.OK {
+			state = "FAILED"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", c.Name, state, c.Detail)
+	}
 	tw.Flush()
 
 	fmt.Fprintln(w, "\nnetworks:")
@@ -146,7 +191,11 @@ func printStatus(w io.Writer, r statusReport) error {
 	}
 	fmt.Fprintf(tw, "  reconciles\t%d (last %s)\n", st.Reconciles, last)
 	fmt.Fprintf(tw, "  bundles committed\t%d (%d flow and group changes)\n", st.Bundles, st.FlowMods)
-	fmt.Fprintf(tw, "  config reloads\t%d (%d rejected)\n", st.ConfigReloads, st.ReloadRejected)
+	reloads := fmt.Sprintf("%d applied, %d rejected, %d failed", st.ConfigReloads, st.ReloadRejected, st.ReloadFailed)
+	if st.LastReloadError != "" {
+		reloads += fmt.Sprintf(" (last %s ago: %s)", formatAge(time.Since(st.LastReloadTime).Seconds()), st.LastReloadError)
+	}
+	fmt.Fprintf(tw, "  config reloads\t%s\n", reloads)
 	fmt.Fprintf(tw, "  packet-ins\t%d\n", s.PacketIns)
 	errs := fmt.Sprint(st.Errors)
 	if st.LastError != "" {
@@ -156,7 +205,7 @@ func printStatus(w io.Writer, r statusReport) error {
 	return tw.Flush()
 }
 
-func portVLANs(p agent.PortStatus) string {
+func portVLANs(p api.PortStatus) string {
 	switch {
 	case p.Tag != 0:
 		return fmt.Sprintf("access %d", p.Tag)

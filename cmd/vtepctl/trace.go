@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/vtep/vtep/agent"
+	"github.com/vtep/vtep/api"
 )
 
 const traceSynopsis = "(--in-port PORT [--vlan N] | --vni N --tun-src IP) --dl-src MAC [--dl-dst MAC] [--nw-src IP --nw-dst IP] [--proto icmp|arp|udp|tcp] [-v] [-o json] [--api ADDR | --config FILE]"
@@ -18,7 +18,7 @@ func init() {
 
 func runTrace(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := newVtepdCommand("trace", traceSynopsis, stderr)
-	var r agent.TraceRequest
+	var r api.TraceRequest
 	var vni vniFlag
 	var vlan uint
 	c.fs.StringVar(&r.InPort, "in-port", "", "the VM port the frame enters on (name or OpenFlow number)")
@@ -44,7 +44,7 @@ func runTrace(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err := r.Check(); err != nil {
 		return c.usageError(stderr, "%s", flagNames(err.Error()))
 	}
-	return c.exec(ctx, stderr, func(ctx context.Context, cl *agent.Client) error {
+	return c.exec(ctx, stderr, func(ctx context.Context, cl *api.Client) error {
 		res, err := cl.Trace(ctx, r)
 		if err != nil {
 			return err
@@ -67,7 +67,7 @@ func flagNames(s string) string {
 
 // printTrace prints each step as "TABLE NAME  FEATURE  explanation",
 // lookups made by resubmit indented under their caller, then the verdict.
-func printTrace(w io.Writer, res agent.TraceResult, verbose bool) error {
+func printTrace(w io.Writer, res api.TraceResult, verbose bool) error {
 	fmt.Fprintf(w, "trace on %s: %s\n\n", res.Bridge, res.Flow)
 	bridge := res.Bridge
 	for _, st := range res.Steps {

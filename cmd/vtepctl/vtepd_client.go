@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vtep/vtep/agent"
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/config"
 )
 
@@ -96,17 +96,17 @@ func (c *vtepdCommand) target() (string, error) {
 }
 
 // client returns a client for the vtepd the options name.
-func (c *vtepdCommand) client() (*agent.Client, error) {
+func (c *vtepdCommand) client() (*api.Client, error) {
 	t, err := c.target()
 	if err != nil {
 		return nil, err
 	}
-	return agent.NewClient(t), nil
+	return api.NewClient(t), nil
 }
 
 // run parses args and calls body with a client and a bounded context,
 // turning its error into exit code 1.
-func (c *vtepdCommand) run(ctx context.Context, args []string, stderr io.Writer, body func(context.Context, *agent.Client) error) int {
+func (c *vtepdCommand) run(ctx context.Context, args []string, stderr io.Writer, body func(context.Context, *api.Client) error) int {
 	if code, ok := c.parse(args, stderr); !ok {
 		return code
 	}
@@ -114,7 +114,7 @@ func (c *vtepdCommand) run(ctx context.Context, args []string, stderr io.Writer,
 }
 
 // exec is run after parse: for commands that check more options first.
-func (c *vtepdCommand) exec(ctx context.Context, stderr io.Writer, body func(context.Context, *agent.Client) error) int {
+func (c *vtepdCommand) exec(ctx context.Context, stderr io.Writer, body func(context.Context, *api.Client) error) int {
 	cl, err := c.client()
 	if err != nil {
 		return c.usageError(stderr, "%v", err)

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vtep/vtep/agent"
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/labs"
 	"github.com/vtep/vtep/labs/labstest"
 )
@@ -109,11 +109,11 @@ func golden(t *testing.T, name, got string) {
 }
 
 // waitMACs polls macs until cond holds.
-func waitMACs(t *testing.T, api string, cond func([]agent.MACEntry) bool) []agent.MACEntry {
+func waitMACs(t *testing.T, addr string, cond func([]api.MACEntry) bool) []api.MACEntry {
 	t.Helper()
-	var ms []agent.MACEntry
+	var ms []api.MACEntry
 	err := labs.WaitFor(testCtx(t, 10*time.Second), 100*time.Millisecond, func() (bool, error) {
-		out := mustVtepctl(t, "macs", "--api", api, "-o", "json")
+		out := mustVtepctl(t, "macs", "--api", addr, "-o", "json")
 		ms = nil
 		if err := json.Unmarshal([]byte(out), &ms); err != nil {
 			return false, fmt.Errorf("macs -o json: %w\n%s", err, out)
@@ -128,13 +128,13 @@ func waitMACs(t *testing.T, api string, cond func([]agent.MACEntry) bool) []agen
 
 func TestLiveMACs(t *testing.T) {
 	r := liveLab(t)
-	api := apiOf(r, "hv1")
-	if out := mustVtepctl(t, "macs", "--api", api); out != "no learned MACs\n" {
+	addr := apiOf(r, "hv1")
+	if out := mustVtepctl(t, "macs", "--api", addr); out != "no learned MACs\n" {
 		t.Errorf("macs before any traffic = %q, want no learned MACs", out)
 	}
 	pingOK(t, r, "a", "192.168.10.2")
-	ms := waitMACs(t, api, func(ms []agent.MACEntry) bool { return len(ms) == 2 })
-	want := []agent.MACEntry{
+	ms := waitMACs(t, addr, func(ms []api.MACEntry) bool { return len(ms) == 2 })
+	want := []api.MACEntry{
 		{MAC: "02:00:00:00:00:0a", VNI: 10, Port: "a", OFPort: 1, VLAN: 1},
 		{MAC: "02:00:00:00:00:0b", VNI: 10, Remote: true, VTEP: "10.0.0.2", Port: "vxlan0", OFPort: 2},
 	}
@@ -147,13 +147,13 @@ func TestLiveMACs(t *testing.T) {
 			t.Errorf("entry %d: hard timeout %d (want mac_ageing 300), idle timeout %d (want none), hits %d (want > 0 after a ping)", i, g.HardTimeout, g.IdleTimeout, g.Hits)
 		}
 	}
-	out := mustVtepctl(t, "macs", "--api", api, "--vni", "10")
+	out := mustVtepctl(t, "macs", "--api", addr, "--vni", "10")
 	golden(t, "macs_hv1", normalizer{{regexp.MustCompile(ageRe + `\s+\d+$`), "AGE HITS"}}.apply(out))
-	if out := mustVtepctl(t, "macs", "--api", api, "--vni", "11"); out != "no learned MACs\n" {
+	if out := mustVtepctl(t, "macs", "--api", addr, "--vni", "11"); out != "no learned MACs\n" {
 		t.Errorf("macs --vni 11 = %q, want none", out)
 	}
 	// hv3 saw only the flooded ARP request: it knows a, behind VTEP 10.0.0.1
-	ms3 := waitMACs(t, apiOf(r, "hv3"), func(ms []agent.MACEntry) bool { return len(ms) >= 1 })
+	ms3 := waitMACs(t, apiOf(r, "hv3"), func(ms []api.MACEntry) bool { return len(ms) >= 1 })
 	if ms3[0].MAC != "02:00:00:00:00:0a" || ms3[0].VTEP != "10.0.0.1" {
 		t.Errorf("hv3 learned %+v, want a behind 10.0.0.1", ms3)
 	}
@@ -162,7 +162,7 @@ func TestLiveMACs(t *testing.T) {
 func TestLiveStatus(t *testing.T) {
 	r := liveLab(t)
 	pingOK(t, r, "a", "192.168.10.2")
-	waitMACs(t, apiOf(r, "hv1"), func(ms []agent.MACEntry) bool { return len(ms) == 2 })
+	waitMACs(t, apiOf(r, "hv1"), func(ms []api.MACEntry) bool { return len(ms) == 2 })
 	out := mustVtepctl(t, "status", "--api", apiOf(r, "hv1"))
 	head, activity, ok := strings.Cut(out, "\nactivity:\n")
 	if !ok {
@@ -188,21 +188,21 @@ func TestLiveStatus(t *testing.T) {
 
 func TestLiveDumpFlows(t *testing.T) {
 	r := liveLab(t)
-	api := apiOf(r, "hv1")
+	addr := apiOf(r, "hv1")
 	pingOK(t, r, "a", "192.168.10.2")
-	waitMACs(t, api, func(ms []agent.MACEntry) bool { return len(ms) == 2 })
-	out := mustVtepctl(t, "dump-flows", "--api", api, "--bridge", "overlay")
+	waitMACs(t, addr, func(ms []api.MACEntry) bool { return len(ms) == 2 })
+	out := mustVtepctl(t, "dump-flows", "--api", addr, "--bridge", "overlay")
 	// PRIO FEATURE VNI KIND PACKETS BYTES AGE: counters and age vary
 	norm := normalizer{{regexp.MustCompile(`^(\s+\d+\s+\S+\s+\S+\s+\S+\s+)\d+\s+\d+\s+` + ageRe), "${1}P B AGE"}}
 	golden(t, "dump_flows_hv1", norm.apply(out))
 
 	// --vni 10 leaves out the flows shared by all VNIs
-	out10 := mustVtepctl(t, "dump-flows", "--api", api, "--bridge", "overlay", "--vni", "10")
+	out10 := mustVtepctl(t, "dump-flows", "--api", addr, "--bridge", "overlay", "--vni", "10")
 	if strings.Contains(out10, "drop-unknown-vlan") || !strings.Contains(out10, "learned-remote") {
 		t.Errorf("dump-flows --vni 10:\n%s", out10)
 	}
-	var fs []agent.FlowEntry
-	if err := json.Unmarshal([]byte(mustVtepctl(t, "dump-flows", "--api", api, "--table", "mac", "-o", "json")), &fs); err != nil {
+	var fs []api.FlowEntry
+	if err := json.Unmarshal([]byte(mustVtepctl(t, "dump-flows", "--api", addr, "--table", "mac", "-o", "json")), &fs); err != nil {
 		t.Fatal(err)
 	}
 	learned := 0
@@ -221,8 +221,8 @@ func TestLiveDumpFlows(t *testing.T) {
 
 func TestLiveDumpFlowsDiff(t *testing.T) {
 	r := liveLab(t)
-	api := apiOf(r, "hv1")
-	out := mustVtepctl(t, "dump-flows", "--api", api, "--diff")
+	addr := apiOf(r, "hv1")
+	out := mustVtepctl(t, "dump-flows", "--api", addr, "--diff")
 	for _, want := range []string{"bridge br-int (overlay): in sync", "bridge br-phy (underlay): in sync"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--diff right after vtepd converged lacks %q:\n%s", want, out)
@@ -236,15 +236,15 @@ func TestLiveDumpFlowsDiff(t *testing.T) {
 		if _, err := r.OVS["hv1"].Ofctl(testCtx(t, 10*time.Second), "del-flows", "br-int", "--strict", flow); err != nil {
 			return false, err
 		}
-		got = mustVtepctl(t, "dump-flows", "--api", api, "--diff")
+		got = mustVtepctl(t, "dump-flows", "--api", addr, "--diff")
 		return strings.Contains(got, "1 difference(s)"), nil
 	})
 	if err != nil {
 		t.Fatalf("--diff after del-flows --strict %s: %v\n%s", flow, err, got)
 	}
 	golden(t, "dump_flows_diff_hv1", got)
-	var ds []agent.FlowDiff
-	if err := json.Unmarshal([]byte(mustVtepctl(t, "dump-flows", "--api", api, "--diff", "--bridge", "overlay", "-o", "json")), &ds); err != nil {
+	var ds []api.FlowDiff
+	if err := json.Unmarshal([]byte(mustVtepctl(t, "dump-flows", "--api", addr, "--diff", "--bridge", "overlay", "-o", "json")), &ds); err != nil {
 		t.Fatal(err)
 	}
 	if len(ds) != 1 || len(ds[0].Changes) != 1 || ds[0].Changes[0].Op != "add" || ds[0].Changes[0].Flow.Feature != "egress-tunnel" {
@@ -258,11 +258,11 @@ func TestLiveDumpFlowsDiff(t *testing.T) {
 // flooded to the VNI's group for an unknown destination.
 func TestLiveTraceAgreesWithWire(t *testing.T) {
 	r := liveLab(t)
-	api := apiOf(r, "hv1")
+	addr := apiOf(r, "hv1")
 	pingOK(t, r, "a", "192.168.10.2")
-	waitMACs(t, api, func(ms []agent.MACEntry) bool { return len(ms) == 2 })
+	waitMACs(t, addr, func(ms []api.MACEntry) bool { return len(ms) == 2 })
 
-	out := mustVtepctl(t, "trace", "--api", api, "--in-port", "a", "--vlan", "1",
+	out := mustVtepctl(t, "trace", "--api", addr, "--in-port", "a", "--vlan", "1",
 		"--dl-src", "02:00:00:00:00:0a", "--dl-dst", "02:00:00:00:00:0b", "--nw-src", "192.168.10.1", "--nw-dst", "192.168.10.2")
 	for _, want := range []string{
 		"MAC table hit: 02:00:00:00:00:0b in VNI 10 is behind VTEP 10.0.0.2",
@@ -295,8 +295,8 @@ func TestLiveTraceAgreesWithWire(t *testing.T) {
 	c.Stop()
 
 	// an unknown destination: the trace floods to the group, and so does OVS
-	var res agent.TraceResult
-	js := mustVtepctl(t, "trace", "--api", api, "--in-port", "a", "--vlan", "1", "--dl-src", "02:00:00:00:00:0a",
+	var res api.TraceResult
+	js := mustVtepctl(t, "trace", "--api", addr, "--in-port", "a", "--vlan", "1", "--dl-src", "02:00:00:00:00:0a",
 		"--nw-src", "192.168.10.1", "--nw-dst", "192.168.10.99", "--proto", "arp", "-o", "json")
 	if err := json.Unmarshal([]byte(js), &res); err != nil {
 		t.Fatal(err)
@@ -317,18 +317,18 @@ func TestLiveTraceAgreesWithWire(t *testing.T) {
 	}
 
 	// from the tunnel: b's reply goes to port a with VLAN 1
-	out = mustVtepctl(t, "trace", "--api", api, "--vni", "10", "--tun-src", "10.0.0.2",
+	out = mustVtepctl(t, "trace", "--api", addr, "--vni", "10", "--tun-src", "10.0.0.2",
 		"--dl-src", "02:00:00:00:00:0b", "--dl-dst", "02:00:00:00:00:0a", "-v")
 	if !strings.Contains(out, "result: to port a (VLAN 1)") || !strings.Contains(out, "learn 02:00:00:00:00:0b in VNI 10 behind VTEP 10.0.0.2") {
 		t.Errorf("trace from the tunnel:\n%s", out)
 	}
 	// an unknown VNI is dropped, and the trace says which flow did it
-	out = mustVtepctl(t, "trace", "--api", api, "--vni", "99", "--tun-src", "10.0.0.2", "--dl-src", "02:00:00:00:00:0b")
+	out = mustVtepctl(t, "trace", "--api", addr, "--vni", "99", "--tun-src", "10.0.0.2", "--dl-src", "02:00:00:00:00:0b")
 	if !strings.Contains(out, "result: dropped in table classify by drop-unknown-vni") {
 		t.Errorf("trace of VNI 99:\n%s", out)
 	}
 	// a port vtepd does not know: a clear error from vtepd, exit 1
-	_, e, code := vtepctl(t, "trace", "--api", api, "--in-port", "nope", "--dl-src", "02:00:00:00:00:0a")
+	_, e, code := vtepctl(t, "trace", "--api", addr, "--in-port", "nope", "--dl-src", "02:00:00:00:00:0a")
 	if code != 1 || !strings.Contains(e, `in_port "nope": not a VM port vtepd knows (ports: a)`) {
 		t.Errorf("trace --in-port nope: exit %d, %q", code, e)
 	}

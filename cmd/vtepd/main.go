@@ -64,16 +64,8 @@ func run(args []string) int {
 	signal.Notify(hup, syscall.SIGHUP)
 	go func() {
 		for range hup {
-			next, err := config.Load(*cfgPath)
-			if err != nil {
-				log.WithError(err).Error("configuration reload rejected; nothing changed")
-				continue
-			}
-			if err := a.Reload(ctx, next); err != nil {
-				log.WithError(err).Error("configuration reload rejected; nothing changed")
-				continue
-			}
-			log.Info("configuration reloaded")
+			// ReloadFile logs and counts every outcome itself.
+			_ = a.ReloadFile(ctx, *cfgPath)
 		}
 	}()
 	log.WithFields(logrus.Fields{"version": version.Version, "networks": len(cfg.Networks), "flood": cfg.Flood.Mode}).Info("vtepd starting")

@@ -1,4 +1,4 @@
-package agent
+package trace
 
 import (
 	"net/url"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/config"
 	"github.com/vtep/vtep/pipeline"
 )
@@ -14,17 +15,17 @@ import (
 // samplePorts is hv1 of labs/figure4.yaml, where the samples in
 // testdata/trace were recorded: VM a on port 1 (trunk, VLAN 1 -> VNI 10),
 // the tunnel on port 2.
-func samplePorts() portInfo {
+func samplePorts() Ports {
 	cfg := &config.Config{Networks: []config.Network{{VNI: 10, VLAN: 1}}}
 	st := pipeline.State{TunnelPort: 2, Ports: []pipeline.Port{{Name: "a", OFPort: 1, Trunks: []uint16{1}}}}
-	return newPortInfo(cfg, st)
+	return NewPorts(cfg, st)
 }
 
 func TestParseAndExplainTrace(t *testing.T) {
-	local := TraceRequest{InPort: "a", VLAN: 1, DlSrc: "02:00:00:00:00:0a", DlDst: "02:00:00:00:00:0b", NwDst: "192.168.10.2"}
+	local := api.TraceRequest{InPort: "a", VLAN: 1, DlSrc: "02:00:00:00:00:0a", DlDst: "02:00:00:00:00:0b", NwDst: "192.168.10.2"}
 	tests := []struct {
 		file        string
-		req         TraceRequest
+		req         api.TraceRequest
 		wantVerdict string
 		wantSteps   []string // "TABLE_NAME FEATURE: explanation", in order
 	}{
@@ -35,7 +36,7 @@ func TestParseAndExplainTrace(t *testing.T) {
 			"egress egress-tunnel: known remote destination: to VTEP 10.0.0.2 with VNI 10",
 			"underlay underlay-normal: underlay bridge br-phy switches the outer packet normally",
 		}},
-		{"flood.txt", TraceRequest{InPort: "a", VLAN: 1, DlSrc: "02:00:00:00:00:0a", NwDst: "192.168.10.2", Proto: "arp"},
+		{"flood.txt", api.TraceRequest{InPort: "a", VLAN: 1, DlSrc: "02:00:00:00:00:0a", NwDst: "192.168.10.2", Proto: "arp"},
 			"flooded to group 239.1.1.1 (VNI 10)", []string{
 				"classify classify-vlan: from port a VLAN 1 -> VNI 10",
 				"local-in learn-local: learn 02:00:00:00:00:0a in VNI 10 on port a (a trace does not change the MAC table)",
@@ -44,18 +45,18 @@ func TestParseAndExplainTrace(t *testing.T) {
 				"flood flood: flood VNI 10 from a local port: to the VNI's other local ports and the other VTEPs: group 239.1.1.1 (VNI 10)",
 				"underlay underlay-normal: underlay bridge br-phy switches the outer packet normally",
 			}},
-		{"tunnel.txt", TraceRequest{VNI: 10, TunSrc: "10.0.0.2", DlSrc: "02:00:00:00:00:0b", DlDst: "02:00:00:00:00:0a"},
+		{"tunnel.txt", api.TraceRequest{VNI: 10, TunSrc: "10.0.0.2", DlSrc: "02:00:00:00:00:0b", DlDst: "02:00:00:00:00:0a"},
 			"to port a (VLAN 1)", []string{
 				"classify classify-tunnel: from the tunnel: VNI 10, sent by VTEP 10.0.0.2",
 				"tunnel-in learn-remote: learn 02:00:00:00:00:0b in VNI 10 behind VTEP 10.0.0.2 (a trace does not change the MAC table)",
 				"mac learned-local: MAC table hit: 02:00:00:00:00:0a in VNI 10 is on local port a",
 				"egress egress: known local destination: to port a with VLAN 1",
 			}},
-		{"unknown-vni.txt", TraceRequest{VNI: 99, TunSrc: "10.0.0.2", DlSrc: "02:00:00:00:00:0b", DlDst: "02:00:00:00:00:0a"},
+		{"unknown-vni.txt", api.TraceRequest{VNI: 99, TunSrc: "10.0.0.2", DlSrc: "02:00:00:00:00:0b", DlDst: "02:00:00:00:00:0a"},
 			"dropped in table classify by drop-unknown-vni", []string{
 				"classify drop-unknown-vni: from the tunnel with VNI 99, which no network here has: dropped (counted as drop-unknown-vni)",
 			}},
-		{"unknown-vlan.txt", TraceRequest{InPort: "a", VLAN: 7, DlSrc: "02:00:00:00:00:0a", DlDst: "02:00:00:00:00:0b"},
+		{"unknown-vlan.txt", api.TraceRequest{InPort: "a", VLAN: 7, DlSrc: "02:00:00:00:00:0a", DlDst: "02:00:00:00:00:0b"},
 			"dropped in table classify by drop-unknown-vlan", []string{
 				"classify drop-unknown-vlan: port a VLAN 7 maps to no VNI: dropped (counted as drop-unknown-vlan)",
 			}},
@@ -70,7 +71,7 @@ func TestParseAndExplainTrace(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			Explain(&res, traceContext{overlay: "br-int", underlay: "br-phy", ports: samplePorts(), req: tt.req})
+			Explain(&res, Context{Overlay: "br-int", Underlay: "br-phy", Ports: samplePorts(), Request: tt.req})
 			if res.Verdict != tt.wantVerdict {
 				t.Errorf("verdict = %q, want %q", res.Verdict, tt.wantVerdict)
 			}
@@ -172,9 +173,9 @@ func TestTraceRequestAndFlow(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, err := "", error(nil)
-			r, err := ParseTraceRequest(v)
+			r, err := api.ParseTraceRequest(v)
 			if err == nil {
-				got, err = traceFlow(r, samplePorts(), "10.0.0.1")
+				got, err = Flow(r, samplePorts(), "10.0.0.1")
 			}
 			if tt.wantErr {
 				if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -186,7 +187,7 @@ func TestTraceRequestAndFlow(t *testing.T) {
 				t.Fatalf("flow = %q, %v; want %q", got, err, tt.want)
 			}
 			// the request survives the trip through URL parameters
-			back, err := ParseTraceRequest(r.Values())
+			back, err := api.ParseTraceRequest(r.Values())
 			if err != nil || back != r {
 				t.Errorf("round trip = %+v, %v; want %+v", back, err, r)
 			}

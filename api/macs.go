@@ -1,0 +1,36 @@
+package api
+
+import "sort"
+
+// MACEntry is one learned MAC.
+type MACEntry struct {
+	MAC string `json:"mac"`
+	VNI uint32 `json:"vni"`
+	// Remote is true for MACs behind another VTEP (learned from the tunnel).
+	Remote bool `json:"remote"`
+	// VTEP is the remote VTEP's IPv4 address (remote entries).
+	VTEP string `json:"vtep,omitempty"`
+	// Port and OFPort name the port the MAC was learned on: a local VM port,
+	// or the tunnel port for remote entries.
+	Port   string `json:"port"`
+	OFPort uint32 `json:"ofport"`
+	// VLAN is the local VLAN of the VNI on Port (local entries; 0 for
+	// untagged ports).
+	VLAN        uint16  `json:"vlan,omitempty"`
+	Age         float64 `json:"age_s"`
+	IdleTimeout uint16  `json:"idle_timeout"`
+	// HardTimeout is mac_ageing: the entry goes that long after its MAC
+	// was last seen as a source.
+	HardTimeout uint16 `json:"hard_timeout"`
+	Hits        uint64 `json:"hits"`
+}
+
+// SortMACs orders entries by VNI, then MAC.
+func SortMACs(es []MACEntry) {
+	sort.Slice(es, func(i, j int) bool {
+		if es[i].VNI != es[j].VNI {
+			return es[i].VNI < es[j].VNI
+		}
+		return es[i].MAC < es[j].MAC
+	})
+}

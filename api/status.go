@@ -1,0 +1,63 @@
+package api
+
+import "time"
+
+// Status is the answer to GET /v1/status.
+type Status struct {
+	Version string `json:"version"`
+	// Ready is true once vtepd has programmed its bridges completely once.
+	Ready             bool            `json:"ready"`
+	Bridge            string          `json:"bridge"`
+	OverlayDPID       string          `json:"overlay_dpid"`
+	OverlayConnected  bool            `json:"overlay_connected"`
+	UnderlayBridge    string          `json:"underlay_bridge"`
+	UnderlayConnected bool            `json:"underlay_connected"`
+	LocalIP           string          `json:"local_ip"`
+	FloodMode         string          `json:"flood_mode"`
+	Peers             []string        `json:"peers,omitempty"`
+	Networks          []NetworkStatus `json:"networks"`
+	Ports             []PortStatus    `json:"ports"`
+	GroupsJoined      []string        `json:"groups_joined"`
+	PacketIns         uint64          `json:"packet_ins"`
+	Health            Health          `json:"health"`
+	// TunnelReceiveRepairs counts the times vtepd found OVS not listening
+	// for VXLAN on the VTEP address and re-registered it.
+	TunnelReceiveRepairs uint64 `json:"tunnel_receive_repairs"`
+	Stats                Stats  `json:"stats"`
+}
+
+// NetworkStatus is one configured network.
+type NetworkStatus struct {
+	VNI     uint32   `json:"vni"`
+	VLAN    uint16   `json:"vlan,omitempty"`
+	Group   string   `json:"group,omitempty"`
+	Subnets []string `json:"subnets,omitempty"`
+}
+
+// PortStatus is one VM port as vtepd last read it.
+type PortStatus struct {
+	Name   string   `json:"name"`
+	OFPort uint32   `json:"ofport"`
+	Tag    uint16   `json:"tag,omitempty"`
+	Trunks []uint16 `json:"trunks,omitempty"`
+	VNIs   []uint32 `json:"vnis"`
+}
+
+// Stats are counters the agent keeps about its own work.
+type Stats struct {
+	Reconciles     uint64
+	FlowMods       uint64 // flows and groups added, modified or deleted
+	Bundles        uint64 // bundles committed
+	LastReconcile  time.Time
+	LastDuration   time.Duration
+	LastError      string
+	LastErrorTime  time.Time
+	Errors         uint64
+	ConfigReloads  uint64 // reloads applied: the switches have the new state
+	ReloadRejected uint64 // reloads refused whole (unreadable, invalid, restart-only): nothing changed
+	ReloadFailed   uint64 // reloads accepted whose reconcile failed (retried)
+	// ReloadRejections counts refused reloads by reason (RejectUnreadable, ...).
+	ReloadRejections map[string]uint64 `json:",omitempty"`
+	LastReloadError  string            `json:",omitempty"`
+	LastReloadTime   time.Time
+}

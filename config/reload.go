@@ -1,0 +1,80 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+)
+
+// ErrRestartOnly says a reload changed a key that only a restart of vtepd
+// applies; test for it with errors.Is.
+var ErrRestartOnly = errors.New("needs a restart of vtepd")
+
+// restartOnly lists the keys a reload cannot change: what vtepd attaches to
+// at start (endpoints, bridges, sockets, the VTEP address), each with how
+// to read it for comparison. docs/config.md marks these "restart".
+var restartOnly = []struct {
+	key string
+	get func(*Config) string
+}{
+	{"ovsdb", func(c *Config) string { return c.OVSDB }},
+	{"ovs_unixctl", func(c *Config) string { return c.OVSUnixctl }},
+	{"openflow.listen", func(c *Config) string { return c.OpenFlow.Listen }},
+	{"bridge", func(c *Config) string { return c.Bridge }},
+	{"datapath_type", func(c *Config) string { return c.DatapathType }},
+	{"underlay.bridge", func(c *Config) string { return c.Underlay.Bridge }},
+	{"underlay.uplink", func(c *Config) string { return c.Underlay.Uplink }},
+	{"underlay.local_ip", func(c *Config) string { return c.Underlay.LocalIP.String() }},
+	{"underlay.udp_port", func(c *Config) string { return fmt.Sprint(c.Underlay.UDPPort) }},
+	{"flood.mode", func(c *Config) string { return string(c.Flood.Mode) }},
+	{"api.listen", func(c *Config) string { return c.API.Listen }},
+	{"metrics.listen", func(c *Config) string { return c.Metrics.Listen }},
+}
+
+// reloadable lists the keys a reload applies (SIGHUP): the overlay's
+// content. docs/config.md marks these "yes".
+var reloadable = []string{
+	"mac_ageing",
+	"networks", "networks[i].vni", "networks[i].vlan", "networks[i].group", "networks[i].subnets",
+	"underlay.mcast_gateways",
+	"flood.peers",
+}
+
+// ReloadPolicy returns every key with whether a reload applies it (true)
+// or only a restart does (false).
+func ReloadPolicy() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range restartOnly {
+		m[k.key] = false
+	}
+	for _, k := range reloadable {
+		m[k] = true
+	}
+	return m
+}
+
+// RestartOnlyKeys returns the keys only a restart applies, sorted.
+func RestartOnlyKeys() []string {
+	p := ReloadPolicy()
+	return slices.Sorted(func(yield func(string) bool) {
+		for k := range maps.Keys(p) {
+			if !p[k] && !yield(k) {
+				return
+			}
+		}
+	})
+}
+
+// RestartOnlyChanges returns an error naming every restart-only key whose
+// value differs between old and next (each wrapping ErrRestartOnly), or nil.
+func RestartOnlyChanges(old, next *Config) error {
+	var errs []error
+	for _, k := range restartOnly {
+		a, b := k.get(old), k.get(next)
+		if a != b {
+			errs = append(errs, fmt.Errorf("%s: changing %q to %q %w", k.key, a, b, ErrRestartOnly))
+		}
+	}
+	return errors.Join(errs...)
+}
