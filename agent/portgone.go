@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -18,6 +19,12 @@ import (
 // The port's learning flows in table local-in go with the reconcile the
 // same event starts, so nothing learns on that port number again until a
 // port has it.
+//
+// A port deleted while vtepd was not connected to the bridge (stopped,
+// restarting) sends no PORT_STATUS that vtepd sees. So each time the
+// overlay bridge connects, vtepd also compares the ports named by learned
+// cookies with the bridge's ports (OFPMP_PORT_DESC) and forgets the MACs of
+// those that are gone.
 
 // forgetPortTimeout bounds the delete.
 const forgetPortTimeout = 5 * time.Second
@@ -37,6 +44,55 @@ func (a *Agent) forgetPortMACs(ctx context.Context, sw *ofapp.Switch, p ofapp.Po
 		return
 	}
 	log.WithField("took", time.Since(start).Round(time.Millisecond)).Info("forgot the deleted port's learned MACs")
+}
+
+// forgetGonePorts deletes the MAC entries of the overlay bridge sw that
+// were learned on ports it no longer has. It runs when sw connects; errors
+// are logged (the entries then expire after mac_ageing).
+func (a *Agent) forgetGonePorts(ctx context.Context, sw *ofapp.Switch) {
+	ctx, cancel := context.WithTimeout(ctx, forgetPortTimeout)
+	defer cancel()
+	// Learned flows first: a port whose MACs were read and that is missing
+	// from the port list read after them is gone.
+	fs, err := sw.TableFlows(ctx, pipeline.TableMAC, uint64(pipeline.NewCookie(pipeline.FeatureLearnedLocal, 0)), uint64(pipeline.CookieFeatureMask))
+	if err != nil {
+		a.log.WithError(err).Warn("read learned MACs to find departed ports")
+		return
+	}
+	ports, err := sw.PortDescs(ctx)
+	if err != nil {
+		a.log.WithError(err).Warn("read ports to find departed ports")
+		return
+	}
+	for _, no := range gonePorts(fs, ports) {
+		log := a.log.WithField("ofport", no)
+		if err := deleteLearnedOnPort(ctx, sw, no); err != nil {
+			log.WithError(err).Warn("forget a departed port's learned MACs")
+			continue
+		}
+		log.Info("forgot the learned MACs of a port deleted while disconnected")
+	}
+}
+
+// gonePorts returns, in order, the ports that learned-local flows name in
+// their cookie but that are not among ports.
+func gonePorts(learned []ofapp.FlowStats, ports []ofapp.Port) []uint32 {
+	present := make(map[uint32]bool, len(ports))
+	for _, p := range ports {
+		present[p.No] = true
+	}
+	seen := map[uint32]bool{}
+	var out []uint32
+	for _, f := range learned {
+		no := pipeline.Cookie(f.Cookie).Port()
+		if no == 0 || present[no] || seen[no] {
+			continue
+		}
+		seen[no] = true
+		out = append(out, no)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // deleteLearnedOnPort deletes, in one bundle, the flows of table mac that

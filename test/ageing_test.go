@@ -155,6 +155,42 @@ func TestDeletedPortTakesItsMACs(t *testing.T) {
 	}
 }
 
+// TestPortDeletedWhileVtepdDownTakesItsMACs: a port deleted while its
+// hypervisor's vtepd is stopped sends no PORT_STATUS vtepd sees; when vtepd
+// is back and the bridge connects, the port's MACs go all the same.
+func TestPortDeletedWhileVtepdDownTakesItsMACs(t *testing.T) {
+	r := upLab(t, "../labs/figure4.yaml", nil)
+	const macA, macB, macC = "02:00:00:00:00:0a", "02:00:00:00:00:0b", "02:00:00:00:00:0c"
+	mustPing(t, r, "a", "192.168.10.2", 2)
+	mustPing(t, r, "c", "192.168.10.2", 2)
+	checkMACs(t, r, "hv2", macEntry{10, macA, "10.0.0.1"}, macEntry{10, macB, "local"}, macEntry{10, macC, "10.0.0.3"})
+	if err := r.Vtepds["hv2"].Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.OVS["hv2"].Vsctl(ctxT(t, 10*time.Second), "del-port", "br-int", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := learnedFlow(t, r, "hv2", macB); !ok {
+		t.Fatalf("b's entry went with vtepd stopped: nothing left for vtepd to do")
+	}
+	d, err := r.StartDaemon(ctxT(t, 10*time.Second), "hv2", vtepdBin, "-config", r.NodeDir("hv2")+"/vtepd.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Vtepds["hv2"] = d
+	if err := r.WaitProgrammed(ctxT(t, time.Minute), "hv2"); err != nil {
+		t.Fatal(err)
+	}
+	err = labs.WaitFor(ctxT(t, 5*time.Second), 50*time.Millisecond, func() (bool, error) {
+		_, ok := learnedFlow(t, r, "hv2", macB)
+		return !ok, nil
+	})
+	if err != nil {
+		t.Fatalf("b's entry still on hv2 after vtepd came back: %v", err)
+	}
+	checkMACs(t, r, "hv2", macEntry{10, macA, "10.0.0.1"}, macEntry{10, macC, "10.0.0.3"})
+}
+
 // revalidated waits until a hypervisor's OVS has accounted every frame it
 // forwarded so far: two full revalidator rounds (one may have begun before).
 func revalidated(t testing.TB, r *labs.Running, hv string) {
