@@ -15,12 +15,14 @@ import (
 // The learned MAC table: GET /v1/macs reads the flows the learn actions
 // made in table mac (30) and says, in the seed's terms, where each MAC is.
 //
-// Age. OpenFlow 1.3 flow stats carry a flow's duration (time since it was
-// learned; refreshing an entry keeps it) but not OVS's idle age, which only
-// the Nicira NXST_FLOW reply of OpenFlow 1.0 has, and vtep's bridges speak
-// OpenFlow 1.3 only. So AGE is the time since the MAC was learned, and the
-// entry disappears after mac_ageing (its idle timeout) without traffic from
-// that MAC. HITS is the entry's n_packets: frames sent to that MAC.
+// Age. An entry lives mac_ageing (its hard timeout) after its MAC was last
+// seen as a source: each frame from the MAC restarts the hard timeout (OVS
+// sets the rule's modified time). OpenFlow 1.3 flow stats carry a flow's
+// duration (time since it was learned; refreshing an entry keeps it) but
+// not that modified time, which only the Nicira NXST_FLOW reply of OpenFlow
+// 1.0 has (hard_age), and vtep's bridges speak OpenFlow 1.3 only. So AGE is
+// the time since the MAC was learned. HITS is the entry's n_packets: frames
+// sent to that MAC, which do not keep the entry.
 
 // MACs reads the learned MAC table (vni 0: every VNI), sorted by VNI and MAC.
 func (a *Agent) MACs(ctx context.Context, vni uint32) ([]api.MACEntry, error) {
@@ -72,7 +74,7 @@ func decodeLearned(f ofapp.FlowStats, pi trace.Ports) (api.MACEntry, bool) {
 		return api.MACEntry{}, false
 	}
 	e := api.MACEntry{VNI: l.VNI, MAC: l.MAC.String(), Remote: l.Remote, OFPort: l.Port,
-		Age: f.Duration.Seconds(), IdleTimeout: f.IdleTimeout, Hits: f.Packets}
+		Age: f.Duration.Seconds(), IdleTimeout: f.IdleTimeout, HardTimeout: f.HardTimeout, Hits: f.Packets}
 	if l.Remote {
 		e.VTEP = l.VTEP.String()
 	}

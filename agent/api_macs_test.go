@@ -20,7 +20,7 @@ func setFieldReg(n int, v uint32) ofapp.RawAction {
 
 func learned(f pipeline.Feature, vni uint32, mac string, acts ...ofapp.Action) ofapp.FlowStats {
 	hw, _ := net.ParseMAC(mac)
-	return ofapp.FlowStats{Flow: ofapp.Flow{Table: pipeline.TableMAC, Priority: 100, IdleTimeout: 300,
+	return ofapp.FlowStats{Flow: ofapp.Flow{Table: pipeline.TableMAC, Priority: 100, HardTimeout: 300,
 		Cookie: uint64(pipeline.NewCookie(f, vni)),
 		Match:  ofapp.Match{ofapp.MatchReg(0, vni, 0xffffff), ofapp.MatchEthDst(hw)}, Actions: acts},
 		Duration: 42 * time.Second, Packets: 7}
@@ -37,14 +37,14 @@ func TestDecodeLearned(t *testing.T) {
 		wantOK bool
 	}{
 		{"remote, reg2 by set_field", learned(pipeline.FeatureLearnedRemote, 10, "02:00:00:00:00:0b", setFieldReg(2, 0x0a000002), reg3(2)),
-			api.MACEntry{MAC: "02:00:00:00:00:0b", VNI: 10, Remote: true, VTEP: "10.0.0.2", Port: "vxlan0", OFPort: 2, Age: 42, IdleTimeout: 300, Hits: 7}, true},
+			api.MACEntry{MAC: "02:00:00:00:00:0b", VNI: 10, Remote: true, VTEP: "10.0.0.2", Port: "vxlan0", OFPort: 2, Age: 42, HardTimeout: 300, Hits: 7}, true},
 		{"remote, reg2 by reg_load", learned(pipeline.FeatureLearnedRemote, 10, "02:00:00:00:00:0c",
 			ofapp.RegLoad{Dst: ofapp.Whole(ofapp.FieldReg(2)), Value: 0x0a000003}, reg3(2)),
-			api.MACEntry{MAC: "02:00:00:00:00:0c", VNI: 10, Remote: true, VTEP: "10.0.0.3", Port: "vxlan0", OFPort: 2, Age: 42, IdleTimeout: 300, Hits: 7}, true},
+			api.MACEntry{MAC: "02:00:00:00:00:0c", VNI: 10, Remote: true, VTEP: "10.0.0.3", Port: "vxlan0", OFPort: 2, Age: 42, HardTimeout: 300, Hits: 7}, true},
 		{"local on a trunk", learned(pipeline.FeatureLearnedLocal, 10, "02:00:00:00:00:0a", setFieldReg(2, 0), reg3(1)),
-			api.MACEntry{MAC: "02:00:00:00:00:0a", VNI: 10, Port: "a", OFPort: 1, VLAN: 1, Age: 42, IdleTimeout: 300, Hits: 7}, true},
+			api.MACEntry{MAC: "02:00:00:00:00:0a", VNI: 10, Port: "a", OFPort: 1, VLAN: 1, Age: 42, HardTimeout: 300, Hits: 7}, true},
 		{"local on an unknown port", learned(pipeline.FeatureLearnedLocal, 10, "02:00:00:00:00:0d", reg3(9)),
-			api.MACEntry{MAC: "02:00:00:00:00:0d", VNI: 10, Port: "9", OFPort: 9, Age: 42, IdleTimeout: 300, Hits: 7}, true},
+			api.MACEntry{MAC: "02:00:00:00:00:0d", VNI: 10, Port: "9", OFPort: 9, Age: 42, HardTimeout: 300, Hits: 7}, true},
 		{"programmed flow", learned(pipeline.FeatureMACMiss, 0, "02:00:00:00:00:0a"), api.MACEntry{}, false},
 		{"no dl_dst", ofapp.FlowStats{Flow: ofapp.Flow{Cookie: uint64(pipeline.NewCookie(pipeline.FeatureLearnedLocal, 10))}}, api.MACEntry{}, false},
 	}

@@ -14,7 +14,8 @@
 // the difference (Diff) in one ONF bundle per switch. Flows are compared by
 // key (table, priority, match) and cookie, whose digest covers actions and
 // timeouts, so an unchanged configuration changes nothing on restart and
-// learned flows are never touched. Reconciles are triggered at start, when a
+// learned flows are never touched, except that a port's deletion removes
+// the MACs learned on it (portgone.go). Reconciles are triggered at start, when a
 // bridge (re)connects, on every PORT_STATUS of the overlay bridge, on every
 // OVSDB update of the columns vtepd reads (monitor.go: a monitor, updates
 // within 50 ms coalesced, sent again with a reconcile after a reconnect),
@@ -25,7 +26,8 @@
 // underlay connection), events.go (switch events), reconcile.go (diff and
 // apply), groups.go (tunnel routes and IGMP), tunnelrx.go (OVS listening on
 // the VTEP address), health.go (health checks), reload.go (SIGHUP),
-// routes.go and api*.go (the local API), metrics.go (Prometheus).
+// routes.go and api*.go (the local API), metrics.go (Prometheus),
+// portgone.go (a deleted port's learned MACs).
 //
 // The underlay bridge keeps standalone fail mode and no controller, so it
 // keeps switching normally whatever happens to vtepd; vtepd adds its join

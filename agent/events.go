@@ -25,6 +25,7 @@ func (a *Agent) eventLoop(ctx context.Context) {
 			switch ev.Type {
 			case ofapp.SwitchConnected:
 				a.Kick("overlay bridge connected")
+				go a.forgetGonePorts(ctx, ev.Switch) // portgone.go
 			case ofapp.PortAdded, ofapp.PortDeleted, ofapp.PortModified:
 				a.log.WithFields(logrus.Fields{"port": ev.Port.Name, "ofport": ev.Port.No, "event": ev.Type.String()}).Info("port changed")
 				reason := "port " + ev.Port.Name + " " + ev.Type.String()
@@ -34,6 +35,8 @@ func (a *Agent) eventLoop(ctx context.Context) {
 					// port's ofport to OVSDB, where vtepd reads ports from:
 					// reconcile again once the ofport is there.
 					go a.kickWhenOfport(ctx, ev.Port.Name, reason)
+				} else {
+					go a.forgetPortMACs(ctx, ev.Switch, ev.Port) // portgone.go
 				}
 			}
 		}

@@ -19,7 +19,10 @@ type MACEntry struct {
 	VLAN        uint16  `json:"vlan,omitempty"`
 	Age         float64 `json:"age_s"`
 	IdleTimeout uint16  `json:"idle_timeout"`
-	Hits        uint64  `json:"hits"`
+	// HardTimeout is mac_ageing: the entry goes that long after its MAC
+	// was last seen as a source.
+	HardTimeout uint16 `json:"hard_timeout"`
+	Hits        uint64 `json:"hits"`
 }
 
 // SortMACs orders entries by VNI, then MAC.

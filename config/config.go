@@ -24,8 +24,9 @@ type Config struct {
 	// Flood chooses how broadcast, unknown unicast and multicast frames
 	// reach the other VTEPs.
 	Flood Flood `yaml:"flood"`
-	// MACAgeing is the idle timeout of learned MAC entries (whole seconds,
-	// 1s..65535s).
+	// MACAgeing is how long a learned MAC entry lives after its MAC was
+	// last seen as a source (whole seconds, 1s..65535s): the learned
+	// flows' hard timeout, which the learn action resets.
 	MACAgeing time.Duration `yaml:"mac_ageing"`
 	// Networks are the overlay networks: VNI, local VLAN, multicast group.
 	Networks []Network `yaml:"networks"`
@@ -158,5 +159,6 @@ func (c *Config) Network(vni uint32) (Network, bool) {
 	return Network{}, false
 }
 
-// MACAgeingSeconds returns MACAgeing as the idle timeout OpenFlow wants.
+// MACAgeingSeconds returns MACAgeing in the whole seconds of an OpenFlow
+// timeout.
 func (c *Config) MACAgeingSeconds() uint16 { return uint16(c.MACAgeing / time.Second) }

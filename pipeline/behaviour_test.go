@@ -173,7 +173,7 @@ func TestLearningRemoteThenUnicast(t *testing.T) {
 	if len(f.tunnel) != 1 || !f.tunnel[0].TunDst.Equal(net.IPv4(10, 0, 0, 3)) || f.tunnel[0].TunID != 10 {
 		t.Errorf("tunnel copies %v, want one to 10.0.0.3 with tun_id 10", f.tunnel)
 	}
-	// The learned entry names its feature and VNI, and ages with mac_ageing.
+	// The learned entry names its feature and VNI, and ages mac_ageing after its source was last seen (hard timeout).
 	var learned []ofapp.Flow
 	for _, fl := range f.vteps["10.0.0.1"].Flows(TableMAC) {
 		if Cookie(fl.Cookie).Feature() == FeatureLearnedRemote {
@@ -184,8 +184,8 @@ func TestLearningRemoteThenUnicast(t *testing.T) {
 		t.Fatalf("10.0.0.1 learned %d remote MACs, want 1: %v", len(learned), learned)
 	}
 	c := Cookie(learned[0].Cookie)
-	if c.Feature() != FeatureLearnedRemote || c.VNI() != 10 || learned[0].IdleTimeout != 300 || c&LearnedMask != LearnedValue {
-		t.Errorf("learned flow %s: cookie %s, idle %d; want learned-remote vni=10, idle 300", learned[0], c, learned[0].IdleTimeout)
+	if c.Feature() != FeatureLearnedRemote || c.VNI() != 10 || learned[0].HardTimeout != 300 || learned[0].IdleTimeout != 0 || c&LearnedMask != LearnedValue {
+		t.Errorf("learned flow %s: cookie %s, hard %d, idle %d; want learned-remote vni=10, hard 300, no idle", learned[0], c, learned[0].HardTimeout, learned[0].IdleTimeout)
 	}
 	// macA answered from 10.0.0.1 by unicast: 10.0.0.3 learned it from the
 	// reply's outer source, so its reply goes straight back.

@@ -77,8 +77,7 @@ func Build(s State) (Result, error) {
 	}
 	overlay := make([]ofapp.Flow, 0, b.estimate())
 	overlay = b.classify(overlay)
-	overlay = b.learning(overlay, TableTunnelIn, FeatureLearnRemote, FeatureLearnedRemote)
-	overlay = b.learning(overlay, TableLocalIn, FeatureLearnLocal, FeatureLearnedLocal)
+	overlay = b.learning(overlay)
 	overlay = append(overlay, flow(TableMAC, prioDefault, FeatureMACMiss, 0, nil, nil, 0))
 	overlay = b.egress(overlay)
 	overlay = b.flood(overlay)
@@ -198,7 +197,7 @@ type builder struct {
 func (b *builder) estimate() int {
 	n := 8 + 6*len(b.nets)
 	for _, nw := range b.nets {
-		n += 3 * len(nw.members)
+		n += 4 * len(nw.members)
 	}
 	return n
 }
@@ -252,29 +251,52 @@ func (b *builder) classify(out []ofapp.Flow) []ofapp.Flow {
 	return out
 }
 
-// learning: tables 10 and 20. One learning flow per VNI (the learned
-// flows' cookie carries the VNI), and one shared flow that forwards frames
-// with a multicast source MAC without learning it: such a source is invalid
-// (IEEE 802.3) and learning it would steer that group's traffic to one port.
-func (b *builder) learning(out []ofapp.Flow, table uint8, f, learned Feature) []ofapp.Flow {
+// learning: tables 10 and 20. Table 10 has one learning flow per VNI,
+// table 20 one per (port, VNI), so that the learned flows' cookie carries
+// the VNI and, for local MACs, the port (LearnedLocalCookie): one delete
+// by cookie then removes what a departed port left. Each table also has one
+// shared flow that forwards frames with a multicast source MAC without
+// learning it: such a source is invalid (IEEE 802.3) and learning it would
+// steer that group's traffic to one port.
+func (b *builder) learning(out []ofapp.Flow) []ofapp.Flow {
 	next := []ofapp.Action{ofapp.Resubmit{Table: TableMAC}}
 	for _, n := range b.nets {
-		specs := []ofapp.LearnSpec{
-			ofapp.LearnMatchField{Dst: RegVNI, Src: RegVNI},
-			ofapp.LearnMatchField{Dst: ethDstWhole, Src: ethSrcWhole},
-		}
-		if learned == FeatureLearnedRemote {
-			specs = append(specs, ofapp.LearnLoadField{Src: tunSrcWhole, Dst: RegRemoteVTEP})
-		} else {
-			specs = append(specs, ofapp.LearnLoadValue{Dst: RegRemoteVTEP, Value: 0})
-		}
-		specs = append(specs, ofapp.LearnLoadField{Src: inPortWhole, Dst: RegOutPort})
-		l := ofapp.Learn{Table: TableMAC, Priority: learnedPrio, IdleTimeout: b.cfg.MACAgeingSeconds(),
-			Cookie: uint64(NewCookie(learned, n.VNI)), Specs: specs}
-		out = append(out, flow(table, prioNormal, f, n.VNI, ofapp.Match{matchVNI(n.VNI), unicastSrc},
+		l := b.learn(NewCookie(FeatureLearnedRemote, n.VNI), ofapp.LearnLoadField{Src: tunSrcWhole, Dst: RegRemoteVTEP})
+		out = append(out, flow(TableTunnelIn, prioNormal, FeatureLearnRemote, n.VNI, ofapp.Match{matchVNI(n.VNI), unicastSrc},
 			append([]ofapp.Action{l}, next...), TableEgress))
 	}
-	return append(out, flow(table, prioDefault, FeatureNoLearn, 0, nil, next, TableEgress))
+	out = append(out, flow(TableTunnelIn, prioDefault, FeatureNoLearn, 0, nil, next, TableEgress))
+	var pf []portFlow
+	for _, n := range b.nets {
+		for _, m := range n.members {
+			l := b.learn(LearnedLocalCookie(n.VNI, m.port), ofapp.LearnLoadValue{Dst: RegRemoteVTEP, Value: 0})
+			pf = append(pf, portFlow{m.port, flow(TableLocalIn, prioNormal, FeatureLearnLocal, n.VNI,
+				ofapp.Match{ofapp.MatchInPort(m.port), matchVNI(n.VNI), unicastSrc},
+				append([]ofapp.Action{l}, next...), TableEgress)})
+		}
+	}
+	out = appendByPort(out, pf)
+	return append(out, flow(TableLocalIn, prioDefault, FeatureNoLearn, 0, nil, next, TableEgress))
+}
+
+// learn is the learn action of tables 10 and 20: (VNI, this dl_src) ->
+// reg2 = remote VTEP (vtep: tun_src, or 0 for a local MAC), reg3 = in_port.
+//
+// The learned flow has a hard timeout of mac_ageing and no idle timeout.
+// OVS resets a learned flow's hard timeout each time the learn action runs
+// again with the same result (ofproto_flow_mod_learn_refresh sets the
+// rule's modified time, also from the datapath flow cache when the
+// revalidators push the source's traffic), while lookups towards the MAC
+// only refresh an idle timeout. So an entry lives mac_ageing after its MAC
+// was last seen as a source, however much traffic goes to it.
+func (b *builder) learn(c Cookie, vtep ofapp.LearnSpec) ofapp.Learn {
+	return ofapp.Learn{Table: TableMAC, Priority: learnedPrio, HardTimeout: b.cfg.MACAgeingSeconds(),
+		Cookie: uint64(c), Specs: []ofapp.LearnSpec{
+			ofapp.LearnMatchField{Dst: RegVNI, Src: RegVNI},
+			ofapp.LearnMatchField{Dst: ethDstWhole, Src: ethSrcWhole},
+			vtep,
+			ofapp.LearnLoadField{Src: inPortWhole, Dst: RegOutPort},
+		}}
 }
 
 // egress: table 40.

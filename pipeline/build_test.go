@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -121,24 +122,28 @@ func TestUnmappedPortsGetNoFlows(t *testing.T) {
 	}
 }
 
-func TestLearnedCookiesCarryVNI(t *testing.T) {
+func TestLearnedCookiesCarryVNIAndPort(t *testing.T) {
 	c := testConfig(t, config.FloodMulticast, vniNet(10, 1, "239.1.1.1"), vniNet(4000, 2, "239.1.1.1"))
-	r := mustBuild(t, testState(c))
-	n := 0
+	r := mustBuild(t, testState(c, Port{Name: "a", OFPort: 5, Tag: 1}, Port{Name: "t", OFPort: 7, Trunks: []uint16{1, 2}}))
+	var got []string
 	for _, f := range r.Overlay {
 		for _, a := range f.Actions {
 			l, ok := a.(ofapp.Learn)
 			if !ok {
 				continue
 			}
-			n++
 			lc, fc := Cookie(l.Cookie), Cookie(f.Cookie)
-			if lc.VNI() != fc.VNI() || lc.Digest() != 0 || !lc.Feature().Learned() || l.IdleTimeout != 300 {
-				t.Errorf("flow %s learns with cookie %s", f, lc)
+			if lc.VNI() != fc.VNI() || !lc.Feature().Learned() || l.HardTimeout != 300 || l.IdleTimeout != 0 {
+				t.Errorf("flow %s learns with cookie %s, hard %d, idle %d; want its VNI, hard 300, no idle", f, lc, l.HardTimeout, l.IdleTimeout)
 			}
+			got = append(got, lc.String())
 		}
 	}
-	if n != 4 {
-		t.Errorf("%d learn actions, want 4 (2 VNIs x remote, local)", n)
+	// Remote learning per VNI; local learning per (port, VNI), the port in
+	// the learned flows' cookie.
+	want := []string{"learned-remote vni=10", "learned-remote vni=4000",
+		"learned-local vni=10 port=5", "learned-local vni=10 port=7", "learned-local vni=4000 port=7"}
+	if !slices.Equal(got, want) {
+		t.Errorf("learn cookies %q, want %q", got, want)
 	}
 }

@@ -21,7 +21,11 @@ import (
 //	           (table, priority, match) but different actions or timeouts
 //	           get different cookies, so the controller sees "actions
 //	           changed" by comparing cookies and never decodes actions read
-//	           back from the switch. 0 on learned flows.
+//	           back from the switch. On learned flows it is not a digest:
+//	           learned-local flows carry the OpenFlow port the MAC was
+//	           learned on (LearnedLocalCookie), so one delete by cookie
+//	           removes a departed port's MACs (LearnedOnPort); 0 on
+//	           learned-remote flows.
 //	 VNI:      the network the flow serves; 0 for flows shared by all.
 type Cookie uint64
 
@@ -137,6 +141,28 @@ func NewCookie(f Feature, vni uint32) Cookie {
 	return Cookie(f)<<cookieFeatureShift | Cookie(vni)&CookieVNIMask
 }
 
+// LearnedLocalCookie returns the cookie of the flows the learn action of
+// local port port in network vni makes: feature learned-local, the port in
+// the digest bits, the VNI.
+func LearnedLocalCookie(vni, port uint32) Cookie {
+	return NewCookie(FeatureLearnedLocal, vni).WithDigest(port)
+}
+
+// LearnedOnPort returns the cookie value and mask (cookie & mask == value)
+// that select the learned flows of MACs learned on local port port, in
+// every VNI.
+func LearnedOnPort(port uint32) (value, mask Cookie) {
+	return LearnedLocalCookie(0, port), CookieFeatureMask | CookieDigestMask
+}
+
+// Port returns the port of a learned-local cookie, 0 for other cookies.
+func (c Cookie) Port() uint32 {
+	if c.Feature() != FeatureLearnedLocal {
+		return 0
+	}
+	return c.Digest()
+}
+
 // Feature returns the feature byte.
 func (c Cookie) Feature() Feature { return Feature(c >> cookieFeatureShift) }
 
@@ -155,13 +181,16 @@ func (c Cookie) WithDigest(d uint32) Cookie {
 func (c Cookie) IsVtep() bool { return c&VtepMask == VtepValue }
 
 // String prints the cookie as "FEATURE vni=N digest=0xD" (vni and digest
-// left out when zero).
+// left out when zero), or "learned-local vni=N port=P" for a learned-local
+// cookie with a port.
 func (c Cookie) String() string {
 	s := c.Feature().String()
 	if v := c.VNI(); v != 0 {
 		s += fmt.Sprintf(" vni=%d", v)
 	}
-	if d := c.Digest(); d != 0 {
+	if p := c.Port(); p != 0 {
+		s += fmt.Sprintf(" port=%d", p)
+	} else if d := c.Digest(); d != 0 {
 		s += fmt.Sprintf(" digest=0x%08x", d)
 	}
 	return s

@@ -74,3 +74,32 @@ func TestFlowDigest(t *testing.T) {
 		t.Errorf("different timeouts gave the same cookie")
 	}
 }
+
+func TestLearnedLocalCookiePort(t *testing.T) {
+	c := LearnedLocalCookie(10, 7)
+	if c.Feature() != FeatureLearnedLocal || c.VNI() != 10 || c.Port() != 7 || c&LearnedMask != LearnedValue {
+		t.Fatalf("LearnedLocalCookie(10, 7) = %#x: %s, port %d", uint64(c), c, c.Port())
+	}
+	if got, want := c.String(), "learned-local vni=10 port=7"; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+	if p := NewCookie(FeatureEgress, 10).WithDigest(7).Port(); p != 0 {
+		t.Errorf("a programmed flow's digest read as port %d", p)
+	}
+	value, mask := LearnedOnPort(7)
+	for _, tt := range []struct {
+		c    Cookie
+		want bool
+	}{
+		{LearnedLocalCookie(10, 7), true},
+		{LearnedLocalCookie(4000, 7), true},
+		{LearnedLocalCookie(10, 8), false},
+		{LearnedLocalCookie(10, 7|1<<16), false},
+		{NewCookie(FeatureLearnedRemote, 10).WithDigest(7), false},
+		{NewCookie(FeatureLearnLocal, 10).WithDigest(7), false},
+	} {
+		if got := tt.c&mask == value; got != tt.want {
+			t.Errorf("LearnedOnPort(7) selects %s: %v, want %v", tt.c, got, tt.want)
+		}
+	}
+}

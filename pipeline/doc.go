@@ -17,9 +17,10 @@
 //	            ├─ VM port + mapped VLAN (or subnet): reg0 = VNI    -> 20 local-in
 //	            └─ anything else: drop (counted per cause)
 //
-//	10 tunnel-in / 20 local-in
+//	10 tunnel-in (per VNI) / 20 local-in (per port and VNI)
 //	     learn into 30: (VNI, this dl_src) -> reg2 = tun_src, reg3 = in_port
 //	                                    (local: reg2 = 0,     reg3 = in_port)
+//	                    hard_timeout = mac_ageing, see MAC ageing
 //	     resubmit(,30) ─> 30 mac: (VNI, dl_dst) -> load reg2, reg3; miss: reg3 = 0
 //	     goto 40
 //
@@ -45,6 +46,21 @@
 // is known, and only unknown destinations continue to flood. A table after
 // flood could not be reached by a frame flood already sent.
 //
+// # MAC ageing
+//
+// Learned flows have a hard timeout of mac_ageing and no idle timeout. A
+// learn action that finds its flow already in place with the same actions
+// only refreshes it: OVS sets the rule's modified time
+// (ofproto_flow_mod_learn_refresh), which restarts the hard timeout, and
+// does so for frames handled in the datapath too (the revalidators replay
+// the learn action cached with each datapath flow, XC_LEARN, when it saw
+// packets). Lookups in table 30 only feed an idle timeout. So an entry
+// lives mac_ageing after its MAC was last seen as a source, whatever is
+// sent to it; with an idle timeout a moved, silent VM's old entry would
+// live as long as anyone kept sending to it. A frame from a new place
+// changes the actions, so the learn action replaces the entry at once.
+// pipelinetest models both timeouts (Switch.Advance).
+//
 // # VLANs and ports
 //
 // A VLAN maps to one VNI on a VTEP (the configuration enforces it), so
@@ -59,16 +75,20 @@
 // Every flow's cookie (cookie.go) carries the feature that made it, a
 // digest of the flow's text and its VNI; the learn actions give learned
 // flows a learned-* feature and the VNI too, so dumps can tell learned MACs
-// from programmed flows and show the network of each. A flow whose actions
-// change keeps its key but gets a new cookie, which is how the controller
-// detects modifications without decoding actions.
+// from programmed flows and show the network of each. Local learning has a
+// flow per (port, VNI) so that its learned flows' cookie also carries the
+// port (LearnedLocalCookie, in the digest bits): when a port goes, one
+// delete by cookie (LearnedOnPort) removes the MACs learned on it. A flow
+// whose actions change keeps its key but gets a new cookie, which is how
+// the controller detects modifications without decoding actions.
 //
 // # Incremental changes
 //
-// Classify and egress flows are per (port, VNI) and mention only that port;
-// flood flows are per VNI. Adding or removing a port therefore changes only
-// its own flows and the flood flows of the VNIs it carries; everything else
-// is byte-for-byte the same, cookie included, so the diff is small.
+// Classify, local learning and egress flows are per (port, VNI) and mention
+// only that port; flood flows are per VNI. Adding or removing a port
+// therefore changes only its own flows and the flood flows of the VNIs it
+// carries; everything else is byte-for-byte the same, cookie included, so
+// the diff is small.
 //
 // # Underlay
 //

@@ -116,12 +116,12 @@ func TestTunnelReceiveRepaired(t *testing.T) {
 	if !status(t, r, "hv3").Health.Healthy {
 		t.Fatalf("hv3 unhealthy before the test: %+v", status(t, r, "hv3").Health)
 	}
+	// Deleting a route makes OVS deaf (underlay's TestGroupRouteAndMembership
+	// proves it on a bare OVS); vtepd may repair it before this test can
+	// look, so the repair counter is what shows it happened.
 	appctl("ovs/route/add", "10.0.0.77/32", "br-phy")
 	appctl("ovs/route/del", "10.0.0.77/32")
 	broke := time.Now()
-	if listening(t, r, "hv3", "10.0.0.3") {
-		t.Fatal("deleting a route did not make OVS deaf: the premise of this test is gone")
-	}
 	err := labs.WaitFor(ctxT(t, 15*time.Second), 50*time.Millisecond, func() (bool, error) {
 		s := status(t, r, "hv3")
 		return s.TunnelReceiveRepairs == 1 && check(s, api.CheckTunnelReceive).OK, nil

@@ -143,8 +143,8 @@ func TestLiveMACs(t *testing.T) {
 		if g.MAC != w.MAC || g.VNI != w.VNI || g.Remote != w.Remote || g.VTEP != w.VTEP || g.Port != w.Port || g.OFPort != w.OFPort || g.VLAN != w.VLAN {
 			t.Errorf("entry %d = %+v, want %+v", i, g, w)
 		}
-		if g.IdleTimeout != 300 || g.Hits == 0 {
-			t.Errorf("entry %d: idle timeout %d (want mac_ageing 300), hits %d (want > 0 after a ping)", i, g.IdleTimeout, g.Hits)
+		if g.HardTimeout != 300 || g.IdleTimeout != 0 || g.Hits == 0 {
+			t.Errorf("entry %d: hard timeout %d (want mac_ageing 300), idle timeout %d (want none), hits %d (want > 0 after a ping)", i, g.HardTimeout, g.IdleTimeout, g.Hits)
 		}
 	}
 	out := mustVtepctl(t, "macs", "--api", addr, "--vni", "10")

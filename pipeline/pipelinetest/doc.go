@@ -8,7 +8,9 @@
 // (output, output to a register, push/pop/set VLAN, set_field on tunnel,
 // IPv4 and Ethernet destination, register load and move, resubmit, group of
 // type all, learn, which adds the learned flow to the simulated table) and
-// goto_table. It is strict where OVS would silently do something the
+// goto_table. A simulated clock (Switch.Advance) expires flows by their
+// idle and hard timeouts as OVS does, a repeated learn refreshing the hard
+// timeout (see ageing.go). It is strict where OVS would silently do something the
 // pipeline never means to: two matching flows of equal priority, popping a
 // missing VLAN tag or pushing a second one are errors.
 package pipelinetest
