@@ -35,7 +35,7 @@ func (a *Agent) MACs(ctx context.Context, vni uint32) ([]api.MACEntry, error) {
 		return nil, fmt.Errorf("overlay bridge %s: read learned flows: %w", name, err)
 	}
 	_, st, _ := a.Snapshot()
-	pi := trace.NewPorts(a.config(), st)
+	pi := trace.NewPorts(st)
 	out := []api.MACEntry{}
 	for _, f := range fs {
 		e, ok := decodeLearned(f, pi)

@@ -20,7 +20,7 @@ import (
 func (a *Agent) Trace(ctx context.Context, r api.TraceRequest) (api.TraceResult, error) {
 	cfg := a.config()
 	_, st, _ := a.Snapshot()
-	pi := trace.NewPorts(cfg, st)
+	pi := trace.NewPorts(st)
 	flow, err := trace.Flow(r, pi, cfg.Underlay.LocalIP.Addr().String())
 	if err != nil {
 		return api.TraceResult{}, err

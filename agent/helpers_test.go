@@ -31,7 +31,7 @@ func mustConfig(t *testing.T, s string) *config.Config {
 // samplePorts is hv1 of labs/figure4.yaml: VM a on port 1 (trunk, VLAN 1
 // -> VNI 10), the tunnel on port 2.
 func samplePorts() trace.Ports {
-	cfg := &config.Config{Networks: []config.Network{{VNI: 10, VLAN: 1}}}
-	st := pipeline.State{TunnelPort: 2, Ports: []pipeline.Port{{Name: "a", OFPort: 1, Trunks: []uint16{1}}}}
-	return trace.NewPorts(cfg, st)
+	st := pipeline.State{Desired: pipeline.Desired{Networks: []pipeline.Network{{VNI: 10, VLAN: 1}}},
+		TunnelPort: 2, Ports: []pipeline.Port{{Name: "a", OFPort: 1, Trunks: []uint16{1}}}}
+	return trace.NewPorts(st)
 }

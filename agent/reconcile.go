@@ -23,7 +23,8 @@ func (a *Agent) Reconcile(ctx context.Context) (int, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	st, err := a.readState(ctx)
+	cfg := a.config()
+	st, err := a.readState(ctx, cfg)
 	if err != nil {
 		return 0, err
 	}
@@ -32,20 +33,20 @@ func (a *Agent) Reconcile(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	total := 0
-	if st.Config.Flood.Mode == config.FloodReplication {
+	if cfg.Flood.Mode == config.FloodReplication {
 		// before the flood flows use them
-		total += a.resolvePeers(ctx, st.Config)
+		total += a.resolvePeers(ctx, cfg)
 	}
 	over, ok := a.ctrl.Switch(a.overlayDPID)
 	if !ok {
-		return 0, fmt.Errorf("overlay bridge %s (dpid %s): %w", st.Config.Bridge, ofapp.DPIDString(a.overlayDPID), ErrNotConnected)
+		return 0, fmt.Errorf("overlay bridge %s (dpid %s): %w", cfg.Bridge, ofapp.DPIDString(a.overlayDPID), ErrNotConnected)
 	}
 	n, err := a.apply(ctx, over, res.Overlay, res.Groups)
 	total += n
 	if err != nil {
-		return total, fmt.Errorf("overlay bridge %s: %w", st.Config.Bridge, err)
+		return total, fmt.Errorf("overlay bridge %s: %w", cfg.Bridge, err)
 	}
-	n, err = a.reconcileUnderlay(ctx, st.Config, res.Underlay)
+	n, err = a.reconcileUnderlay(ctx, cfg, res.Underlay)
 	total += n
 	a.statsMu.Lock()
 	a.lastState, a.lastResult = st, res

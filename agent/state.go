@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/vtep/vtep/config"
 	"github.com/vtep/vtep/ovsdb"
 	"github.com/vtep/vtep/pipeline"
 )
@@ -16,9 +17,8 @@ const TunnelPortName = pipeline.TunnelPortName
 // readState reads from OVSDB what the pipeline needs besides the
 // configuration: the tunnel port's number, the VM ports with their VLAN
 // columns, and the underlay bridge's uplink port and MAC.
-func (a *Agent) readState(ctx context.Context) (pipeline.State, error) {
-	cfg := a.config()
-	st := pipeline.State{Config: cfg}
+func (a *Agent) readState(ctx context.Context, cfg *config.Config) (pipeline.State, error) {
+	st := pipeline.State{Desired: Desired(cfg)}
 	ports, err := a.db.ListPorts(ctx, cfg.Bridge)
 	if err != nil {
 		return st, err

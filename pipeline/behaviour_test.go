@@ -8,7 +8,6 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/vtep/vtep/config"
 	"github.com/vtep/vtep/ofapp"
 	"github.com/vtep/vtep/pipeline/pipelinetest"
 )
@@ -46,7 +45,7 @@ func newFabric(t *testing.T, states map[string]State) *fabric {
 	for ip, s := range states {
 		r := mustBuild(t, s)
 		f.vteps[ip] = pipelinetest.New(r.Overlay, r.Groups)
-		f.groups[ip] = s.Config.Groups()
+		f.groups[ip] = s.Desired.Groups()
 	}
 	return f
 }
@@ -109,9 +108,9 @@ func frame(in uint32, vlan uint16, src, dst net.HardwareAddr) pipelinetest.Packe
 	return pipelinetest.Packet{InPort: in, VLAN: vlan, EthSrc: src, EthDst: dst, EthType: ipv4, IPDst: net.IPv4(192, 168, 10, 9)}
 }
 
-func vtepConfig(t *testing.T, local string, nets ...config.Network) *config.Config {
-	c := testConfig(t, config.FloodMulticast, nets...)
-	c.Underlay.LocalIP = netip.MustParsePrefix(local + "/24")
+func vtepConfig(t *testing.T, local string, nets ...Network) *Desired {
+	c := testConfig(t, multicast, nets...)
+	c.LocalIP = netip.MustParseAddr(local)
 	return c
 }
 
@@ -330,7 +329,7 @@ func TestMulticastSourceNotLearned(t *testing.T) {
 }
 
 func TestReplicationFlood(t *testing.T) {
-	s := testState(testConfig(t, config.FloodReplication, vniNet(10, 1, "")), Port{Name: "a", OFPort: vm1, Tag: 1}, Port{Name: "b", OFPort: vm2, Tag: 1})
+	s := testState(testConfig(t, replication, vniNet(10, 1, "")), Port{Name: "a", OFPort: vm1, Tag: 1}, Port{Name: "b", OFPort: vm2, Tag: 1})
 	r := mustBuild(t, s)
 	sw := pipelinetest.New(r.Overlay, r.Groups)
 	tr, err := sw.Run(frame(vm1, 0, macA, broadcast))
@@ -351,7 +350,7 @@ func TestReplicationFlood(t *testing.T) {
 }
 
 func TestSubnetClassification(t *testing.T) {
-	s := testState(testConfig(t, config.FloodMulticast,
+	s := testState(testConfig(t, multicast,
 		vniNet(10, 0, "239.1.1.1", "192.168.10.0/24"), vniNet(20, 2, "239.1.1.2", "192.168.20.0/24")),
 		Port{Name: "plain", OFPort: vm1}, Port{Name: "access", OFPort: vm2, Tag: 2})
 	r := mustBuild(t, s)

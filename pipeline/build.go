@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/vtep/vtep/config"
 	"github.com/vtep/vtep/ofapp"
 )
 
@@ -50,7 +49,7 @@ type member struct {
 
 // network is a configured network with its local members.
 type network struct {
-	config.Network
+	Network
 	members []member // by port
 }
 
@@ -69,10 +68,9 @@ func Build(s State) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	cfg := s.Config
-	b := &builder{s: s, cfg: cfg, nets: nets}
+	b := &builder{s: s, d: s.Desired, nets: nets}
 	var res Result
-	if cfg.Flood.Mode == config.FloodReplication {
+	if b.d.Replication {
 		res.Groups = b.groups()
 	}
 	overlay := make([]ofapp.Flow, 0, b.estimate())
@@ -107,8 +105,8 @@ func check(tables []Table, flows []ofapp.Flow, groups []ofapp.GroupEntry) error 
 
 // prepare checks the state and works out each network's local members.
 func prepare(s State) ([]network, error) {
-	if s.Config == nil {
-		return nil, &StateError{Field: "Config", Err: fmt.Errorf("%w: %w", ErrState, errNoConfig)}
+	if err := checkDesired(s.Desired); err != nil {
+		return nil, err
 	}
 	if err := checkPort("TunnelPort", s.TunnelPort); err != nil {
 		return nil, err
@@ -135,10 +133,10 @@ func prepare(s State) ([]network, error) {
 		}
 	}
 
-	nets := make([]network, len(s.Config.Networks))
+	nets := make([]network, len(s.Desired.Networks))
 	byVLAN := make(map[uint16]int)
 	var subnetNets []int
-	for i, n := range s.Config.Networks {
+	for i, n := range s.Desired.Networks {
 		nets[i].Network = n
 	}
 	sort.Slice(nets, func(i, j int) bool { return nets[i].VNI < nets[j].VNI })
@@ -170,7 +168,7 @@ func prepare(s State) ([]network, error) {
 			}
 		}
 	}
-	if s.Config.Flood.Mode == config.FloodMulticast && len(s.Config.Groups()) > 0 {
+	if len(s.Desired.Groups()) > 0 {
 		if err := checkPort("Underlay.UplinkPort", s.Underlay.UplinkPort); err != nil {
 			return nil, err
 		}
@@ -179,6 +177,19 @@ func prepare(s State) ([]network, error) {
 		}
 	}
 	return nets, nil
+}
+
+// checkDesired refuses a desired state Build cannot make flows for.
+func checkDesired(d Desired) error {
+	switch {
+	case !d.LocalIP.Is4():
+		return &StateError{Field: "Desired.LocalIP", Value: d.LocalIP.String(), Err: fmt.Errorf("%w: %w: want an IPv4 address", ErrState, errNoConfig)}
+	case d.UDPPort == 0:
+		return &StateError{Field: "Desired.UDPPort", Value: "0", Err: fmt.Errorf("%w: %w", ErrState, errNoConfig)}
+	case d.MACAgeing == 0:
+		return &StateError{Field: "Desired.MACAgeing", Value: "0", Err: fmt.Errorf("%w: %w", ErrState, errNoConfig)}
+	}
+	return nil
 }
 
 func checkPort(field string, p uint32) error {
@@ -190,7 +201,7 @@ func checkPort(field string, p uint32) error {
 
 type builder struct {
 	s    State
-	cfg  *config.Config
+	d    Desired
 	nets []network
 }
 
@@ -290,7 +301,7 @@ func (b *builder) learning(out []ofapp.Flow) []ofapp.Flow {
 // only refresh an idle timeout. So an entry lives mac_ageing after its MAC
 // was last seen as a source, however much traffic goes to it.
 func (b *builder) learn(c Cookie, vtep ofapp.LearnSpec) ofapp.Learn {
-	return ofapp.Learn{Table: TableMAC, Priority: learnedPrio, HardTimeout: b.cfg.MACAgeingSeconds(),
+	return ofapp.Learn{Table: TableMAC, Priority: learnedPrio, HardTimeout: b.d.MACAgeing,
 		Cookie: uint64(c), Specs: []ofapp.LearnSpec{
 			ofapp.LearnMatchField{Dst: RegVNI, Src: RegVNI},
 			ofapp.LearnMatchField{Dst: ethDstWhole, Src: ethSrcWhole},
@@ -372,7 +383,7 @@ func (b *builder) flood(out []ofapp.Flow) []ofapp.Flow {
 	for _, n := range b.nets {
 		acts := localOutputs(n, true)
 		acts = append(acts, ofapp.SetTunnelID{ID: uint64(n.VNI)})
-		if b.cfg.Flood.Mode == config.FloodReplication {
+		if b.d.Replication {
 			acts = append(acts, ofapp.Group{ID: n.VNI})
 		} else {
 			acts = append(acts, ofapp.SetTunnelDst{IP: net.IP(n.Group.AsSlice())}, ofapp.Output{Port: t})
@@ -386,7 +397,7 @@ func (b *builder) flood(out []ofapp.Flow) []ofapp.Flow {
 
 // groups: replication mode's head-end replication, one group per VNI.
 func (b *builder) groups() []ofapp.GroupEntry {
-	peers := slices.Clone(b.cfg.Flood.Peers)
+	peers := slices.Clone(b.d.Peers)
 	slices.SortFunc(peers, func(a, c netip.Addr) int { return a.Compare(c) })
 	buckets := make([]ofapp.Bucket, len(peers))
 	for i, p := range peers {
@@ -402,11 +413,11 @@ func (b *builder) groups() []ofapp.GroupEntry {
 // underlay: the underlay bridge's table 0.
 func (b *builder) underlay() ([]ofapp.Flow, error) {
 	var out []ofapp.Flow
-	local := net.IP(b.cfg.Underlay.LocalIP.Addr().AsSlice())
-	for _, g := range b.cfg.Groups() {
+	local := net.IP(b.d.LocalIP.AsSlice())
+	for _, g := range b.d.Groups() {
 		out = append(out, flow(TableUnderlay, prioNormal, FeatureUnderlayJoin, 0, ofapp.Match{
 			ofapp.MatchInPort(b.s.Underlay.UplinkPort), ofapp.MatchEthType(ethTypeIPv4), ofapp.MatchIPProto(ipProtoUDP),
-			ofapp.MatchIPv4DstAddr(net.IP(g.AsSlice())), ofapp.MatchUDPDst(b.cfg.Underlay.UDPPort),
+			ofapp.MatchIPv4DstAddr(net.IP(g.AsSlice())), ofapp.MatchUDPDst(b.d.UDPPort),
 		}, append(readOuterSource(),
 			ofapp.SetIPv4Dst{IP: local}, ofapp.SetEthDst{MAC: b.s.Underlay.BridgeMAC}, ofapp.Output{Port: ofapp.PortLocal},
 		), 0))

@@ -4,24 +4,22 @@ import (
 	"fmt"
 	"net/netip"
 	"testing"
-
-	"github.com/vtep/vtep/config"
 )
 
 // benchState is a large VTEP: 4,096 VNIs (4,094 on VLANs 1..4094, two
 // classified by subnet) spread over 16 groups, and 8 trunk ports each
 // carrying every VLAN.
 func benchState(b *testing.B) State {
-	var nets []config.Network
+	var nets []Network
 	for v := 1; v <= 4094; v++ {
-		nets = append(nets, config.Network{VNI: uint32(100000 + v), VLAN: uint16(v),
+		nets = append(nets, Network{VNI: uint32(100000 + v), VLAN: uint16(v),
 			Group: netip.AddrFrom4([4]byte{239, 1, 0, byte(1 + v%16)})})
 	}
 	for i := range 2 {
-		nets = append(nets, config.Network{VNI: uint32(200000 + i), Group: netip.MustParseAddr("239.1.0.1"),
+		nets = append(nets, Network{VNI: uint32(200000 + i), Group: netip.MustParseAddr("239.1.0.1"),
 			Subnets: []netip.Prefix{netip.PrefixFrom(netip.AddrFrom4([4]byte{172, 16, byte(i), 0}), 24)}})
 	}
-	c := testConfig(b, config.FloodMulticast, nets...)
+	c := testConfig(b, multicast, nets...)
 	all := make([]uint16, 4094)
 	for i := range all {
 		all[i] = uint16(i + 1)

@@ -7,18 +7,19 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vtep/vtep/config"
 	"github.com/vtep/vtep/ofapp"
 )
 
 func TestBuildRejectsBadState(t *testing.T) {
-	c := testConfig(t, config.FloodMulticast, vniNet(10, 1, "239.1.1.1"))
+	c := testConfig(t, multicast, vniNet(10, 1, "239.1.1.1"))
 	tests := []struct {
 		name  string
 		edit  func(*State)
 		field string
 	}{
-		{"no config", func(s *State) { s.Config = nil }, "Config"},
+		{"no desired state", func(s *State) { s.Desired = Desired{} }, "Desired.LocalIP"},
+		{"no MAC ageing", func(s *State) { s.Desired.MACAgeing = 0 }, "Desired.MACAgeing"},
+		{"no UDP port", func(s *State) { s.Desired.UDPPort = 0 }, "Desired.UDPPort"},
 		{"no tunnel port", func(s *State) { s.TunnelPort = 0 }, "TunnelPort"},
 		{"port beyond reg3", func(s *State) { s.Ports = []Port{{Name: "vm9", OFPort: 70000, Tag: 1}} }, "Ports[vm9].OFPort: 70000"},
 		{"port is the tunnel", func(s *State) { s.Ports = []Port{{Name: "vm9", OFPort: tunnel, Tag: 1}} }, "Ports[vm9].OFPort: 1"},
@@ -42,12 +43,12 @@ func TestBuildRejectsBadState(t *testing.T) {
 }
 
 func TestBuildDeterministic(t *testing.T) {
-	c := testConfig(t, config.FloodMulticast, vniNet(30, 3, "239.1.1.2"), vniNet(10, 1, "239.1.1.1"), vniNet(20, 2, "239.1.1.1"))
+	c := testConfig(t, multicast, vniNet(30, 3, "239.1.1.2"), vniNet(10, 1, "239.1.1.1"), vniNet(20, 2, "239.1.1.1"))
 	ports := []Port{{Name: "a", OFPort: 7, Trunks: []uint16{3, 1}}, {Name: "b", OFPort: 2, Tag: 2}, {Name: "c", OFPort: 5, Tag: 1}}
 	want := render(mustBuild(t, testState(c, ports...)))
 	reversed := []Port{ports[2], ports[1], {Name: "a", OFPort: 7, Trunks: []uint16{1, 3, 1}}}
 	c2 := *c
-	c2.Networks = []config.Network{c.Networks[1], c.Networks[2], c.Networks[0]}
+	c2.Networks = []Network{c.Networks[1], c.Networks[2], c.Networks[0]}
 	if got := render(mustBuild(t, testState(&c2, reversed...))); got != want {
 		t.Errorf("output depends on input order:\n%s\nvs\n%s", got, want)
 	}
@@ -61,7 +62,7 @@ func TestBuildDeterministic(t *testing.T) {
 // port's flows and the flood flows of its VNIs differ: what the daemon's
 // diff turns into flow-mods.
 func TestPortChangeIsLocal(t *testing.T) {
-	c := testConfig(t, config.FloodMulticast, vniNet(10, 1, "239.1.1.1"), vniNet(20, 2, "239.1.1.1"), vniNet(30, 3, "239.1.1.2"))
+	c := testConfig(t, multicast, vniNet(10, 1, "239.1.1.1"), vniNet(20, 2, "239.1.1.1"), vniNet(30, 3, "239.1.1.2"))
 	base := []Port{{Name: "a", OFPort: 2, Tag: 1}, {Name: "b", OFPort: 3, Tag: 3}}
 	added := Port{Name: "new", OFPort: 9, Trunks: []uint16{1, 2, 77}}
 	before := mustBuild(t, testState(c, base...))
@@ -111,7 +112,7 @@ func diffFlows(a, b []ofapp.Flow) []ofapp.Flow {
 }
 
 func TestUnmappedPortsGetNoFlows(t *testing.T) {
-	c := testConfig(t, config.FloodMulticast, vniNet(10, 1, "239.1.1.1"))
+	c := testConfig(t, multicast, vniNet(10, 1, "239.1.1.1"))
 	r := mustBuild(t, testState(c, Port{Name: "stray", OFPort: 8, Tag: 42}, Port{Name: "trunk", OFPort: 9, Trunks: []uint16{42, 43}}, Port{Name: "plain", OFPort: 6}))
 	for _, f := range r.Overlay {
 		for _, p := range []string{"in_port=8", "in_port=9", "in_port=6", "reg3=0x8/", "reg3=0x9/", "reg3=0x6/", "output:8", "output:9", "output:6"} {
@@ -123,7 +124,7 @@ func TestUnmappedPortsGetNoFlows(t *testing.T) {
 }
 
 func TestLearnedCookiesCarryVNIAndPort(t *testing.T) {
-	c := testConfig(t, config.FloodMulticast, vniNet(10, 1, "239.1.1.1"), vniNet(4000, 2, "239.1.1.1"))
+	c := testConfig(t, multicast, vniNet(10, 1, "239.1.1.1"), vniNet(4000, 2, "239.1.1.1"))
 	r := mustBuild(t, testState(c, Port{Name: "a", OFPort: 5, Tag: 1}, Port{Name: "t", OFPort: 7, Trunks: []uint16{1, 2}}))
 	var got []string
 	for _, f := range r.Overlay {

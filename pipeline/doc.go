@@ -1,16 +1,18 @@
 // Package pipeline computes the OpenFlow flows and groups that make an Open
 // vSwitch bridge a VXLAN tunnel end point. It is pure: Build takes a State
-// (the configuration plus the ports read from OVSDB) and returns a Result;
-// nothing here touches a switch. The controller diffs the Result against
-// what is installed.
+// (the desired overlay, Desired, plus the ports read from OVSDB) and returns
+// a Result; nothing here touches a switch or knows vtepd's configuration
+// file (the daemon turns a validated configuration into a Desired). The
+// controller diffs the Result against what is installed.
 //
 // # Tables
 //
 // Each table is declared once (tables.go) with its name, the fields its
-// flows may match and the tables they may go to, resubmit to or learn into;
-// Build checks every flow against its table's declaration and fails with a
-// *FlowError naming the flow and the broken rule. Registers are documented
-// bit by bit in fields.go.
+// flows may match, the tables they may go to, resubmit to or learn into, and
+// the registers they may write (for the mac table: what learned flows may
+// load); Build checks every flow against its table's declaration and fails
+// with a *FlowError naming the flow and the broken rule. Registers are
+// documented bit by bit in fields.go.
 //
 //	packet -> 0 classify
 //	            ├─ tunnel port + known tun_id: reg0 = VNI, reg1 = 1 -> 10 tunnel-in

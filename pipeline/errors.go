@@ -13,6 +13,7 @@ var (
 	ErrGoto         = errors.New("goto target not allowed")
 	ErrResubmit     = errors.New("resubmit target not allowed")
 	ErrLearn        = errors.New("learn not allowed")
+	ErrWrite        = errors.New("register write not allowed")
 	ErrGroup        = errors.New("group not built")
 	ErrCookie       = errors.New("cookie not a vtep cookie")
 	ErrDuplicate    = errors.New("duplicate flow key")

@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/vtep/vtep/config"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
@@ -19,23 +17,23 @@ func goldenStates(t testing.TB) map[string]State {
 	return map[string]State{
 		// The seed's lab: one VM per VTEP in VNI 10 (here on access VLAN 1),
 		// BUM traffic to 239.1.1.1.
-		"seed_vni10": testState(testConfig(t, config.FloodMulticast, vniNet(10, 1, "239.1.1.1")),
+		"seed_vni10": testState(testConfig(t, multicast, vniNet(10, 1, "239.1.1.1")),
 			Port{Name: "vm1", OFPort: vm1, Tag: 1}),
 		// Two VNIs sharing a group, a third with its own: one join per group.
-		"shared_group": testState(testConfig(t, config.FloodMulticast,
+		"shared_group": testState(testConfig(t, multicast,
 			vniNet(10, 1, "239.1.1.1"), vniNet(20, 2, "239.1.1.1"), vniNet(30, 3, "239.1.1.2")),
 			Port{Name: "vm1", OFPort: vm1, Tag: 1}, Port{Name: "vm2", OFPort: vm2, Tag: 2}, Port{Name: "vm3", OFPort: vm3, Tag: 1}),
 		// A trunk carrying VLANs 1 and 5 (mapped) and 99 (not mapped), an
 		// access port, and a port with tag and trunks (access, trunks ignored).
-		"vlan_trunk": testState(testConfig(t, config.FloodMulticast, vniNet(10, 5, "239.1.1.1"), vniNet(20, 1, "239.1.1.2")),
+		"vlan_trunk": testState(testConfig(t, multicast, vniNet(10, 5, "239.1.1.1"), vniNet(20, 1, "239.1.1.2")),
 			Port{Name: "trunk", OFPort: vm1, Trunks: []uint16{99, 5, 1}},
 			Port{Name: "access", OFPort: vm2, Tag: 5},
 			Port{Name: "both", OFPort: vm3, Tag: 1, Trunks: []uint16{5}}),
 		// Head-end replication to two peers.
-		"replication": testState(testConfig(t, config.FloodReplication, vniNet(10, 1, ""), vniNet(20, 2, "")),
+		"replication": testState(testConfig(t, replication, vniNet(10, 1, ""), vniNet(20, 2, "")),
 			Port{Name: "vm1", OFPort: vm1, Tag: 1}, Port{Name: "vm2", OFPort: vm2, Trunks: []uint16{1, 2}}),
 		// Destination-subnet classification of an untagged port.
-		"subnets": testState(testConfig(t, config.FloodMulticast,
+		"subnets": testState(testConfig(t, multicast,
 			vniNet(10, 0, "239.1.1.1", "192.168.10.0/24", "172.16.0.0/16"), vniNet(20, 2, "239.1.1.1", "192.168.20.0/24")),
 			Port{Name: "plain", OFPort: vm1}, Port{Name: "access", OFPort: vm2, Tag: 2}),
 	}

@@ -4,8 +4,6 @@ import (
 	"net"
 	"net/netip"
 	"testing"
-
-	"github.com/vtep/vtep/config"
 )
 
 // Port numbers used across the tests.
@@ -19,25 +17,28 @@ const (
 
 var brPhyMAC = net.HardwareAddr{0x02, 0xaa, 0, 0, 0, 1}
 
-// testConfig returns a configuration with the given networks, validated.
-func testConfig(t testing.TB, mode config.FloodMode, nets ...config.Network) *config.Config {
+// floodMode picks how testConfig floods.
+type floodMode bool
+
+const (
+	multicast   floodMode = false
+	replication floodMode = true
+)
+
+// testConfig returns the desired state of VTEP 10.0.0.1 with the given
+// networks; in replication mode its peers are 10.0.0.3 and 10.0.0.2.
+func testConfig(t testing.TB, mode floodMode, nets ...Network) *Desired {
 	t.Helper()
-	c := config.Default()
-	c.Underlay.Uplink = "eth0"
-	c.Underlay.LocalIP = netip.MustParsePrefix("10.0.0.1/24")
-	c.Flood.Mode = mode
-	if mode == config.FloodReplication {
-		c.Flood.Peers = []netip.Addr{netip.MustParseAddr("10.0.0.3"), netip.MustParseAddr("10.0.0.2")}
+	d := Desired{LocalIP: netip.MustParseAddr("10.0.0.1"), UDPPort: 4789, MACAgeing: 300,
+		Replication: bool(mode), Networks: nets}
+	if mode == replication {
+		d.Peers = []netip.Addr{netip.MustParseAddr("10.0.0.3"), netip.MustParseAddr("10.0.0.2")}
 	}
-	c.Networks = nets
-	if err := c.Validate(); err != nil {
-		t.Fatalf("test config: %v", err)
-	}
-	return &c
+	return &d
 }
 
-func vniNet(vni uint32, vlan uint16, group string, subnets ...string) config.Network {
-	n := config.Network{VNI: vni, VLAN: vlan}
+func vniNet(vni uint32, vlan uint16, group string, subnets ...string) Network {
+	n := Network{VNI: vni, VLAN: vlan}
 	if group != "" {
 		n.Group = netip.MustParseAddr(group)
 	}
@@ -47,8 +48,8 @@ func vniNet(vni uint32, vlan uint16, group string, subnets ...string) config.Net
 	return n
 }
 
-func testState(c *config.Config, ports ...Port) State {
-	return State{Config: c, TunnelPort: tunnel, Ports: ports,
+func testState(d *Desired, ports ...Port) State {
+	return State{Desired: *d, TunnelPort: tunnel, Ports: ports,
 		Underlay: Underlay{UplinkPort: uplink, BridgeMAC: brPhyMAC}}
 }
 

@@ -2,17 +2,63 @@ package pipeline
 
 import (
 	"net"
+	"net/netip"
+	"slices"
 
-	"github.com/vtep/vtep/config"
 	"github.com/vtep/vtep/ofapp"
 )
 
-// State is everything Build needs: the configuration and what vtepd read
+// Desired is the overlay as the operator wants it: what Build takes from
+// vtepd's configuration, with nothing of the file's format. vtepd fills it
+// from a validated configuration (agent.Desired).
+type Desired struct {
+	// Networks are the overlay networks, in any order.
+	Networks []Network
+	// Replication sends BUM frames to Peers (head-end replication);
+	// otherwise each network's BUM frames go to its Group.
+	Replication bool
+	// Peers are the other VTEPs (replication).
+	Peers []netip.Addr
+	// LocalIP is this VTEP's underlay address.
+	LocalIP netip.Addr
+	// UDPPort is the VXLAN UDP destination port.
+	UDPPort uint16
+	// MACAgeing is the lifetime of a learned MAC after its last frame as a
+	// source, in seconds (1..65535).
+	MACAgeing uint16
+}
+
+// Network is one overlay network: its VNI, the local VLAN that carries it
+// (0: none), its underlay multicast group (multicast mode) and the
+// destination subnets that classify untagged frames into it.
+type Network struct {
+	VNI     uint32
+	VLAN    uint16
+	Group   netip.Addr
+	Subnets []netip.Prefix
+}
+
+// Groups returns the distinct multicast groups the networks use, ascending
+// (none in replication mode).
+func (d Desired) Groups() []netip.Addr {
+	if d.Replication {
+		return nil
+	}
+	var out []netip.Addr
+	for _, n := range d.Networks {
+		if n.Group.IsValid() && !slices.Contains(out, n.Group) {
+			out = append(out, n.Group)
+		}
+	}
+	slices.SortFunc(out, func(a, b netip.Addr) int { return a.Compare(b) })
+	return out
+}
+
+// State is everything Build needs: the desired overlay and what vtepd read
 // from OVSDB. Build does not modify it.
 type State struct {
-	// Config is the validated configuration (networks, flood mode, peers,
-	// MAC ageing, UDP port, local IP).
-	Config *config.Config
+	// Desired is the overlay as configured.
+	Desired Desired
 	// TunnelPort is the OpenFlow port of the overlay bridge's flow-based
 	// VXLAN port (remote_ip=flow, key=flow).
 	TunnelPort uint32

@@ -32,13 +32,18 @@ type Table struct {
 	Resubmit []uint8
 	// Learn lists the tables a learn action may add flows to.
 	Learn []uint8
+	// Write lists the registers (reg0..reg15, see fields.go) a flow of the
+	// table may load or move into; for a table that learn actions add flows
+	// to, what the learned flows may load.
+	Write []string
 }
 
 var overlayTables = []Table{
 	{ID: TableClassify, Name: "classify",
 		Doc:   "port + VLAN, tunnel + VNI or port + destination subnet -> VNI in reg0; unknown: drop (counted)",
 		Match: []string{"in_port", "vlan_tci", "tun_id", "dl_type", "nw_dst", "arp_tpa"},
-		Goto:  []uint8{TableTunnelIn, TableLocalIn}},
+		Goto:  []uint8{TableTunnelIn, TableLocalIn},
+		Write: []string{"reg0", "reg1"}},
 	{ID: TableTunnelIn, Name: "tunnel-in",
 		Doc:      "learn source MAC + VNI -> remote VTEP (tun_src), look up the destination",
 		Match:    []string{"reg0", "dl_src"},
@@ -53,7 +58,8 @@ var overlayTables = []Table{
 		Learn:    []uint8{TableMAC}},
 	{ID: TableMAC, Name: "mac",
 		Doc:   "learned MAC + VNI entries loading reg2 (remote VTEP) and reg3 (port); miss leaves reg3 = 0",
-		Match: []string{"reg0", "dl_dst"}},
+		Match: []string{"reg0", "dl_dst"},
+		Write: []string{"reg2", "reg3"}},
 	{ID: TableEgress, Name: "egress",
 		Doc:   "known destination: to its port (VLAN tag per port) or its VTEP (split horizon); unknown: flood",
 		Match: []string{"reg0", "reg1", "reg3"},
@@ -66,7 +72,8 @@ var overlayTables = []Table{
 var underlayTables = []Table{
 	{ID: TableUnderlay, Name: "underlay",
 		Doc:   "VXLAN to a joined group -> this VTEP's address (OVS then decapsulates); all else: normal switching",
-		Match: []string{"in_port", "dl_type", "nw_proto", "nw_dst", "udp_dst"}},
+		Match: []string{"in_port", "dl_type", "nw_proto", "nw_dst", "udp_dst"},
+		Write: []string{"reg0", "reg1", "reg2"}},
 }
 
 // Tables returns the overlay bridge's tables in id order, for naming them in

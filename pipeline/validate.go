@@ -81,6 +81,14 @@ func (c *Checker) Check(f ofapp.Flow) error {
 func (c *Checker) checkActions(d *decl, actions []ofapp.Action) error {
 	for _, a := range actions {
 		switch a := a.(type) {
+		case ofapp.RegLoad:
+			if err := mayWrite(d, a.Dst); err != nil {
+				return err
+			}
+		case ofapp.RegMove:
+			if err := mayWrite(d, a.Dst); err != nil {
+				return err
+			}
 		case ofapp.Resubmit:
 			if !has(d.Resubmit, a.Table) {
 				return fmt.Errorf("%w: resubmit(,%d) (allowed: %v)", ErrResubmit, a.Table, d.Resubmit)
@@ -107,6 +115,16 @@ func (c *Checker) checkActions(d *decl, actions []ofapp.Action) error {
 					dst = s.Dst
 				case ofapp.LearnMatchValue:
 					dst = s.Dst
+				case ofapp.LearnLoadField:
+					if err := mayWrite(target, s.Dst); err != nil {
+						return fmt.Errorf("learned flows: %w", err)
+					}
+					continue
+				case ofapp.LearnLoadValue:
+					if err := mayWrite(target, s.Dst); err != nil {
+						return fmt.Errorf("learned flows: %w", err)
+					}
+					continue
 				default:
 					continue
 				}
@@ -115,6 +133,18 @@ func (c *Checker) checkActions(d *decl, actions []ofapp.Action) error {
 				}
 			}
 		}
+	}
+	return nil
+}
+
+// mayWrite checks a write into dst against the table's declared registers;
+// fields other than registers are not declared.
+func mayWrite(d *decl, dst ofapp.FieldRange) error {
+	if dst.Field.Class != ofapp.ClassNXM1 || dst.Field.Field > 15 {
+		return nil
+	}
+	if name := nxmName(dst.Field); !has(d.Write, name) {
+		return fmt.Errorf("%w: %s writes %s (allowed: %s)", ErrWrite, d.Name, name, strings.Join(d.Write, ", "))
 	}
 	return nil
 }

@@ -34,7 +34,11 @@ func TestCheckerRejects(t *testing.T) {
 		{"missing group", ofapp.Flow{Table: TableFlood, Cookie: cookie, Actions: []ofapp.Action{ofapp.Group{ID: 11}}}, ErrGroup, "group:11"},
 		{"foreign cookie", ofapp.Flow{Table: TableFlood, Cookie: 0x1}, ErrCookie, ""},
 		{"prerequisite", ofapp.Flow{Table: TableClassify, Cookie: cookie, Match: ofapp.Match{ofapp.MatchIPv4DstAddr(net.IPv4(1, 2, 3, 4))}}, ErrPrerequisite, "nw_dst needs dl_type=0x0800"},
-		{"bad load", ofapp.Flow{Table: TableFlood, Cookie: cookie, Actions: []ofapp.Action{ofapp.RegLoad{Dst: RegFromTunnel, Value: 2}}}, ErrInvalidFlow, ""},
+		{"bad load", ofapp.Flow{Table: TableClassify, Cookie: cookie, Actions: []ofapp.Action{ofapp.RegLoad{Dst: RegFromTunnel, Value: 2}}}, ErrInvalidFlow, ""},
+		{"load into an undeclared register", ofapp.Flow{Table: TableFlood, Cookie: cookie, Actions: []ofapp.Action{ofapp.RegLoad{Dst: RegFromTunnel, Value: 1}}}, ErrWrite, "flood writes reg1 (allowed: )"},
+		{"move into an undeclared register", ofapp.Flow{Table: TableEgress, Cookie: cookie, Actions: []ofapp.Action{ofapp.RegMove{Src: RegVNI, Dst: RegOutPort}}}, ErrWrite, "egress writes reg3"},
+		{"learned flows write an undeclared register", ofapp.Flow{Table: TableLocalIn, Cookie: cookie, Actions: []ofapp.Action{ofapp.Learn{Table: TableMAC, Priority: 100,
+			Cookie: uint64(NewCookie(FeatureLearnedLocal, 10)), Specs: []ofapp.LearnSpec{ofapp.LearnLoadValue{Dst: RegVNI, Value: 1}}}}}, ErrWrite, "learned flows: register write not allowed: mac writes reg0 (allowed: reg2, reg3)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -42,7 +42,7 @@ func bigVTEP(b *testing.B, tunnel uint32, ports []uint32) pipeline.State {
 	for i := range all {
 		all[i] = uint16(i + 1)
 	}
-	st := pipeline.State{Config: &c, TunnelPort: tunnel,
+	st := pipeline.State{Desired: agent.Desired(&c), TunnelPort: tunnel,
 		Underlay: pipeline.Underlay{UplinkPort: 1, BridgeMAC: net.HardwareAddr{2, 0xaa, 0, 0, 0, 1}}}
 	for i, p := range ports {
 		st.Ports = append(st.Ports, pipeline.Port{Name: fmt.Sprintf("vm%d", i), OFPort: p, Trunks: all})

@@ -1,7 +1,6 @@
 package trace
 
 import (
-	"github.com/vtep/vtep/config"
 	"github.com/vtep/vtep/ofapp"
 	"github.com/vtep/vtep/pipeline"
 )
@@ -15,15 +14,13 @@ type Ports struct {
 
 // NewPorts indexes the ports of a pipeline state and the VLAN of each
 // configured network.
-func NewPorts(cfg *config.Config, st pipeline.State) Ports {
+func NewPorts(st pipeline.State) Ports {
 	pi := Ports{tunnel: st.TunnelPort, ports: map[uint32]pipeline.Port{}, vniVLAN: map[uint32]uint16{}}
 	for _, p := range st.Ports {
 		pi.ports[p.OFPort] = p
 	}
-	if cfg != nil {
-		for _, n := range cfg.Networks {
-			pi.vniVLAN[n.VNI] = n.VLAN
-		}
+	for _, n := range st.Desired.Networks {
+		pi.vniVLAN[n.VNI] = n.VLAN
 	}
 	return pi
 }

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/vtep/vtep/api"
-	"github.com/vtep/vtep/config"
 	"github.com/vtep/vtep/pipeline"
 )
 
@@ -16,9 +15,9 @@ import (
 // testdata/trace were recorded: VM a on port 1 (trunk, VLAN 1 -> VNI 10),
 // the tunnel on port 2.
 func samplePorts() Ports {
-	cfg := &config.Config{Networks: []config.Network{{VNI: 10, VLAN: 1}}}
-	st := pipeline.State{TunnelPort: 2, Ports: []pipeline.Port{{Name: "a", OFPort: 1, Trunks: []uint16{1}}}}
-	return NewPorts(cfg, st)
+	st := pipeline.State{Desired: pipeline.Desired{Networks: []pipeline.Network{{VNI: 10, VLAN: 1}}},
+		TunnelPort: 2, Ports: []pipeline.Port{{Name: "a", OFPort: 1, Trunks: []uint16{1}}}}
+	return NewPorts(st)
 }
 
 func TestParseAndExplainTrace(t *testing.T) {

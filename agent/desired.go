@@ -1,0 +1,24 @@
+package agent
+
+import (
+	"github.com/vtep/vtep/config"
+	"github.com/vtep/vtep/pipeline"
+)
+
+// Desired turns a validated configuration into the pipeline's desired
+// state: the pure core knows the overlay, not the configuration file.
+func Desired(cfg *config.Config) pipeline.Desired {
+	d := pipeline.Desired{
+		Replication: cfg.Flood.Mode == config.FloodReplication,
+		Peers:       append(cfg.Flood.Peers[:0:0], cfg.Flood.Peers...),
+		LocalIP:     cfg.Underlay.LocalIP.Addr(),
+		UDPPort:     cfg.Underlay.UDPPort,
+		MACAgeing:   cfg.MACAgeingSeconds(),
+		Networks:    make([]pipeline.Network, 0, len(cfg.Networks)),
+	}
+	for _, n := range cfg.Networks {
+		d.Networks = append(d.Networks, pipeline.Network{VNI: n.VNI, VLAN: n.VLAN, Group: n.Group,
+			Subnets: append(n.Subnets[:0:0], n.Subnets...)})
+	}
+	return d
+}
