@@ -50,7 +50,7 @@
 //     decoder panics on NXM_OF fields (TestLibOpenflowEthDstDecodesEmpty,
 //     TestLibOpenflowMultipartReplyPanics). libOpenflow encodes the
 //     empty matches of delete-by-cookie and flow stats requests; the
-//     matches inside FLOW_MOD are written with it, by hand.
+//     matches inside FLOW_MOD are written by hand with the FLOW_MOD.
 //
 //   - Multipart reply framing, and the entries of flow stats, group desc and
 //     group stats: MultipartReply has no types for group desc, group stats
