@@ -79,6 +79,11 @@
 //	10000    0.393-0.485, 134-140 B       0.448-0.643, 1680-1710 B       0.368-0.457, 134-166 B
 //	100000   0.461-0.576, 176-271 B       0.557-0.736, 1703-1706 B       0.399-0.542, 176-271 B
 //
+// Reading flows back costs more through libOpenflow's action decoders:
+// BenchmarkDecodeFlowStats decodes 1000 such flows in 1.35 ms with 17
+// allocations per flow, against 1.17 ms and 9 before; no benchmark bounds it,
+// and a resync reads each flow once.
+//
 // libOpenflow's MessageStream is not used: it parses with 25 goroutines
 // (reordering replies) and trusts length fields.
 //
