@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+
+	of13 "github.com/contiv/libOpenflow/openflow13"
 )
 
 var be = binary.BigEndian
@@ -88,7 +90,9 @@ func decodeMatch(b []byte) (Match, int, error) {
 	return m, padded, nil
 }
 
-// decodeActions decodes a list of OpenFlow 1.3 actions.
+// decodeActions decodes a list of OpenFlow 1.3 actions. It frames the list
+// itself (libOpenflow steps by the length its own types imply, not the one
+// on the wire) and hands each action, cut to its length, to decodeAction.
 func decodeActions(b []byte) ([]Action, error) {
 	var as []Action
 	for len(b) > 0 {
@@ -99,7 +103,7 @@ func decodeActions(b []byte) ([]Action, error) {
 		if n < 8 || n%8 != 0 || n > len(b) {
 			return nil, protoErr("action type %d: length %d invalid (%d bytes left)", typ, n, len(b))
 		}
-		a, err := decodeAction(b[:n])
+		a, err := decodeAction(b[:n:n])
 		if err != nil {
 			return nil, err
 		}
@@ -111,166 +115,125 @@ func decodeActions(b []byte) ([]Action, error) {
 
 func raw(b []byte) Action { return RawAction{Bytes: append([]byte(nil), b...)} }
 
-func decodeAction(b []byte) (Action, error) {
-	typ := be.Uint16(b)
-	switch typ {
-	case actOutput:
-		if len(b) < 16 {
-			return nil, protoErr("output action: length %d, need 16", len(b))
-		}
-		return Output{Port: be.Uint32(b[4:])}, nil
-	case actPushVLAN:
-		if be.Uint16(b[4:]) != 0x8100 {
-			return raw(b), nil
-		}
-		return PushVLAN{}, nil
-	case actPopVLAN:
-		return PopVLAN{}, nil
-	case actGroup:
-		return Group{ID: be.Uint32(b[4:])}, nil
-	case actSetField:
-		return decodeSetField(b)
+// libDecodes reports whether libOpenflow decodes an action of this type into
+// one the model holds. Others stay raw: libOpenflow panics on types it does
+// not know, and decodes NXAST_OUTPUT_REG2 as if it were NXAST_OUTPUT_REG.
+func libDecodes(b []byte) bool {
+	switch be.Uint16(b) {
+	case actOutput, actPushVLAN, actPopVLAN, actGroup:
+		return true
 	case actExperimenter:
-		if len(b) >= 16 && be.Uint32(b[4:]) == experimenterNicira {
-			return decodeNicira(b)
+		if len(b) < 16 || be.Uint32(b[4:]) != experimenterNicira {
+			return false
 		}
+		switch be.Uint16(b[8:]) {
+		case nxastRegMove, nxastRegLoad, nxastResubmitTable, nxastOutputReg, nxastLearn:
+			return true
+		}
+	}
+	return false
+}
+
+// decodeAction decodes one action of exactly len(b) bytes (cap(b) == len(b),
+// so a decoder that trusts a length field panics instead of reading past it).
+func decodeAction(b []byte) (Action, error) {
+	if be.Uint16(b) == actSetField {
+		return decodeSetField(b)
+	}
+	if !libDecodes(b) {
+		return raw(b), nil
+	}
+	var oa of13.Action
+	err := guard("action", func() (err error) {
+		oa, err = of13.DecodeAction(b)
+		return err
+	})
+	if err != nil {
+		return nil, protoErr("action type %d of %d bytes: %v", be.Uint16(b), len(b), err)
+	}
+	a, err := fromOFAction(oa, b)
+	if err != nil {
+		return nil, err
+	}
+	if _, isRaw := a.(RawAction); !isRaw && validateAction(a) != nil {
+		return raw(b), nil // field ranges the model cannot hold (beyond the field, zero bits)
+	}
+	return a, nil
+}
+
+// fromOFAction converts a libOpenflow action into the model; b is its wire form.
+func fromOFAction(oa of13.Action, b []byte) (Action, error) {
+	switch a := oa.(type) {
+	case *of13.ActionOutput:
+		return Output{Port: a.Port}, nil
+	case *of13.ActionPush:
+		if a.EtherType == 0x8100 {
+			return PushVLAN{}, nil
+		}
+	case *of13.ActionHeader:
+		if a.Type == actPopVLAN {
+			return PopVLAN{}, nil
+		}
+	case *of13.ActionGroup:
+		return Group{ID: a.GroupId}, nil
+	case *of13.NXActionRegLoad:
+		on := a.OfsNbits
+		return RegLoad{Dst: rangeOf(fieldOf(a.DstReg), on>>6, on&0x3f+1), Value: a.Value}, nil
+	case *of13.NXActionRegMove:
+		if a.Nbits == 0 {
+			break
+		}
+		return RegMove{Src: rangeOf(fieldOf(a.SrcField), a.SrcOfs, a.Nbits), Dst: rangeOf(fieldOf(a.DstField), a.DstOfs, a.Nbits)}, nil
+	case *of13.NXActionResubmitTable:
+		if a.InPort == nxResubmitInPort && a.TableID != 0xff && !a.IsCT() {
+			return Resubmit{Table: a.TableID}, nil
+		}
+	case *of13.NXActionOutputReg:
+		on := a.OfsNbits
+		return OutputReg{Src: rangeOf(fieldOf(a.SrcField), on>>6, on&0x3f+1)}, nil
+	case *of13.NXActionLearn:
+		return fromOFLearn(a, b)
 	}
 	return raw(b), nil
 }
 
+// fieldOf names the field an NXM header of libOpenflow's refers to.
+func fieldOf(mf *of13.MatchField) Field { return fieldFromHeader(mf.MarshalHeader()) }
+
+// decodeSetField decodes a set-field action. libOpenflow decodes the OXM
+// value of the fields the model sets, except eth_dst: its EthDstField
+// decodes into a nil address (TestLibOpenflowEthDstDecodesEmpty), so that
+// one is read here.
 func decodeSetField(b []byte) (Action, error) {
-	// One OXM TLV follows the action header, then padding.
 	class, field, hm, l := be.Uint16(b[4:]), b[6]>>1, b[6]&1, int(b[7])
 	if hm == 1 || 8+l > len(b) {
 		return raw(b), nil
 	}
-	v := b[8 : 8+l]
 	switch {
-	case class == ClassOpenFlowBasic && field == oxmVLANVID && l == 2:
-		return SetVLANVID{VID: be.Uint16(v) & 0x0fff}, nil
-	case class == ClassOpenFlowBasic && field == oxmTunID && l == 8:
-		return SetTunnelID{ID: be.Uint64(v)}, nil
-	case class == ClassNXM1 && field == nxmTunIPv4Dst && l == 4:
-		return SetTunnelDst{IP: net.IPv4(v[0], v[1], v[2], v[3])}, nil
-	case class == ClassOpenFlowBasic && field == oxmIPv4Dst && l == 4:
-		return SetIPv4Dst{IP: net.IPv4(v[0], v[1], v[2], v[3])}, nil
 	case class == ClassOpenFlowBasic && field == oxmEthDst && l == 6:
-		return SetEthDst{MAC: net.HardwareAddr(append([]byte(nil), v...))}, nil
+		return SetEthDst{MAC: net.HardwareAddr(append([]byte(nil), b[8:14]...))}, nil
+	case class == ClassOpenFlowBasic && field == oxmVLANVID && l == 2,
+		class == ClassOpenFlowBasic && field == oxmTunID && l == 8,
+		class == ClassNXM1 && field == nxmTunIPv4Dst && l == 4,
+		class == ClassOpenFlowBasic && field == oxmIPv4Dst && l == 4:
+	default:
+		return raw(b), nil
+	}
+	var sf of13.ActionSetField
+	if err := guard("set field", func() error { return sf.UnmarshalBinary(b) }); err != nil {
+		return nil, protoErr("set field action of %d bytes: %v", len(b), err)
+	}
+	switch v := sf.Field.Value.(type) {
+	case *of13.VlanIdField:
+		return SetVLANVID{VID: v.VlanId & 0x0fff}, nil
+	case *of13.TunnelIdField:
+		return SetTunnelID{ID: v.TunnelId}, nil
+	case *of13.TunnelIpv4DstField:
+		return SetTunnelDst{IP: v.TunnelIpv4Dst}, nil
+	case *of13.Ipv4DstField:
+		return SetIPv4Dst{IP: v.Ipv4Dst}, nil
 	}
 	return raw(b), nil
-}
-
-func decodeNicira(b []byte) (Action, error) {
-	sub := be.Uint16(b[8:])
-	body := b[10:]
-	switch sub {
-	case nxastRegLoad:
-		if len(b) < 24 {
-			break
-		}
-		on := be.Uint16(body)
-		f := fieldFromHeader(be.Uint32(body[2:]))
-		return RegLoad{Dst: rangeOf(f, on>>6, on&0x3f+1), Value: be.Uint64(body[6:])}, nil
-	case nxastRegMove:
-		if len(b) < 24 {
-			break
-		}
-		nb, so, do := be.Uint16(body), be.Uint16(body[2:]), be.Uint16(body[4:])
-		src, dst := fieldFromHeader(be.Uint32(body[6:])), fieldFromHeader(be.Uint32(body[10:]))
-		return RegMove{Src: rangeOf(src, so, nb), Dst: rangeOf(dst, do, nb)}, nil
-	case nxastResubmitTable:
-		if be.Uint16(body) != nxResubmitInPort || body[2] == 0xff {
-			break
-		}
-		return Resubmit{Table: body[2]}, nil
-	case nxastOutputReg:
-		if len(b) < 24 {
-			break
-		}
-		on := be.Uint16(body)
-		return OutputReg{Src: rangeOf(fieldFromHeader(be.Uint32(body[2:])), on>>6, on&0x3f+1)}, nil
-	case nxastLearn:
-		return decodeLearn(b)
-	}
-	return raw(b), nil
-}
-
-func decodeLearn(b []byte) (Action, error) {
-	if len(b) < 32 {
-		return nil, protoErr("learn action: length %d, need 32", len(b))
-	}
-	body := b[10:]
-	a := Learn{
-		IdleTimeout: be.Uint16(body),
-		HardTimeout: be.Uint16(body[2:]),
-		Priority:    be.Uint16(body[4:]),
-		Cookie:      be.Uint64(body[6:]),
-		Table:       body[16],
-	}
-	if flags := be.Uint16(body[14:]); flags != 0 || be.Uint16(body[18:]) != 0 || be.Uint16(body[20:]) != 0 {
-		return raw(b), nil // flags and fin timeouts are outside the model
-	}
-	p := b[32:]
-	for len(p) >= 2 {
-		h := be.Uint16(p)
-		if h == 0 {
-			break
-		}
-		p = p[2:]
-		nbits := h & learnNBitsMask
-		if nbits == 0 || h>>14 != 0 {
-			return nil, protoErr("learn spec 0x%04x: invalid header", h)
-		}
-		var src FieldRange
-		var imm uint64
-		if h&learnSrcImmediate != 0 {
-			n := int(nbits+15) / 16 * 2
-			if len(p) < n {
-				return nil, protoErr("learn spec 0x%04x: immediate of %d bytes truncated", h, n)
-			}
-			for _, c := range p[:n] {
-				imm = imm<<8 | uint64(c)
-			}
-			p = p[n:]
-		} else {
-			if len(p) < 6 {
-				return nil, protoErr("learn spec 0x%04x: source truncated", h)
-			}
-			src = rangeOf(fieldFromHeader(be.Uint32(p)), be.Uint16(p[4:]), nbits)
-			p = p[6:]
-		}
-		var dst FieldRange
-		if h&learnDstMask != learnDstOutput {
-			if len(p) < 6 {
-				return nil, protoErr("learn spec 0x%04x: destination truncated", h)
-			}
-			dst = rangeOf(fieldFromHeader(be.Uint32(p)), be.Uint16(p[4:]), nbits)
-			p = p[6:]
-		}
-		isImm := h&learnSrcImmediate != 0
-		switch h & learnDstMask {
-		case 0:
-			if isImm {
-				a.Specs = append(a.Specs, LearnMatchValue{Dst: dst, Value: imm})
-			} else {
-				a.Specs = append(a.Specs, LearnMatchField{Dst: dst, Src: src})
-			}
-		case learnDstLoad:
-			if isImm {
-				a.Specs = append(a.Specs, LearnLoadValue{Dst: dst, Value: imm})
-			} else {
-				a.Specs = append(a.Specs, LearnLoadField{Src: src, Dst: dst})
-			}
-		case learnDstOutput:
-			if isImm {
-				return raw(b), nil
-			}
-			a.Specs = append(a.Specs, LearnOutputField{Src: src})
-		default:
-			return nil, protoErr("learn spec 0x%04x: unknown destination type", h)
-		}
-	}
-	return a, nil
 }
 
 // decodeInstructions fills the flow's Actions and Goto from its instructions.
@@ -286,7 +249,14 @@ func decodeInstructions(b []byte, f *Flow) error {
 		}
 		switch typ {
 		case instGotoTable:
-			f.Goto = b[4]
+			if n != 8 {
+				return protoErr("goto-table instruction of %d bytes, want 8", n)
+			}
+			t, err := decodeGoto(b[:8:8])
+			if err != nil {
+				return err
+			}
+			f.Goto = t
 		case instApplyActions:
 			as, err := decodeActions(b[8:n])
 			if err != nil {

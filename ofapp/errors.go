@@ -128,21 +128,3 @@ func (e *OFError) Is(target error) bool {
 	t, ok := target.(*OFError)
 	return ok && t.Type == e.Type && t.Code == e.Code && (e.Type != ErrTypeExperimenter || t.Experimenter == e.Experimenter)
 }
-
-// decodeError decodes the body of an OFPT_ERROR message (after the header).
-func decodeError(body []byte) (*OFError, error) {
-	if len(body) < 4 {
-		return nil, protoErr("error message: body of %d bytes, need 4", len(body))
-	}
-	e := &OFError{Type: be.Uint16(body), Code: be.Uint16(body[2:])}
-	rest := body[4:]
-	if e.Type == ErrTypeExperimenter {
-		if len(rest) < 4 {
-			return nil, protoErr("experimenter error message: body of %d bytes, need 8", len(body))
-		}
-		e.Experimenter = be.Uint32(rest)
-		rest = rest[4:]
-	}
-	e.Data = append([]byte(nil), rest...)
-	return e, nil
-}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	of13 "github.com/contiv/libOpenflow/openflow13"
 	"github.com/sirupsen/logrus"
 )
 
@@ -29,9 +30,31 @@ func appendFlowStatsEntry(b []byte, f *Flow) []byte {
 	b = put64(b, f.Cookie)
 	b = put64(b, 7)
 	b = put64(b, 700)
-	b, _ = appendMatch(b, f.Match)
-	b, _ = appendInstructions(b, f)
+	b = appendMatchWire(b, f.Match)
+	b = appendInstructionsWire(b, f)
 	be.PutUint16(b[start:], uint16(len(b)-start))
+	return b
+}
+
+// appendMatchWire appends a match as libOpenflow encodes it.
+func appendMatchWire(b []byte, m Match) []byte {
+	om, err := ofMatch(m)
+	if err != nil {
+		panic(err)
+	}
+	b, _ = appendMarshal(b, &om)
+	return b
+}
+
+// appendInstructionsWire appends a flow's instructions as libOpenflow encodes them.
+func appendInstructionsWire(b []byte, f *Flow) []byte {
+	fm, err := ofFlowMod(0, f, flowAdd)
+	if err != nil {
+		panic(err)
+	}
+	for _, in := range fm.Instructions {
+		b, _ = appendMarshal(b, in)
+	}
 	return b
 }
 
@@ -42,6 +65,60 @@ func multipartReply(xid uint32, typ, flags uint16, body []byte) []byte {
 	b = put16(b, flags)
 	b = append(b, 0, 0, 0, 0)
 	return finishMessage(append(b, body...), 0)
+}
+
+// featuresReply is a FEATURES_REPLY as OVS sends it.
+func featuresReply(xid uint32, dpid uint64) []byte {
+	sf := of13.NewFeaturesReply()
+	sf.Header.Xid = xid
+	be.PutUint64(sf.DPID, dpid)
+	sf.Buffers, sf.NumTables, sf.Capabilities = 0, 254, 0x4f
+	b, err := sf.MarshalBinary()
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// portDescBody is a port desc reply body with one port per name.
+func portDescBody(names ...string) []byte {
+	var b []byte
+	for i, n := range names {
+		p := of13.NewPhyPort()
+		p.PortNo = uint32(i + 1)
+		copy(p.Name, n)
+		p.HWAddr = net.HardwareAddr{2, 0, 0, 0, 0, byte(i)}
+		p.CurrSpeed = 10000000
+		pb, err := p.MarshalBinary()
+		if err != nil {
+			panic(err)
+		}
+		b = append(b, pb...)
+	}
+	return b
+}
+
+// groupStatsBody is a group stats reply body for group id with no buckets.
+func groupStatsBody(id uint32) []byte {
+	b := put16(nil, 40)
+	b = append(b, 0, 0)
+	b = put32(b, id)
+	b = put32(b, 1) // ref count
+	b = append(b, 0, 0, 0, 0)
+	b = put64(b, 7)
+	b = put64(b, 700)
+	b = put32(b, 3)
+	return put32(b, 500)
+}
+
+// rawActionFlows are flows with actions outside the model, which decode as
+// RawAction: output_reg2 (libOpenflow would misread it as output_reg), a
+// learn with flags, a note.
+func rawActionFlows() []Flow {
+	outputReg2 := append([]byte{0xff, 0xff, 0, 24, 0, 0, 0x23, 0x20, 0, 32, 0x0f, 0xff}, make([]byte, 12)...)
+	learnFlags := []byte{0xff, 0xff, 0, 32, 0, 0, 0x23, 0x20, 0, 16, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 5, 0, 0, 0, 0, 0}
+	note := []byte{0xff, 0xff, 0, 16, 0, 0, 0x23, 0x20, 0, 8, 'h', 'i', 0, 0, 0, 0}
+	return []Flow{{Table: 1, Priority: 2, Actions: []Action{RawAction{Bytes: outputReg2}, RawAction{Bytes: learnFlags}, RawAction{Bytes: note}}}}
 }
 
 // seedMessages returns realistic switch-to-controller message streams.
@@ -57,7 +134,7 @@ func seedMessages() map[string][]byte {
 	pin := put32(nil, bufferNone)
 	pin = append(pin, 0, 64, 0, 10)
 	pin = put64(pin, 0x3)
-	pin, _ = appendMatch(pin, Match{MatchInPort(2)})
+	pin = appendMatchWire(pin, Match{MatchInPort(2)})
 	pin = append(pin, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
 	var gd []byte
 	for _, g := range sampleGroups() {
@@ -69,16 +146,26 @@ func seedMessages() map[string][]byte {
 		gd = append(gd, e...)
 	}
 	ctrl := appendBundleCtrl(nil, 1, 1, bundleCommitReply, 3)
+	var rawFlows []byte
+	for _, f := range rawActionFlows() {
+		rawFlows = appendFlowStatsEntry(rawFlows, &f)
+	}
 	return map[string][]byte{
-		"flow-stats":  multipartReply(1, mpFlow, 0, fs),
-		"echo":        appendEmpty(nil, typeEchoRequest, 5),
-		"port-status": finishMessage(append(appendHeader(nil, typePortStatus, 0), port...), 0),
-		"packet-in":   finishMessage(append(appendHeader(nil, typePacketIn, 0), pin...), 0),
-		"error":       appendError(nil, 1, ErrTypeBadAction, 9, appendEmpty(nil, typeFlowMod, 1)),
-		"group-desc":  multipartReply(1, mpGroupDesc, 0, gd),
-		"bundle":      ctrl,
-		"unknown":     appendEmpty(nil, 77, 3),
-		"two-parts":   append(multipartReply(1, mpFlow, mpReplyMore, fs[:be.Uint16(fs)]), multipartReply(1, mpFlow, 0, fs[be.Uint16(fs):])...),
+		"features-reply":     featuresReply(2, 0xa1),
+		"port-desc":          multipartReply(1, mpPortDesc, 0, portDescBody("vtep-p1", "br0")),
+		"group-stats":        multipartReply(1, mpGroup, 0, groupStatsBody(1)),
+		"experimenter-error": appendError(nil, 1, ErrTypeExperimenter, 2308, append(put32(nil, experimenterONF), appendEmpty(nil, typeFlowMod, 1)...)),
+		"raw-actions":        multipartReply(1, mpFlow, 0, rawFlows),
+		"hello":              appendHello(nil, 1),
+		"flow-stats":         multipartReply(1, mpFlow, 0, fs),
+		"echo":               appendEmpty(nil, typeEchoRequest, 5),
+		"port-status":        finishMessage(append(appendHeader(nil, typePortStatus, 0), port...), 0),
+		"packet-in":          finishMessage(append(appendHeader(nil, typePacketIn, 0), pin...), 0),
+		"error":              appendError(nil, 1, ErrTypeBadAction, 9, appendEmpty(nil, typeFlowMod, 1)),
+		"group-desc":         multipartReply(1, mpGroupDesc, 0, gd),
+		"bundle":             ctrl,
+		"unknown":            appendEmpty(nil, 77, 3),
+		"two-parts":          append(multipartReply(1, mpFlow, mpReplyMore, fs[:be.Uint16(fs)]), multipartReply(1, mpFlow, 0, fs[be.Uint16(fs):])...),
 	}
 }
 
@@ -168,6 +255,8 @@ func FuzzReceive(f *testing.F) {
 			decodePacketIn(b)
 			decodePortStatus(b)
 			decodeError(b)
+			decodeFeatures(b)
+			decodePort(b)
 			var fl Flow
 			decodeInstructions(b, &fl)
 			if len(b) >= headerLen {
@@ -187,6 +276,43 @@ func tail(b []byte, n int) []byte {
 		return nil
 	}
 	return b[n:]
+}
+
+// FuzzActions feeds arbitrary bytes to the action decoder, which hands
+// actions to libOpenflow. Nothing may panic; what decodes must encode again
+// and decode to the same actions.
+func FuzzActions(f *testing.F) {
+	for _, fl := range append(sampleFlows(), rawActionFlows()...) {
+		b, err := appendActions(nil, fl.Actions)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, g := range sampleGroups() {
+		for _, bk := range g.Buckets {
+			b, _ := appendActions(nil, bk.Actions)
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		as, err := decodeActions(b)
+		if err != nil {
+			return
+		}
+		want := ActionsString(as)
+		enc, err := appendActions(nil, as)
+		if err != nil {
+			return // e.g. a learn spec whose range does not fit its field
+		}
+		again, err := decodeActions(enc)
+		if err != nil {
+			t.Fatalf("%s: re-encoded as %x, which does not decode: %v", want, enc, err)
+		}
+		if got := ActionsString(again); got != want {
+			t.Fatalf("decoded %s, re-encoded and decoded %s", want, got)
+		}
+	})
 }
 
 // TestFlowStatsDecodeRoundTrip decodes the sample flows from the form a

@@ -53,16 +53,11 @@ func (s *Switch) handshake(br *bufio.Reader) error {
 		}
 		switch h.Type {
 		case typeFeaturesReply:
-			if len(msg) < 32 {
-				return protoErr("handshake: FEATURES_REPLY of %d bytes, need 32", len(msg))
+			f, err := decodeFeatures(msg)
+			if err != nil {
+				return fmt.Errorf("handshake: %w", err)
 			}
-			s.features = Features{
-				DPID:         be.Uint64(msg[8:]),
-				NBuffers:     be.Uint32(msg[16:]),
-				NTables:      msg[20],
-				AuxiliaryID:  msg[21],
-				Capabilities: be.Uint32(msg[24:]),
-			}
+			s.features = f
 			return nil
 		case typeEchoRequest:
 			r := appendHeader(nil, typeEchoReply, h.Xid)
@@ -71,7 +66,7 @@ func (s *Switch) handshake(br *bufio.Reader) error {
 				return fmt.Errorf("handshake: echo reply: %w", err)
 			}
 		case typeError:
-			oe, err := decodeError(msg[headerLen:])
+			oe, err := decodeError(msg)
 			if err != nil {
 				return fmt.Errorf("handshake: %w", err)
 			}

@@ -1,7 +1,6 @@
 package ofapp
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 )
@@ -19,27 +18,6 @@ type Port struct {
 
 // LinkDown reports the OFPPS_LINK_DOWN state bit.
 func (p Port) LinkDown() bool { return p.State&1 != 0 }
-
-const portLen = 64
-
-func decodePort(b []byte) (Port, error) {
-	if len(b) < portLen {
-		return Port{}, protoErr("port: %d bytes, need %d", len(b), portLen)
-	}
-	name := b[16:32]
-	if i := bytes.IndexByte(name, 0); i >= 0 {
-		name = name[:i]
-	}
-	return Port{
-		No:        be.Uint32(b),
-		HWAddr:    net.HardwareAddr(append([]byte(nil), b[8:14]...)),
-		Name:      string(name),
-		Config:    be.Uint32(b[32:]),
-		State:     be.Uint32(b[36:]),
-		CurrSpeed: be.Uint32(b[56:]),
-		MaxSpeed:  be.Uint32(b[60:]),
-	}, nil
-}
 
 // PortReason says why a switch sent PORT_STATUS.
 type PortReason uint8
@@ -77,17 +55,6 @@ func (r PortReason) eventType() EventType {
 type portStatus struct {
 	Reason PortReason
 	Port   Port
-}
-
-func decodePortStatus(body []byte) (portStatus, error) {
-	if len(body) < 8+portLen {
-		return portStatus{}, protoErr("port status: body of %d bytes, need %d", len(body), 8+portLen)
-	}
-	if body[0] > 2 {
-		return portStatus{}, protoErr("port status: reason %d unknown", body[0])
-	}
-	p, err := decodePort(body[8:])
-	return portStatus{Reason: PortReason(body[0]), Port: p}, err
 }
 
 // PacketIn is a packet a switch sent to the controller.

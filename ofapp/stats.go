@@ -3,6 +3,8 @@ package ofapp
 import (
 	"context"
 	"time"
+
+	"github.com/contiv/libOpenflow/util"
 )
 
 // FlowStats is a flow as read back from a switch: the Flow (its Key equals
@@ -44,13 +46,9 @@ type TableStats struct {
 
 // multipart sends a multipart request and feeds every reply body (after the
 // 16-byte multipart header) to onBody until the last part arrives.
-func (s *Switch) multipart(ctx context.Context, op string, typ uint16, body []byte, onBody func([]byte) error) error {
+func (s *Switch) multipart(ctx context.Context, op string, typ uint16, body util.Message, onBody func([]byte) error) error {
 	xid := s.nextXID()
-	b := getBuf()
-	start := len(b)
-	b = appendMultipartHead(b, xid, typ)
-	b = append(b, body...)
-	finishMessage(b, start)
+	b := appendMultipartRequest(getBuf(), xid, typ, body)
 	err := s.roundTrip(ctx, xid, b, func(h header, msg []byte) (bool, error) {
 		if h.Type != typeMultipartReply || len(msg) < 16 {
 			return true, protoErr("%s reply xid %d: %s of %d bytes", op, h.Xid, MessageTypeName(h.Type), len(msg))
@@ -78,8 +76,7 @@ func (s *Switch) Flows(ctx context.Context, cookie, mask uint64) ([]FlowStats, e
 // TableFlows is Flows for one table (0xff: all tables).
 func (s *Switch) TableFlows(ctx context.Context, table uint8, cookie, mask uint64) ([]FlowStats, error) {
 	var out []FlowStats
-	req := appendFlowStatsRequest(nil, 0, table, cookie, mask)[16:]
-	err := s.multipart(ctx, "flow stats", mpFlow, req, func(b []byte) error {
+	err := s.multipart(ctx, "flow stats", mpFlow, flowStatsRequest(table, cookie, mask), func(b []byte) error {
 		var err error
 		out, err = decodeFlowStats(b, out)
 		return err
@@ -137,8 +134,8 @@ func (s *Switch) Groups(ctx context.Context) ([]GroupStats, error) {
 		return nil, err
 	}
 	counters := map[uint32]GroupStats{}
-	body := put32(nil, groupAll)
-	body = append(body, 0, 0, 0, 0)
+	// libOpenflow has no group stats request type.
+	body := &wireBytes{b: append(put32(nil, groupAll), 0, 0, 0, 0)}
 	err = s.multipart(ctx, "group stats", mpGroup, body, func(b []byte) error {
 		return decodeGroupStats(b, counters)
 	})
@@ -236,8 +233,9 @@ func (s *Switch) Ports(ctx context.Context) ([]PortStats, error) {
 		byNo[p.No] = p
 	}
 	var out []PortStats
-	body := put32(nil, PortAny)
-	body = append(body, 0, 0, 0, 0)
+	// libOpenflow's PortStatsRequest is OpenFlow 1.0's, with a 16-bit port
+	// (TestLibOpenflowPortStatsAreOpenFlow10).
+	body := &wireBytes{b: append(put32(nil, PortAny), 0, 0, 0, 0)}
 	err = s.multipart(ctx, "port stats", mpPortStats, body, func(b []byte) error {
 		const n = 112
 		if len(b)%n != 0 {

@@ -274,7 +274,7 @@ func (s *Switch) complete(h header, msg []byte) bool {
 	if h.Type == typeError {
 		done = true
 		var oe *OFError
-		if oe, err = decodeError(msg[headerLen:]); err == nil {
+		if oe, err = decodeError(msg); err == nil {
 			err = oe
 		}
 	} else {
@@ -345,7 +345,7 @@ func (s *Switch) reader(r *bufio.Reader) {
 			return
 		}
 		s.lastRecv.Store(time.Now().UnixNano())
-		if err := s.dispatch(msg); err != nil {
+		if err := s.dispatchGuarded(msg); err != nil {
 			s.log.WithError(err).Warn("closing session")
 			s.shutdown(err)
 			return
@@ -370,7 +370,7 @@ func (s *Switch) dispatch(msg []byte) error {
 		b = append(b, msg[headerLen:]...)
 		s.sendReply(finishMessage(b, start))
 	case typeError:
-		oe, err := decodeError(msg[headerLen:])
+		oe, err := decodeError(msg)
 		if err != nil {
 			return err
 		}
@@ -379,7 +379,7 @@ func (s *Switch) dispatch(msg []byte) error {
 		}
 		s.log.WithFields(logrus.Fields{"xid": h.Xid, "error": oe.Error()}).Warn("switch reported an error for no pending request")
 	case typePortStatus:
-		ps, err := decodePortStatus(msg[headerLen:])
+		ps, err := decodePortStatus(msg)
 		if err != nil {
 			return err
 		}
