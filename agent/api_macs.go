@@ -13,7 +13,7 @@ import (
 )
 
 // The learned MAC table: GET /v1/macs reads the flows the learn actions
-// made in table mac (30) and says, in the seed's terms, where each MAC is.
+// made in table mac (30) and says where each MAC is: behind which VTEP, or on which local port.
 //
 // Age. An entry lives mac_ageing (its hard timeout) after its MAC was last
 // seen as a source: each frame from the MAC restarts the hard timeout (OVS

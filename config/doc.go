@@ -19,8 +19,9 @@
 // (api.listen: "" turns the API off).
 //
 // The package only reads bytes and files; it knows nothing about OVS. It also
-// owns two pure helpers the daemon needs for multicast mode: the placeholder
+// owns the pure helper the daemon needs for multicast mode: the placeholder
 // next hop per group (MulticastGateways) that makes OVS's tunnel router accept
-// a route to the group, and the group's Ethernet address (GroupMAC).
+// a route to the group (the group's Ethernet address is underlay.GroupMAC),
+// and the reload policy: which keys a SIGHUP may change (ReloadPolicy).
 // docs/config.md documents every key.
 package config

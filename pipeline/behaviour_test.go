@@ -114,7 +114,7 @@ func vtepConfig(t *testing.T, local string, nets ...Network) *Desired {
 	return c
 }
 
-// threeVTEPs is the seed's lab plus a second VNI: on each VTEP one VM in
+// threeVTEPs is the ARP walk-through's three VTEPs (labs/figure4.yaml) plus a second VNI: on each VTEP one VM in
 // VNI 10 and, on 10.0.0.1 and 10.0.0.2, one in VNI 20. 10.0.0.2 carries VNI
 // 10 on VLAN 5 of a trunk (VLAN translation), the others on access VLAN 1.
 func threeVTEPs(t *testing.T) *fabric {

@@ -15,7 +15,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden from the curr
 // goldenStates are the states whose flows are kept in testdata.
 func goldenStates(t testing.TB) map[string]State {
 	return map[string]State{
-		// The seed's lab: one VM per VTEP in VNI 10 (here on access VLAN 1),
+		// The ARP walk-through's VTEP (labs/figure4.yaml): one VM per VTEP in VNI 10 (here on access VLAN 1),
 		// BUM traffic to 239.1.1.1.
 		"seed_vni10": testState(testConfig(t, multicast, vniNet(10, 1, "239.1.1.1")),
 			Port{Name: "vm1", OFPort: vm1, Tag: 1}),

@@ -40,7 +40,7 @@ func withFeature(fs []dumpedFlow, f pipeline.Feature) []dumpedFlow {
 	return out
 }
 
-// macEntry is one learned MAC as the seed draws it: MAC, VNI and the VTEP
+// macEntry is one learned MAC as vtepctl macs shows it: MAC, VNI and the VTEP
 // behind which it sits ("local" for a MAC on a local port).
 type macEntry struct {
 	VNI  uint32

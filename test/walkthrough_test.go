@@ -11,7 +11,8 @@ import (
 	"github.com/vtep/vtep/pipeline"
 )
 
-// The seed's ARP walk-through (labs/figure4.yaml): A on VTEP 1 (10.0.0.1),
+// The ARP walk-through (labs/figure4.yaml), the lab that shows flooding and
+// learning step by step: A on VTEP 1 (10.0.0.1),
 // B on VTEP 2 (10.0.0.2), C on VTEP 3 (10.0.0.3), all tagged VLAN 1, which
 // maps to VNI 10, whose BUM traffic goes to 239.1.1.1 over an IGMP-snooping
 // underlay.

@@ -27,7 +27,7 @@ type traceState struct {
 	tunID           uint32
 }
 
-// Explain names tables, explains each step in the seed's terms, collects
+// Explain names tables, explains each step in vtep's terms (VNI, VTEP, port and VLAN), collects
 // the overlay bridge's outputs and writes the verdict.
 func Explain(res *api.TraceResult, tc Context) {
 	var s traceState

@@ -50,7 +50,7 @@ type composeService struct {
 }
 
 // TestDockerCompose checks docker-compose.yml without a Docker engine: it is
-// the figure-4 lab (same hypervisors, VTEP addresses, VMs and networks as
+// the ARP walk-through lab, labs/figure4.yaml (same hypervisors, VTEP addresses, VMs and networks as
 // labs/figure4.yaml), every hypervisor is privileged on the underlay
 // network, each one's vtepd configuration is valid, and every file it
 // refers to exists.
@@ -81,7 +81,7 @@ func TestDockerCompose(t *testing.T) {
 		t.Fatalf("networks.underlay gateway %q is not in %s", ul.IPAM.Config[0].Gateway, subnet)
 	}
 	if len(cf.Services) != len(lab.Hypervisors) {
-		t.Errorf("%d services, want one per figure-4 hypervisor (%d)", len(cf.Services), len(lab.Hypervisors))
+		t.Errorf("%d services, want one per hypervisor of labs/figure4.yaml (%d)", len(cf.Services), len(lab.Hypervisors))
 	}
 	for _, h := range lab.Hypervisors {
 		s, ok := cf.Services[h.Name]
@@ -147,7 +147,7 @@ func TestDockerCompose(t *testing.T) {
 			t.Errorf("%s: underlay %+v bridge %s, want local_ip %s on eth0 of br-phy, overlay br-int", cfgFile, cfg.Underlay, cfg.Bridge, vtepIP)
 		}
 		if len(cfg.Networks) != len(lab.VTEP.Networks) {
-			t.Errorf("%s: %d networks, want figure 4's %d", cfgFile, len(cfg.Networks), len(lab.VTEP.Networks))
+			t.Errorf("%s: %d networks, want labs/figure4.yaml's %d", cfgFile, len(cfg.Networks), len(lab.VTEP.Networks))
 		}
 		for i, n := range lab.VTEP.Networks {
 			if i < len(cfg.Networks) && (int(cfg.Networks[i].VNI) != n.VNI || int(cfg.Networks[i].VLAN) != n.VLAN || cfg.Networks[i].Group.String() != n.Group) {

@@ -240,7 +240,7 @@ func TestLabUpBadFile(t *testing.T) {
 	}
 }
 
-// TestLabDemo runs the main job: `vtepctl lab demo` on figure 4.
+// TestLabDemo runs the main job: `vtepctl lab demo` on the ARP walk-through (labs/figure4.yaml).
 func TestLabDemo(t *testing.T) {
 	c := newLabCLI(t)
 	p := labstest.Prefix(t)

@@ -36,7 +36,7 @@ func newMACsCmd() *cobra.Command {
 	return cmd
 }
 
-// printMACs prints the learned table the way the seed draws it: one MAC
+// printMACs prints the learned table the way an operator reads a VTEP's table: one MAC
 // per line with its VNI and where it is, a remote VTEP or a local port.
 func printMACs(w io.Writer, ms []api.MACEntry) error {
 	if len(ms) == 0 {
