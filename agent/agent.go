@@ -97,6 +97,11 @@ func (a *Agent) PacketIns() uint64 { return a.packetIns.Load() }
 // long as ctx lasts); later errors are logged, counted and retried.
 func (a *Agent) Run(ctx context.Context) error {
 	cfg := a.config()
+	lock, err := a.lockRunDir(cfg)
+	if err != nil {
+		return err
+	}
+	defer lock.Release(false)
 	db, err := a.dialOVSDB(ctx, cfg.OVSDB)
 	if err != nil {
 		return stopped(ctx, err)
