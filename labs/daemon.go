@@ -80,3 +80,6 @@ func stopHolder(dir, bridge string) error {
 	pidfile := underlay.HolderFilesIn(dir, bridge).Pidfile
 	return wrap("membership holder of "+bridge+" in "+dir, "stop", stopPidfile(ctx, pidfile))
 }
+
+// ProcessAlive reports whether pid names a live (not zombie) process.
+func ProcessAlive(pid int) bool { return alive(pid) }

@@ -3,6 +3,8 @@ package test
 import (
 	"bufio"
 	"context"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -69,6 +71,41 @@ func TestMembershipSurvivesRestarts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLeaveGroupsOnStop: a vtepd started with -leave-groups has its
+// membership holder leave the groups and exit when it stops; the underlay
+// then stops counting the hypervisor as a member.
+func TestLeaveGroupsOnStop(t *testing.T) {
+	r := upLab(t, "../labs/figure4.yaml", nil)
+	waitMembers(t, r, group, hypervisors(r)...)
+	ctx := ctxT(t, time.Minute)
+	if err := r.Vtepds["hv3"].Stop(); err != nil {
+		t.Fatal(err)
+	}
+	d, err := r.StartDaemon(ctx, "hv3", vtepdBin, "-config", filepath.Join(r.NodeDir("hv3"), "vtepd.yaml"), "-leave-groups")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Vtepds["hv3"] = d
+	if err := r.WaitProgrammed(ctx, "hv3"); err != nil {
+		t.Fatal(err)
+	}
+	holder := underlay.HolderFilesIn(r.NodeDir("hv3"), labs.DefaultOverlayBridge).Pidfile
+	pid, ok := labs.PidAlive(holder)
+	if !ok {
+		t.Fatalf("no membership holder on hv3")
+	}
+	if err := d.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := labs.WaitFor(ctx, 50*time.Millisecond, func() (bool, error) { return !labs.ProcessAlive(pid), nil }); err != nil {
+		t.Fatalf("membership holder %d still runs after vtepd -leave-groups stopped: %v", pid, err)
+	}
+	if _, err := os.Stat(holder); !os.IsNotExist(err) {
+		t.Errorf("holder pidfile %s: %v, want it removed", holder, err)
+	}
+	waitMembers(t, r, group, "hv1", "hv2")
 }
 
 var pingSummary = regexp.MustCompile(`(\d+) packets transmitted, (\d+) received`)

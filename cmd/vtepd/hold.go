@@ -29,8 +29,8 @@ func runHolder(args []string) int {
 		return 2
 	}
 	ip := net.ParseIP(*local).To4()
-	if *socket == "" || *pidfile == "" || ip == nil || *lease < underlay.MinHoldLease || fs.NArg() > 0 {
-		fmt.Fprintf(os.Stderr, "vtepd %s: need -socket, -pidfile, an IPv4 -local and a -lease of at least %v\n", underlay.HoldSubcommand, underlay.MinHoldLease)
+	if *socket == "" || *pidfile == "" || ip == nil || !ip.IsGlobalUnicast() || *lease < underlay.MinHoldLease || fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "vtepd %s: need -socket, -pidfile, an IPv4 unicast -local and a -lease of at least %v\n", underlay.HoldSubcommand, underlay.MinHoldLease)
 		return 2
 	}
 	ready := os.NewFile(uintptr(*readyFD), "ready")
