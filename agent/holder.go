@@ -24,15 +24,19 @@ type MembershipHold struct {
 	// it (vtepd renews it on every reconcile, at least every 30 s).
 	// 0 means DefaultHoldLease.
 	Lease time.Duration
+	// Exe is the vtepd binary that runs the holder (vtepd hold-groups);
+	// "" means this process's own binary, also after an upgrade replaced
+	// the file. A program that embeds the agent and is not vtepd sets it.
+	Exe string
 }
 
 // DefaultHoldLease is the holder's lease unless vtepd -igmp-lease says
 // otherwise.
 const DefaultHoldLease = time.Hour
 
-// holderExe is the binary that runs the holder: vtepd itself, also after
-// an upgrade replaced the file.
-const holderExe = "/proc/self/exe"
+// selfExe is this process's own binary, also after an upgrade replaced
+// the file.
+const selfExe = "/proc/self/exe"
 
 // SetMembershipHold sets how vtepd uses the membership holder; call it
 // before Run.
@@ -63,7 +67,11 @@ func (a *Agent) openMembership(ctx context.Context, cfg *config.Config) (groupMe
 		lease = DefaultHoldLease
 	}
 	c := &underlay.HolderClient{Files: files, Local: cfg.Underlay.LocalIP.Addr().AsSlice(), Lease: lease, LeaveOnClose: a.hold.LeaveOnExit}
-	adopted, err := underlay.AdoptOrStartHolder(ctx, c, holderExe)
+	exe := a.hold.Exe
+	if exe == "" {
+		exe = selfExe
+	}
+	adopted, err := underlay.AdoptOrStartHolder(ctx, c, exe)
 	if err != nil {
 		return nil, fmt.Errorf("igmp: %w", err)
 	}
