@@ -31,7 +31,8 @@ type Agent struct {
 	db      *ovsdb.Client
 	ctrl    *ofapp.Controller
 	unixctl *underlay.Unixctl
-	igmp    *underlay.Membership
+	igmp    groupMembership // the membership holder's client (agent/holder.go)
+	hold    MembershipHold
 
 	overlayDPID  uint64
 	underlaySw   atomic.Pointer[ofapp.Switch]
@@ -97,6 +98,11 @@ func (a *Agent) PacketIns() uint64 { return a.packetIns.Load() }
 // long as ctx lasts); later errors are logged, counted and retried.
 func (a *Agent) Run(ctx context.Context) error {
 	cfg := a.config()
+	lock, err := a.lockRunDir(cfg)
+	if err != nil {
+		return err
+	}
+	defer lock.Release(false)
 	db, err := a.dialOVSDB(ctx, cfg.OVSDB)
 	if err != nil {
 		return stopped(ctx, err)
@@ -132,14 +138,10 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err := a.ensureBridges(ctx); err != nil {
 		return err
 	}
-	if cfg.Flood.Mode == config.FloodMulticast {
-		m, err := underlay.NewMembership(cfg.Underlay.LocalIP.Addr().AsSlice())
-		if err != nil {
-			return err
-		}
-		a.igmp = m
-		defer m.Close()
+	if a.igmp, err = a.openMembership(ctx, cfg); err != nil {
+		return err
 	}
+	defer a.closeMembership()
 	go a.underlayLoop(ctx)
 	go a.tunnelRxLoop(ctx)
 	go a.eventLoop(ctx)

@@ -15,6 +15,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/vtep/vtep/api"
+	"github.com/vtep/vtep/internal/sockfile"
 	"github.com/vtep/vtep/internal/version"
 	"github.com/vtep/vtep/ofapp"
 )
@@ -151,7 +152,7 @@ func listenAPI(target string) (net.Listener, error) {
 			}
 			_ = os.Remove(path)
 		}
-		return net.Listen("unix", path)
+		return sockfile.Listen(path) // removes on close only its own socket
 	}
 	return net.Listen("tcp", strings.TrimPrefix(target, "tcp:"))
 }

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,7 +25,15 @@ func (a *Agent) ensureBridges(ctx context.Context) error {
 	for _, t := range pipeline.Tables() {
 		names[int(t.ID)] = t.Name
 	}
-	changed, err := a.db.EnsureBridge(ctx, ovsdb.BridgeSpec{
+	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	// Check the underlay before writing anything: a refused start leaves
+	// OVS as it was.
+	if err := a.waitUnderlay(dctx); err != nil {
+		return err
+	}
+	// The bridge and its VXLAN port in one transaction (see ovsdb).
+	ofport, changed, err := a.db.EnsureBridgeWithVXLAN(ctx, ovsdb.BridgeSpec{
 		Name:         cfg.Bridge,
 		DatapathType: cfg.DatapathType,
 		FailMode:     ovsdb.FailSecure,
@@ -35,27 +44,41 @@ func (a *Agent) ensureBridges(ctx context.Context) error {
 		ControllerMaxBackoff: 1000,
 		DisableInBand:        true,
 		TableNames:           names,
-	})
+	}, ovsdb.VXLAN{Name: TunnelPortName, DstPort: int(cfg.Underlay.UDPPort)})
 	if err != nil {
 		return err
 	}
-	v := ovsdb.VXLAN{Name: TunnelPortName, DstPort: int(cfg.Underlay.UDPPort)}
-	ofport, vchanged, err := a.db.EnsureVXLANPort(ctx, cfg.Bridge, v)
-	if err != nil {
-		return err
-	}
-	a.log.WithFields(logrus.Fields{"bridge": cfg.Bridge, "changed": changed || vchanged, "tunnel_ofport": ofport}).Info("overlay bridge ready")
-	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
+	a.log.WithFields(logrus.Fields{"bridge": cfg.Bridge, "changed": changed, "tunnel_ofport": ofport}).Info("overlay bridge ready")
 	dpid, err := a.db.DatapathID(dctx, cfg.Bridge)
 	if err != nil {
 		return err
 	}
 	a.overlayDPID = dpid
-	if _, err := a.readUnderlay(dctx); err != nil {
-		return err
-	}
 	return nil
+}
+
+// errUnderlayNotReady says ovs-vswitchd has not finished setting up the
+// underlay bridge (its MAC, the uplink's OpenFlow port): wait, it comes.
+var errUnderlayNotReady = errors.New("not set up by ovs-vswitchd yet")
+
+// waitUnderlay waits until the underlay bridge and uplink are ready, as
+// long as ctx lasts. A missing bridge or uplink fails at once; one that
+// ovs-vswitchd is still setting up (just created, or OVS just restarted) is
+// read again, a little later each time.
+func (a *Agent) waitUnderlay(ctx context.Context) error {
+	wait := 10 * time.Millisecond
+	for {
+		_, err := a.readUnderlay(ctx)
+		if !errors.Is(err, errUnderlayNotReady) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (waited %v)", err, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 500*time.Millisecond)
+	}
 }
 
 // underlayLoop keeps an OpenFlow connection to the underlay bridge's

@@ -77,12 +77,12 @@ func (a *Agent) readUnderlay(ctx context.Context) (pipeline.Underlay, error) {
 			return u, fmt.Errorf("underlay.uplink %q is not a port of bridge %q", cfg.Underlay.Uplink, cfg.Underlay.Bridge)
 		}
 		if uplink.Ofport <= 0 {
-			return u, fmt.Errorf("underlay.uplink %q has no OpenFlow port (ofport %d, error %q)", uplink.Name, uplink.Ofport, uplink.Error)
+			return u, fmt.Errorf("underlay.uplink %q has no OpenFlow port (ofport %d, error %q): %w", uplink.Name, uplink.Ofport, uplink.Error, errUnderlayNotReady)
 		}
 		u.UplinkPort = uint32(uplink.Ofport)
 	}
 	if len(u.BridgeMAC) == 0 {
-		return u, fmt.Errorf("underlay.bridge %q: its internal port has no MAC yet", cfg.Underlay.Bridge)
+		return u, fmt.Errorf("underlay.bridge %q: its internal port has no MAC yet: %w", cfg.Underlay.Bridge, errUnderlayNotReady)
 	}
 	return u, nil
 }

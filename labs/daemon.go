@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/vtep/vtep/underlay"
 )
 
 // Daemon is a long-running process the lab started inside a node's
@@ -66,3 +68,18 @@ func (d *Daemon) Stop() error {
 	defer cancel()
 	return wrap(fmt.Sprintf("daemon %s in %s", d.Name, d.Netns), "stop", stopPidfile(ctx, d.pidfile))
 }
+
+// stopHolder stops the IGMP membership holder a hypervisor's vtepd started
+// for bridge, found by its pidfile in the hypervisor's run dir. vtepd
+// leaves it running when it stops (so that memberships survive restarts),
+// so the lab that caused it removes it; Close runs this after stopping
+// vtepd and before OVS.
+func stopHolder(dir, bridge string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	pidfile := underlay.HolderFilesIn(dir, bridge).Pidfile
+	return wrap("membership holder of "+bridge+" in "+dir, "stop", stopPidfile(ctx, pidfile))
+}
+
+// ProcessAlive reports whether pid names a live (not zombie) process.
+func ProcessAlive(pid int) bool { return alive(pid) }

@@ -172,6 +172,7 @@ func (l *Lab) buildHypervisor(ctx context.Context, ul string, h Hypervisor) erro
 		return err
 	}
 	l.onClose(o.Close)
+	l.onClose(func() error { return stopHolder(l.NodeDir(h.Name), h.overlayBridge()) })
 	l.OVS[h.Name] = o
 	// The uplink: eth0 in the hypervisor, a port named after the node on the underlay switch.
 	if err := AddVeth(ctx, End{Netns: ns, Name: "eth0"}, End{Netns: ul, Name: h.Name}); err != nil {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -80,12 +81,32 @@ func (r *Running) RestartVtepd(ctx context.Context, hv, vtepdPath string) error 
 	if err := d.Stop(); err != nil {
 		return err
 	}
+	return r.StartVtepd(ctx, hv, vtepdPath)
+}
+
+// StartVtepd starts a hypervisor's vtepd (again) with its configuration,
+// without waiting for it to program OVS (see WaitProgrammed).
+func (r *Running) StartVtepd(ctx context.Context, hv, vtepdPath string) error {
 	nd, err := r.StartDaemon(ctx, hv, vtepdPath, "-config", filepath.Join(r.NodeDir(hv), "vtepd.yaml"))
 	if err != nil {
 		return err
 	}
 	r.Vtepds[hv] = nd
 	return nil
+}
+
+// CrashVtepd kills a hypervisor's vtepd with SIGKILL, as a crash would, and
+// waits until it is gone. Nothing of vtepd's runs its exit path: what it
+// started (the IGMP membership holder) keeps running.
+func (r *Running) CrashVtepd(ctx context.Context, hv string) error {
+	d, ok := r.Vtepds[hv]
+	if !ok {
+		return fmt.Errorf("labs: no vtepd on %q", hv)
+	}
+	if err := d.Signal(syscall.SIGKILL); err != nil {
+		return wrap(fmt.Sprintf("vtepd of %q", hv), "kill", err)
+	}
+	return WaitFor(ctx, 10*time.Millisecond, func() (bool, error) { return !d.Running(), nil })
 }
 
 // WaitProgrammed waits until the hypervisor's vtepd is connected and has

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/vtep/vtep/internal/sockfile"
 )
 
 // Config tunes a Controller. The zero value works: every zero field gets the
@@ -98,10 +100,12 @@ func (c *Controller) Events() <-chan Event { return c.events.out }
 
 // Listen opens a listener for a controller target as OVS writes it:
 // "unix:PATH" (the default when there is no prefix) or "tcp:HOST:PORT".
-// A stale unix socket nobody answers on is replaced.
+// A stale unix socket nobody answers on is replaced. Closing a unix
+// listener removes its socket file only while the file is still the one it
+// created, never the socket of a process that replaced it.
 func Listen(target string) (net.Listener, error) {
 	network, addr := splitTarget(target)
-	ln, err := net.Listen(network, addr)
+	ln, err := listen(network, addr)
 	if err != nil && network == "unix" && errors.Is(err, syscall.EADDRINUSE) {
 		if c, derr := net.DialTimeout("unix", addr, time.Second); derr == nil {
 			c.Close()
@@ -109,13 +113,22 @@ func Listen(target string) (net.Listener, error) {
 		}
 		if fi, serr := os.Lstat(addr); serr == nil && fi.Mode()&os.ModeSocket != 0 {
 			os.Remove(addr)
-			ln, err = net.Listen(network, addr)
+			ln, err = listen(network, addr)
 		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("listen %s: %w", target, err)
 	}
 	return ln, nil
+}
+
+// listen listens on a unix socket through sockfile, on anything else with
+// net.Listen.
+func listen(network, addr string) (net.Listener, error) {
+	if network != "unix" {
+		return net.Listen(network, addr)
+	}
+	return sockfile.Listen(addr)
 }
 
 func splitTarget(target string) (network, addr string) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -104,6 +105,25 @@ func (c *Client) EnsureVXLANPort(ctx context.Context, bridge string, v VXLAN) (o
 	changed, err = c.EnsurePort(ctx, bridge, v.PortSpec())
 	if err != nil {
 		return 0, changed, err
+	}
+	ofport, err = c.WaitOfport(ctx, v.Name)
+	return ofport, changed, err
+}
+
+// EnsureBridgeWithVXLAN ensures the bridge as b describes together with the
+// flow-based VXLAN port v, in one transaction, then waits until
+// ovs-vswitchd has given the VXLAN port an OpenFlow port number, which it
+// returns. Everything is checked against the database before anything is
+// written: when the plan is refused (for example, because a port named like
+// v is on another bridge: ErrConflict), the database is left as it was.
+func (c *Client) EnsureBridgeWithVXLAN(ctx context.Context, b BridgeSpec, v VXLAN) (ofport int, changed bool, err error) {
+	if err := v.Validate(); err != nil {
+		return 0, false, &OpError{Op: fmt.Sprintf("ensure vxlan port %q on bridge %q", v.Name, b.Name), Err: err}
+	}
+	b.Ports = append(slices.Clone(b.Ports), v.PortSpec())
+	changed, err = c.EnsureBridge(ctx, b)
+	if err != nil {
+		return 0, false, err
 	}
 	ofport, err = c.WaitOfport(ctx, v.Name)
 	return ofport, changed, err

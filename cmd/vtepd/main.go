@@ -13,6 +13,7 @@ import (
 	"github.com/vtep/vtep/agent"
 	"github.com/vtep/vtep/config"
 	"github.com/vtep/vtep/internal/version"
+	"github.com/vtep/vtep/underlay"
 )
 
 func main() {
@@ -20,12 +21,17 @@ func main() {
 }
 
 func run(args []string) int {
+	if len(args) > 0 && args[0] == underlay.HoldSubcommand {
+		return runHolder(args[1:])
+	}
 	fs := flag.NewFlagSet("vtepd", flag.ContinueOnError)
 	cfgPath := fs.String("config", "/etc/vtep/vtepd.yaml", "configuration file")
 	check := fs.Bool("check", false, "validate the configuration and exit")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	jsonLogs := fs.Bool("log-json", false, "log as JSON lines")
+	leaveGroups := fs.Bool("leave-groups", false, "on SIGTERM/SIGINT, have the IGMP membership holder leave every group and exit (default: keep them for the next vtepd)")
+	lease := fs.Duration("igmp-lease", agent.DefaultHoldLease, "the IGMP membership holder leaves every group and exits after this long without a vtepd")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -59,7 +65,12 @@ func run(args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	if *lease < underlay.MinHoldLease || *lease > underlay.MaxHoldLease {
+		fmt.Fprintf(os.Stderr, "vtepd: -igmp-lease %v: want %v to %v\n", *lease, underlay.MinHoldLease, underlay.MaxHoldLease)
+		return 2
+	}
 	a := agent.New(cfg, logrus.WithField("bridge", cfg.Bridge))
+	a.SetMembershipHold(agent.MembershipHold{LeaveOnExit: *leaveGroups, Lease: *lease})
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	go func() {

@@ -30,6 +30,10 @@ func TestRunCheck(t *testing.T) {
 		{"stray argument", []string{"-config", good, "extra"}, 2},
 		{"bad log level", []string{"-log-level", "loud", "-config", good}, 2},
 		{"version", []string{"-version"}, 0},
+		{"lease too short", []string{"-config", good, "-igmp-lease", "1s"}, 2},
+		{"holder without its flags", []string{"hold-groups"}, 2},
+		{"holder with a bad address", []string{"hold-groups", "-socket", "s", "-pidfile", "p", "-local", "239.1.1.1"}, 2},
+		{"holder with a short lease", []string{"hold-groups", "-socket", "s", "-pidfile", "p", "-local", "10.0.0.1", "-lease", "5s"}, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
