@@ -35,97 +35,130 @@ func decode(node *yaml.Node, v reflect.Value, path string, field reflect.StructF
 		v.Set(reflect.Zero(v.Type()))
 		return
 	}
-	fail := func(value string, err error) {
-		*errs = append(*errs, &FieldError{Path: path, Value: value, Line: node.Line, Err: err})
-	}
+	d := decoder{node: node, path: path, errs: errs}
 	t := v.Type()
 	switch {
 	case t == durationType:
-		if node.Kind != yaml.ScalarNode {
-			fail("", fmt.Errorf("%w: want a duration like 300s", ErrInvalid))
-			return
-		}
-		d, err := parseDuration(node.Value)
-		if err != nil {
-			fail(node.Value, fmt.Errorf("%w: not a duration (want e.g. 300s or 5m)", ErrInvalid))
-			return
-		}
-		v.SetInt(int64(d))
+		d.duration(v)
 		return
 	case reflect.PointerTo(t).Implements(textUnmarshalerType):
-		if node.Kind != yaml.ScalarNode {
-			fail("", fmt.Errorf("%w: want %s", ErrInvalid, describe(t)))
-			return
-		}
-		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(node.Value)); err != nil {
-			fail(node.Value, fmt.Errorf("%w: not %s", ErrInvalid, describe(t)))
-		}
+		d.text(v)
 		return
 	}
 	switch t.Kind() {
 	case reflect.Struct:
-		if node.Kind != yaml.MappingNode {
-			fail("", fmt.Errorf("%w: want a mapping of keys", ErrInvalid))
-			return
-		}
-		seen := make(map[string]bool)
-		for i := 0; i+1 < len(node.Content); i += 2 {
-			k, val := node.Content[i], node.Content[i+1]
-			kp := join(path, k.Value)
-			if seen[k.Value] {
-				*errs = append(*errs, &FieldError{Path: kp, Line: k.Line, Err: fmt.Errorf("%w key", ErrDuplicate)})
-				continue
-			}
-			seen[k.Value] = true
-			sf, ok := fieldByTag(t, k.Value)
-			if !ok {
-				*errs = append(*errs, &FieldError{Path: kp, Line: k.Line, Err: ErrUnknownKey})
-				continue
-			}
-			decode(val, v.FieldByIndex(sf.Index), kp, sf, errs)
-		}
+		d.mapping(v)
 	case reflect.Slice:
-		if node.Kind != yaml.SequenceNode {
-			fail("", fmt.Errorf("%w: want a list", ErrInvalid))
-			return
-		}
-		s := reflect.MakeSlice(t, len(node.Content), len(node.Content))
-		for i, el := range node.Content {
-			decode(el, s.Index(i), fmt.Sprintf("%s[%d]", path, i), field, errs)
-		}
-		v.Set(s)
+		d.list(v, field)
 	case reflect.String:
-		if node.Kind != yaml.ScalarNode {
-			fail("", fmt.Errorf("%w: want a string", ErrInvalid))
-			return
+		if d.scalar("want a string") {
+			v.SetString(node.Value)
 		}
-		v.SetString(node.Value)
 	case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		if node.Kind != yaml.ScalarNode {
-			fail("", fmt.Errorf("%w: want a number", ErrInvalid))
-			return
-		}
-		lo, hi := uint64(0), uint64(1)<<t.Bits()-1
-		if r := field.Tag.Get("range"); r != "" {
-			lo, hi = parseRange(r)
-		}
-		n, err := strconv.ParseUint(node.Value, 0, 64)
-		if err != nil {
-			if _, ierr := strconv.ParseInt(node.Value, 0, 64); ierr == nil {
-				fail(node.Value, fmt.Errorf("%w %d..%d", ErrOutOfRange, lo, hi))
-				return
-			}
-			fail(node.Value, fmt.Errorf("%w: not a number", ErrInvalid))
-			return
-		}
-		if n < lo || n > hi {
-			fail(node.Value, fmt.Errorf("%w %d..%d", ErrOutOfRange, lo, hi))
-			return
-		}
-		v.SetUint(n)
+		d.uint(v, field)
 	default:
 		panic(fmt.Sprintf("config: no decoder for %s at %s", t, path))
 	}
+}
+
+// decoder decodes one node at one key path.
+type decoder struct {
+	node *yaml.Node
+	path string
+	errs *errorList
+}
+
+func (d decoder) fail(value string, err error) {
+	*d.errs = append(*d.errs, &FieldError{Path: d.path, Value: value, Line: d.node.Line, Err: err})
+}
+
+// scalar reports whether the node is a scalar, failing with want if not.
+func (d decoder) scalar(want string) bool {
+	if d.node.Kind != yaml.ScalarNode {
+		d.fail("", fmt.Errorf("%w: %s", ErrInvalid, want))
+		return false
+	}
+	return true
+}
+
+func (d decoder) duration(v reflect.Value) {
+	if !d.scalar("want a duration like 300s") {
+		return
+	}
+	dur, err := parseDuration(d.node.Value)
+	if err != nil {
+		d.fail(d.node.Value, fmt.Errorf("%w: not a duration (want e.g. 300s or 5m)", ErrInvalid))
+		return
+	}
+	v.SetInt(int64(dur))
+}
+
+func (d decoder) text(v reflect.Value) {
+	if !d.scalar("want " + describe(v.Type())) {
+		return
+	}
+	if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(d.node.Value)); err != nil {
+		d.fail(d.node.Value, fmt.Errorf("%w: not %s", ErrInvalid, describe(v.Type())))
+	}
+}
+
+func (d decoder) mapping(v reflect.Value) {
+	if d.node.Kind != yaml.MappingNode {
+		d.fail("", fmt.Errorf("%w: want a mapping of keys", ErrInvalid))
+		return
+	}
+	seen := make(map[string]bool)
+	for i := 0; i+1 < len(d.node.Content); i += 2 {
+		k, val := d.node.Content[i], d.node.Content[i+1]
+		kp := join(d.path, k.Value)
+		if seen[k.Value] {
+			*d.errs = append(*d.errs, &FieldError{Path: kp, Line: k.Line, Err: fmt.Errorf("%w key", ErrDuplicate)})
+			continue
+		}
+		seen[k.Value] = true
+		sf, ok := fieldByTag(v.Type(), k.Value)
+		if !ok {
+			*d.errs = append(*d.errs, &FieldError{Path: kp, Line: k.Line, Err: ErrUnknownKey})
+			continue
+		}
+		decode(val, v.FieldByIndex(sf.Index), kp, sf, d.errs)
+	}
+}
+
+func (d decoder) list(v reflect.Value, field reflect.StructField) {
+	if d.node.Kind != yaml.SequenceNode {
+		d.fail("", fmt.Errorf("%w: want a list", ErrInvalid))
+		return
+	}
+	s := reflect.MakeSlice(v.Type(), len(d.node.Content), len(d.node.Content))
+	for i, el := range d.node.Content {
+		decode(el, s.Index(i), fmt.Sprintf("%s[%d]", d.path, i), field, d.errs)
+	}
+	v.Set(s)
+}
+
+func (d decoder) uint(v reflect.Value, field reflect.StructField) {
+	if !d.scalar("want a number") {
+		return
+	}
+	lo, hi := uint64(0), uint64(1)<<v.Type().Bits()-1
+	if r := field.Tag.Get("range"); r != "" {
+		lo, hi = parseRange(r)
+	}
+	n, err := strconv.ParseUint(d.node.Value, 0, 64)
+	if err != nil {
+		if _, ierr := strconv.ParseInt(d.node.Value, 0, 64); ierr == nil {
+			d.fail(d.node.Value, fmt.Errorf("%w %d..%d", ErrOutOfRange, lo, hi))
+			return
+		}
+		d.fail(d.node.Value, fmt.Errorf("%w: not a number", ErrInvalid))
+		return
+	}
+	if n < lo || n > hi {
+		d.fail(d.node.Value, fmt.Errorf("%w %d..%d", ErrOutOfRange, lo, hi))
+		return
+	}
+	v.SetUint(n)
 }
 
 func join(path, key string) string {
