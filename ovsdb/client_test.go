@@ -27,11 +27,14 @@ type request struct {
 // nothing. It may use conn to act on the connection (close it, send more).
 type handlerFunc func(conn net.Conn, req request) any
 
-// fakeServer serves JSON-RPC on a unix socket with plain functions.
+// fakeServer serves JSON-RPC on a unix socket with plain functions. It
+// answers the client's connect handshake (list_dbs with dbs, and echo)
+// itself; handle gets every other message.
 type fakeServer struct {
 	path   string
 	ln     net.Listener
 	handle handlerFunc
+	dbs    []string
 	mu     sync.Mutex
 	conns  []net.Conn
 }
@@ -43,7 +46,7 @@ func newFakeServer(t *testing.T, handle handlerFunc) *fakeServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	s := &fakeServer{path: filepath.Join(dir, "db.sock"), handle: handle}
+	s := &fakeServer{path: filepath.Join(dir, "db.sock"), handle: handle, dbs: []string{DefaultDatabase, "_Server"}}
 	s.listen(t)
 	t.Cleanup(s.stop)
 	return s
@@ -75,6 +78,14 @@ func (s *fakeServer) serve(c net.Conn) {
 		var req request
 		if err := dec.Decode(&req); err != nil {
 			return
+		}
+		switch req.Method {
+		case "list_dbs":
+			_ = enc.Encode(map[string]any{"id": req.ID, "result": s.dbs, "error": nil})
+			continue
+		case "echo":
+			_ = enc.Encode(map[string]any{"id": req.ID, "result": req.Params, "error": nil})
+			continue
 		}
 		if res := s.handle(c, req); res != nil {
 			_ = enc.Encode(map[string]any{"id": req.ID, "result": res, "error": nil})
@@ -171,6 +182,7 @@ func TestTransactJSONRPCError(t *testing.T) {
 			"error": map[string]any{"error": "unknown database", "details": "transact request specifies unknown database X"}})
 		return nil
 	})
+	s.dbs = []string{"X"} // listed at connect, refused by the transaction
 	c := dialFake(t, s, WithDatabase("X"))
 	_, err := c.Transact(context.Background(), Select{Table: "Bridge"})
 	if !errors.Is(err, ErrUnknownDatabase) || !strings.Contains(err.Error(), "unknown database X") {
