@@ -29,12 +29,14 @@ type handlerFunc func(conn net.Conn, req request) any
 
 // fakeServer serves JSON-RPC on a unix socket with plain functions. It
 // answers the client's connect handshake (list_dbs with dbs, and echo)
-// itself; handle gets every other message.
+// itself; handle gets every other message. onConnect, if set, runs first
+// on each new connection.
 type fakeServer struct {
-	path   string
-	ln     net.Listener
-	handle handlerFunc
-	dbs    []string
+	path      string
+	ln        net.Listener
+	handle    handlerFunc
+	dbs       []string
+	onConnect func(c net.Conn)
 	mu     sync.Mutex
 	conns  []net.Conn
 }
@@ -74,6 +76,12 @@ func (s *fakeServer) listen(t *testing.T) {
 
 func (s *fakeServer) serve(c net.Conn) {
 	dec, enc := json.NewDecoder(c), json.NewEncoder(c)
+	s.mu.Lock()
+	dbs, onConnect := s.dbs, s.onConnect
+	s.mu.Unlock()
+	if onConnect != nil {
+		onConnect(c)
+	}
 	for {
 		var req request
 		if err := dec.Decode(&req); err != nil {
@@ -81,7 +89,7 @@ func (s *fakeServer) serve(c net.Conn) {
 		}
 		switch req.Method {
 		case "list_dbs":
-			_ = enc.Encode(map[string]any{"id": req.ID, "result": s.dbs, "error": nil})
+			_ = enc.Encode(map[string]any{"id": req.ID, "result": dbs, "error": nil})
 			continue
 		case "echo":
 			_ = enc.Encode(map[string]any{"id": req.ID, "result": req.Params, "error": nil})
@@ -91,6 +99,13 @@ func (s *fakeServer) serve(c net.Conn) {
 			_ = enc.Encode(map[string]any{"id": req.ID, "result": res, "error": nil})
 		}
 	}
+}
+
+// set changes the server's settings (dbs, onConnect) for new connections.
+func (s *fakeServer) set(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f()
 }
 
 // stop closes the listener and every connection.
@@ -182,7 +197,7 @@ func TestTransactJSONRPCError(t *testing.T) {
 			"error": map[string]any{"error": "unknown database", "details": "transact request specifies unknown database X"}})
 		return nil
 	})
-	s.dbs = []string{"X"} // listed at connect, refused by the transaction
+	s.set(func() { s.dbs = []string{"X"} }) // listed at connect, refused by the transaction
 	c := dialFake(t, s, WithDatabase("X"))
 	_, err := c.Transact(context.Background(), Select{Table: "Bridge"})
 	if !errors.Is(err, ErrUnknownDatabase) || !strings.Contains(err.Error(), "unknown database X") {

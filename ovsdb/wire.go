@@ -236,7 +236,7 @@ func (w *wireConn) observe(raw json.RawMessage) {
 // reply delivers a reply to the call waiting for its id.
 func (w *wireConn) reply(raw json.RawMessage, msg envelope) {
 	var id string
-	if len(msg.ID) == 0 || json.Unmarshal(msg.ID, &id) != nil {
+	if len(msg.ID) == 0 || bytes.Equal(msg.ID, []byte("null")) || json.Unmarshal(msg.ID, &id) != nil {
 		w.stray(raw, "reply without a string id")
 		return
 	}
