@@ -37,8 +37,8 @@ type fakeServer struct {
 	handle    handlerFunc
 	dbs       []string
 	onConnect func(c net.Conn)
-	mu     sync.Mutex
-	conns  []net.Conn
+	mu        sync.Mutex
+	conns     []net.Conn
 }
 
 func newFakeServer(t *testing.T, handle handlerFunc) *fakeServer {
