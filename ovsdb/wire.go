@@ -69,6 +69,7 @@ type pendingCall struct {
 type response struct {
 	Result json.RawMessage
 	Error  *rpcError
+	bad    error // the reply could not be read (counted as stray)
 }
 
 // rpcError is a JSON-RPC error object from ovsdb-server: {"error": kind,
@@ -124,6 +125,9 @@ func (w *wireConn) call(ctx context.Context, method string, params []any, inOrde
 	if err != nil {
 		return response{}, fmt.Errorf("encode %s request: %w", method, err)
 	}
+	if err := ctx.Err(); err != nil {
+		return response{}, fmt.Errorf("%s: not sent: %w", method, err)
+	}
 	p := &pendingCall{reply: make(chan response, 1), inOrder: inOrder}
 	w.mu.Lock()
 	w.pending[id] = p
@@ -132,6 +136,16 @@ func (w *wireConn) call(ctx context.Context, method string, params []any, inOrde
 	if _, err := w.write(append(b, '\n')); err != nil {
 		return response{}, fmt.Errorf("send %s request: %w: %w", method, ErrDisconnected, err)
 	}
+	r, err := w.await(ctx, method, p)
+	if err == nil && r.bad != nil {
+		err = fmt.Errorf("%s: malformed reply: %w", method, r.bad)
+	}
+	return r, err
+}
+
+// await waits for p's reply, ctx's end or the end of the connection,
+// whichever comes first; a reply already there wins.
+func (w *wireConn) await(ctx context.Context, method string, p *pendingCall) (response, error) {
 	select {
 	case r := <-p.reply:
 		return r, nil
@@ -252,9 +266,8 @@ func (w *wireConn) reply(raw json.RawMessage, msg envelope) {
 		r, err := decodeResponse(msg)
 		if err != nil {
 			w.stray(raw, err.Error())
-			r = response{Error: &rpcError{Error: "malformed reply", Details: err.Error()}}
-		}
-		if p.inOrder != nil {
+			r = response{bad: err}
+		} else if p.inOrder != nil {
 			p.inOrder(r)
 		}
 		p.reply <- r

@@ -185,3 +185,45 @@ func TestServerClosesMidReply(t *testing.T) {
 		t.Errorf("after reconnect: reply = %q", got)
 	}
 }
+
+func TestMalformedReplyFailsItsCaller(t *testing.T) {
+	s := newFakeServer(t, func(c net.Conn, req request) any {
+		if tableOf(req) == "Bridge" {
+			_, _ = c.Write([]byte(`{"id":` + string(req.ID) + `}` + "\n"))
+			return nil
+		}
+		return rowsNamed(tableOf(req))
+	})
+	c := dialFake(t, s)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := c.Transact(ctx, Select{Table: "Bridge"})
+	var te *TransactError
+	if err == nil || errors.As(err, &te) || !strings.Contains(err.Error(), "malformed reply") {
+		t.Fatalf("err = %v, want a malformed reply error (not the server's)", err)
+	}
+	if st := c.MonitorStats(); st.Malformed != 1 {
+		t.Errorf("stats = %+v, want the reply counted", st)
+	}
+	if got := selectName(t, c, "Port"); got != "Port" {
+		t.Errorf("next reply = %q", got)
+	}
+}
+
+func TestCanceledCallerSendsNothing(t *testing.T) {
+	sent := make(chan string, 4)
+	s := newFakeServer(t, func(_ net.Conn, req request) any {
+		sent <- tableOf(req)
+		return rowsNamed(tableOf(req))
+	})
+	c := dialFake(t, s)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.Transact(ctx, Select{Table: "Bridge"}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want Canceled", err)
+	}
+	selectName(t, c, "Port")
+	if got := <-sent; got != "Port" {
+		t.Errorf("server got %s first, want only Port", got)
+	}
+}
