@@ -122,3 +122,68 @@ func TestHandshakeServerHangsUp(t *testing.T) {
 		t.Fatalf("err = %v (ctx %v), want ErrDisconnected before the deadline", err, ctx.Err())
 	}
 }
+
+// TestProbeDropsSilentConnection: after the handshake, the probe is an echo
+// call of wireConn's; a server that stops answering is dropped and the
+// client connects again.
+func TestProbeDropsSilentConnection(t *testing.T) {
+	var once sync.Once
+	probed := make(chan string, 1)
+	s := newFakeServer(t, func(_ net.Conn, req request) any { return rowsNamed(tableOf(req)) })
+	s.set(func() {
+		s.onConnect = func(c net.Conn) {
+			silent := false
+			once.Do(func() { silent = true })
+			if !silent {
+				return
+			}
+			dec, enc := json.NewDecoder(c), json.NewEncoder(c)
+			for {
+				var req request
+				if dec.Decode(&req) != nil {
+					return
+				}
+				switch req.Method {
+				case "list_dbs":
+					_ = enc.Encode(map[string]any{"id": req.ID, "result": []string{DefaultDatabase}, "error": nil})
+				case "echo":
+					if !strings.Contains(string(req.ID), callIDPrefix) {
+						_ = enc.Encode(map[string]any{"id": req.ID, "result": req.Params, "error": nil})
+						continue
+					}
+					select { // the probe: never answered
+					case probed <- string(req.ID):
+					default:
+					}
+				}
+			}
+		}
+	})
+	causes := make(chan error, 4)
+	states := make(chan State, 4)
+	c := dialFake(t, s, WithProbe(100*time.Millisecond), WithBackoff(10*time.Millisecond, 50*time.Millisecond),
+		OnState(func(st State, err error) { states <- st; causes <- err }))
+	select {
+	case id := <-probed:
+		if !strings.HasPrefix(id, `"`+callIDPrefix) {
+			t.Errorf("probe id = %s, want one of wireConn's", id)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no probe")
+	}
+	for _, want := range []State{Disconnected, Connected} {
+		select {
+		case got := <-states:
+			cause := <-causes
+			if got != want {
+				t.Fatalf("state = %v, want %v", got, want)
+			}
+			if want == Disconnected && (cause == nil || !strings.Contains(cause.Error(), "no reply to echo")) {
+				t.Errorf("cause = %v, want the unanswered echo", cause)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no %v state", want)
+		}
+	}
+	selectName(t, c, "Bridge")
+}
