@@ -147,7 +147,7 @@ func (c *Client) connect(ctx context.Context) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dial: %w", err)
 	}
-	w := newWireConn(conn, c.dispatch, c.malformed, &c.nLate)
+	w := newWireConn(conn, c.dispatch, c.malformed, c.lateReply)
 	go w.receive()
 	if err := handshake(ctx, w, c.db); err != nil {
 		_ = w.Close()

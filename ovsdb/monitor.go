@@ -288,6 +288,13 @@ func (c *Client) malformed(raw json.RawMessage, why string) {
 	c.log.WithFields(logrus.Fields{"reason": why, "message": shown}).Warn("ovsdb message from the server dropped")
 }
 
+// lateReply counts, and logs at debug level, a reply that came after its
+// caller gave up waiting for it.
+func (c *Client) lateReply(id string) {
+	c.nLate.Add(1)
+	c.log.WithFields(logrus.Fields{"id": id}).Debug("ovsdb reply came after its caller gave up; dropped")
+}
+
 // MonitorStats returns how many update notifications were delivered and
 // how many messages were dropped as malformed.
 func (c *Client) MonitorStats() MonitorStats {

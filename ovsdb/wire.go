@@ -28,7 +28,7 @@ import (
 //     call's inOrder function, if any, before it looks at the next message;
 //   - while go-openvswitch's client holds the connection for the connect
 //     handshake (handOff), hands it the replies no call waits for;
-//   - drops quietly, counted in late, a reply to a call whose caller gave up;
+//   - hands the late hook the id of a reply whose caller gave up;
 //   - drops through the stray hook anything else: a message that is not a
 //     JSON object, a request from the server it does not serve, a reply
 //     without a string id, to an id never sent, or a second reply to one;
@@ -44,8 +44,8 @@ type wireConn struct {
 	notify func(method string, params json.RawMessage)
 	// stray receives each message dropped because nobody can take it.
 	stray func(raw json.RawMessage, why string)
-	// late counts replies that came after their caller gave up.
-	late *atomic.Uint64
+	// late receives the id of each reply that came after its caller gave up.
+	late func(id string)
 
 	wmu       sync.Mutex // one message at a time on the socket
 	mu        sync.Mutex
@@ -86,7 +86,7 @@ const maxAbandoned = 1024
 // callIDPrefix starts the id of every request the client sends.
 const callIDPrefix = "vtep-"
 
-func newWireConn(c net.Conn, notify func(string, json.RawMessage), stray func(json.RawMessage, string), late *atomic.Uint64) *wireConn {
+func newWireConn(c net.Conn, notify func(string, json.RawMessage), stray func(json.RawMessage, string), late func(string)) *wireConn {
 	return &wireConn{
 		conn:      c,
 		dec:       json.NewDecoder(c),
@@ -272,7 +272,7 @@ func (w *wireConn) reply(raw json.RawMessage, msg envelope) {
 		}
 		p.reply <- r
 	case late:
-		w.late.Add(1)
+		w.late(id)
 	case h != nil:
 		h.deliver(raw)
 	default:
