@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"path/filepath"
@@ -116,6 +117,7 @@ func TestDialOVSDBWaitsForTheServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
+	go answerHandshake(ln)
 	select {
 	case r := <-res:
 		if r.err != nil {
@@ -124,6 +126,36 @@ func TestDialOVSDBWaitsForTheServer(t *testing.T) {
 		_ = r.db.Close()
 	case <-time.After(10 * time.Second):
 		t.Fatal("dial did not connect once the server listened")
+	}
+}
+
+// answerHandshake answers what the ovsdb client asks a new connection
+// before it counts as connected: list_dbs and echo.
+func answerHandshake(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			dec, enc := json.NewDecoder(c), json.NewEncoder(c)
+			for {
+				var req struct {
+					ID     any    `json:"id"`
+					Method string `json:"method"`
+					Params any    `json:"params"`
+				}
+				if dec.Decode(&req) != nil {
+					return
+				}
+				result := req.Params
+				if req.Method == "list_dbs" {
+					result = []string{ovsdb.DefaultDatabase}
+				}
+				_ = enc.Encode(map[string]any{"id": req.ID, "result": result, "error": nil})
+			}
+		}()
 	}
 }
 

@@ -2,8 +2,6 @@ package ovsdb
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -11,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	goovsdb "github.com/digitalocean/go-openvswitch/ovsdb"
 	"github.com/sirupsen/logrus"
 )
 
@@ -60,10 +57,11 @@ func OnState(f func(s State, err error)) Option { return func(c *Client) { c.onS
 // WithDatabase sets the database name (default DefaultDatabase).
 func WithDatabase(db string) Option { return func(c *Client) { c.db = db } }
 
-// Client is a long-lived OVSDB client for one server. It is built on the
-// go-openvswitch ovsdb client, adds full transaction results and typed
-// errors, reports a lost connection to callers in flight and reconnects
-// with backoff. It is safe for concurrent use.
+// Client is a long-lived OVSDB client for one server. It checks each new
+// connection with go-openvswitch's ovsdb client (list_dbs, echo), then sends
+// its own requests: transactions with full results and typed errors, and
+// monitors. It reports a lost connection to callers in flight and
+// reconnects with backoff. It is safe for concurrent use.
 type Client struct {
 	target        string
 	network, addr string
@@ -78,6 +76,7 @@ type Client struct {
 	monitorSeq    atomic.Uint64
 	updates       atomic.Uint64
 	nMalformed    atomic.Uint64
+	nLate         atomic.Uint64
 	mu            sync.Mutex
 	sess          *session
 	monitors      []*monitor
@@ -87,9 +86,8 @@ type Client struct {
 	wg            sync.WaitGroup
 }
 
-// session is one connection: the go-openvswitch client over a wireConn.
+// session is one connection that passed the handshake.
 type session struct {
-	base *goovsdb.Client
 	wire *wireConn
 
 	mu        sync.Mutex
@@ -142,21 +140,20 @@ func Dial(ctx context.Context, target string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// connect opens one connection.
+// connect opens one connection and checks it (see handshake).
 func (c *Client) connect(ctx context.Context) (*session, error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, c.network, c.addr)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("dial: %w", err)
 	}
-	w := newWireConn(conn)
-	w.notify, w.stray = c.dispatch, c.malformed
-	base, err := goovsdb.New(w)
-	if err != nil {
+	w := newWireConn(conn, c.dispatch, c.malformed, c.lateReply)
+	go w.receive()
+	if err := handshake(ctx, w, c.db); err != nil {
 		_ = w.Close()
 		return nil, err
 	}
-	return &session{base: base, wire: w, monitored: map[string]bool{}}, nil
+	return &session{wire: w, monitored: map[string]bool{}}, nil
 }
 
 func (c *Client) setSession(s *session) {
@@ -173,7 +170,7 @@ func (c *Client) supervise(s *session) {
 	for {
 		c.watch(s)
 		cause := s.wire.err()
-		_ = s.base.Close()
+		_ = s.wire.Close()
 		c.mu.Lock()
 		c.sess = nil
 		c.up = make(chan struct{})
@@ -213,7 +210,7 @@ func (c *Client) watch(s *session) {
 			return
 		case <-tick:
 			ctx, cancel := context.WithTimeout(context.Background(), c.probe)
-			err := s.base.Echo(ctx)
+			err := s.echo(ctx)
 			cancel()
 			if err != nil {
 				s.wire.fail(fmt.Errorf("no reply to echo within %v: %w", c.probe, err))
@@ -286,16 +283,15 @@ func (c *Client) WaitConnected(ctx context.Context) error {
 	}
 }
 
-// Pending returns the number of transactions sent on the current
-// connection whose replies have not arrived yet.
+// Pending returns the number of requests (transactions, monitors, echo
+// probes) sent on the current connection whose replies have not arrived
+// and whose callers still wait for them.
 func (c *Client) Pending() int {
 	s := c.session()
 	if s == nil {
 		return 0
 	}
-	s.wire.mu.Lock()
-	defer s.wire.mu.Unlock()
-	return len(s.wire.byID)
+	return s.wire.inFlight()
 }
 
 func (c *Client) session() *session {
@@ -310,110 +306,4 @@ func (c *Client) session() *session {
 // ctx's deadline bounds the wait for the reply.
 func (c *Client) Transact(ctx context.Context, ops ...Op) ([]Result, error) {
 	return c.transact(ctx, "transact", ops)
-}
-
-// transact runs ops with a correlation comment describing what for.
-func (c *Client) transact(ctx context.Context, what string, ops []Op) ([]Result, error) {
-	s := c.session()
-	if s == nil {
-		return nil, &ConnError{Target: c.target, Err: ErrDisconnected}
-	}
-	tag := fmt.Sprintf("vtep: %s (txn %d)", what, c.txnSeq.Add(1))
-	wireOps := make([]goovsdb.TransactOp, 0, len(ops)+1)
-	for _, op := range ops {
-		wireOps = append(wireOps, op)
-	}
-	wireOps = append(wireOps, Comment{Comment: tag})
-	for i, op := range wireOps {
-		if _, err := op.MarshalJSON(); err != nil {
-			return nil, fmt.Errorf("operation %d (%T): %w", i, op, err)
-		}
-	}
-
-	reply := s.wire.expect(tag)
-	defer s.wire.forget(tag)
-	tctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-s.wire.done:
-			cancel()
-		case <-tctx.Done():
-		}
-	}()
-	_, err := s.base.Transact(tctx, c.db, wireOps)
-	select {
-	case raw := <-reply:
-		return decodeTransactReply(raw, ops)
-	default:
-	}
-	switch {
-	case ctx.Err() != nil:
-		return nil, fmt.Errorf("waiting for the reply: %w", ctx.Err())
-	case s.wire.err() != nil:
-		return nil, &ConnError{Target: c.target, Err: fmt.Errorf("%w: lost while waiting for the reply: %w", ErrDisconnected, s.wire.err())}
-	case err != nil:
-		return nil, err
-	}
-	return nil, errors.New("transaction reply was not seen on the connection")
-}
-
-// decodeTransactReply decodes a whole JSON-RPC transact reply.
-func decodeTransactReply(raw json.RawMessage, ops []Op) ([]Result, error) {
-	var msg struct {
-		Result []json.RawMessage `json:"result"`
-		Error  json.RawMessage   `json:"error"`
-	}
-	if err := json.Unmarshal(raw, &msg); err != nil {
-		return nil, fmt.Errorf("decode transact reply: %w", err)
-	}
-	if len(msg.Error) > 0 && string(msg.Error) != "null" {
-		var e struct {
-			Error   string `json:"error"`
-			Details string `json:"details"`
-		}
-		if json.Unmarshal(msg.Error, &e) != nil || e.Error == "" {
-			e.Error = string(msg.Error)
-		}
-		return nil, newTransactError(ops, -1, e.Error, e.Details)
-	}
-	results := make([]Result, 0, len(ops))
-	for i, r := range msg.Result {
-		var o struct {
-			RawUUID json.RawMessage `json:"uuid"`
-			Count   int             `json:"count"`
-			Rows    []Row           `json:"rows"`
-			Error   string          `json:"error"`
-			Details string          `json:"details"`
-		}
-		if string(r) == "null" {
-			continue
-		}
-		if err := json.Unmarshal(r, &o); err != nil {
-			return nil, fmt.Errorf("decode result of operation %d: %w", i, err)
-		}
-		if o.Error != "" {
-			return nil, newTransactError(ops, i, o.Error, o.Details)
-		}
-		if i >= len(ops) {
-			continue // the correlation comment
-		}
-		res := Result{Count: o.Count, Rows: o.Rows}
-		if len(o.RawUUID) > 0 {
-			a, err := decodeAtom(o.RawUUID)
-			if err != nil {
-				return nil, fmt.Errorf("decode result of operation %d: uuid: %w", i, err)
-			}
-			u, ok := a.(UUID)
-			if !ok {
-				return nil, fmt.Errorf("decode result of operation %d: uuid %s is not a uuid", i, o.RawUUID)
-			}
-			res.UUID = u
-		}
-		results = append(results, res)
-	}
-	if len(results) != len(ops) {
-		return nil, fmt.Errorf("transact reply has %d results for %d operations", len(results), len(ops))
-	}
-	return results, nil
 }

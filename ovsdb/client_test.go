@@ -27,13 +27,18 @@ type request struct {
 // nothing. It may use conn to act on the connection (close it, send more).
 type handlerFunc func(conn net.Conn, req request) any
 
-// fakeServer serves JSON-RPC on a unix socket with plain functions.
+// fakeServer serves JSON-RPC on a unix socket with plain functions. It
+// answers the client's connect handshake (list_dbs with dbs, and echo)
+// itself; handle gets every other message. onConnect, if set, runs first
+// on each new connection.
 type fakeServer struct {
-	path   string
-	ln     net.Listener
-	handle handlerFunc
-	mu     sync.Mutex
-	conns  []net.Conn
+	path      string
+	ln        net.Listener
+	handle    handlerFunc
+	dbs       []string
+	onConnect func(c net.Conn)
+	mu        sync.Mutex
+	conns     []net.Conn
 }
 
 func newFakeServer(t *testing.T, handle handlerFunc) *fakeServer {
@@ -43,7 +48,7 @@ func newFakeServer(t *testing.T, handle handlerFunc) *fakeServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	s := &fakeServer{path: filepath.Join(dir, "db.sock"), handle: handle}
+	s := &fakeServer{path: filepath.Join(dir, "db.sock"), handle: handle, dbs: []string{DefaultDatabase, "_Server"}}
 	s.listen(t)
 	t.Cleanup(s.stop)
 	return s
@@ -71,15 +76,36 @@ func (s *fakeServer) listen(t *testing.T) {
 
 func (s *fakeServer) serve(c net.Conn) {
 	dec, enc := json.NewDecoder(c), json.NewEncoder(c)
+	s.mu.Lock()
+	dbs, onConnect := s.dbs, s.onConnect
+	s.mu.Unlock()
+	if onConnect != nil {
+		onConnect(c)
+	}
 	for {
 		var req request
 		if err := dec.Decode(&req); err != nil {
 			return
 		}
+		switch req.Method {
+		case "list_dbs":
+			_ = enc.Encode(map[string]any{"id": req.ID, "result": dbs, "error": nil})
+			continue
+		case "echo":
+			_ = enc.Encode(map[string]any{"id": req.ID, "result": req.Params, "error": nil})
+			continue
+		}
 		if res := s.handle(c, req); res != nil {
 			_ = enc.Encode(map[string]any{"id": req.ID, "result": res, "error": nil})
 		}
 	}
+}
+
+// set changes the server's settings (dbs, onConnect) for new connections.
+func (s *fakeServer) set(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f()
 }
 
 // stop closes the listener and every connection.
@@ -171,6 +197,7 @@ func TestTransactJSONRPCError(t *testing.T) {
 			"error": map[string]any{"error": "unknown database", "details": "transact request specifies unknown database X"}})
 		return nil
 	})
+	s.set(func() { s.dbs = []string{"X"} }) // listed at connect, refused by the transaction
 	c := dialFake(t, s, WithDatabase("X"))
 	_, err := c.Transact(context.Background(), Select{Table: "Bridge"})
 	if !errors.Is(err, ErrUnknownDatabase) || !strings.Contains(err.Error(), "unknown database X") {

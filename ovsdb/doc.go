@@ -12,13 +12,21 @@
 // Layers, bottom up:
 //   - value.go, row.go, op.go: RFC 7047 values (UUID, NamedUUID, Set, Map),
 //     rows and the transaction operations insert, update, mutate, delete,
-//     select, wait and comment, each a go-openvswitch TransactOp.
-//   - client.go, wire.go: Client, built on the go-openvswitch ovsdb client,
-//     which frames JSON-RPC and matches replies. A thin connection wrapper
-//     recovers what that client drops (per-operation results and errors),
-//     reports a lost connection to callers in flight, and Client reconnects
-//     with backoff. Errors are typed: *TransactError names operation,
-//     table, column and value; *ConnError matches ErrDisconnected.
+//     select, wait and comment, each marshalling to its JSON form.
+//   - wire.go: wireConn, one connection and the one place requests are
+//     matched to replies. Its receive loop alone reads the socket; call
+//     gives each request a fresh id ("vtep-N"), and the reply carrying that
+//     id goes to that caller, once. Nothing parses outgoing requests.
+//   - handshake.go: the check of each new connection, by go-openvswitch's
+//     client (see below).
+//   - client.go, transact.go: Client: Transact (a call of method
+//     "transact" whose reply is decoded in full: insert UUIDs, counts,
+//     rows, per-operation errors), the echo probe, reconnection with
+//     backoff. A comment op ends every transaction ("vtep: WHAT (txn N)"),
+//     only to label it in ovsdb-server's log. Errors are typed:
+//     *TransactError names operation, table, column and value; *ConnError
+//     matches ErrDisconnected, for a connection down or lost while a caller
+//     waited; ctx bounds every wait.
 //   - schema.go: typed rows for Open_vSwitch, Bridge, Port, Interface,
 //     Controller and Flow_Table.
 //   - spec.go, plan.go, ensure.go: desired state (BridgeSpec, PortSpec,
@@ -33,16 +41,40 @@
 //     each new connection, with the rows afresh). controller.go reads what
 //     ovs-vswitchd says about a bridge's controllers (ControllerStatus).
 //
-// Where go-openvswitch does the work, and where it cannot: its client
-// frames JSON-RPC, numbers requests, matches replies to callers and
-// honours their contexts, and this package sends every transaction and
-// echo through it. It has no monitor call and no notification handling at
-// all: a server notification ("update", with a null id) would crash its
-// receive loop (it dereferences the id), as would a reply with a null id.
-// So wireConn, the connection it reads from, takes every message before
-// it does: it sends the monitor request itself under ids of its own, keeps
-// the replies to those, hands notifications to Client (which decodes them
-// and calls the monitor's handler, counting and logging anything
-// malformed, see MonitorStats), and drops, counted and logged, whatever
-// else is not a reply the go-openvswitch client waits for.
+// Replies and the unexpected. Each reply is delivered to the caller waiting
+// for its id and that entry is removed, so a second reply to the same id,
+// or a reply to an id never sent, finds nobody: it is dropped, logged and
+// counted (MonitorStats.Malformed). A caller that gives up (its ctx ended)
+// leaves its id behind, and the reply that comes later is dropped quietly
+// and counted apart (MonitorStats.Late). Replies may come in any order.
+// Server notifications ("update") go to the monitors; a message that is
+// not JSON-RPC, or a request the client does not serve, is dropped and
+// counted; the server's echo requests are answered. A read error, also in
+// the middle of a message, ends the connection: every caller in flight
+// gets a *ConnError at once, and Client reconnects and re-subscribes.
+//
+// Where go-openvswitch does the work, and where it cannot. Its ovsdb
+// client checks every new connection before anything else is sent on it:
+// ListDatabases must list the client's database (else Dial fails with
+// ErrUnknownDatabase naming it, and a reconnect is retried), and Echo must
+// come back intact. For that long it holds the connection (its requests
+// are written as they are, and wireConn hands it the replies no call waits
+// for, never a message with a null id, on which it would crash); then it
+// is closed, and only then does wireConn send requests of its own. So each
+// request is matched to its reply once, by whichever of the two holds the
+// connection, never by both. The client cannot do more: its Transact
+// decodes select rows only (losing insert UUIDs, counts and per-operation
+// errors, which Ensure's plans depend on), it has no monitor call and
+// dereferences the null id of every notification, and its request and
+// callback machinery is private, so a transaction or a monitor cannot go
+// through it without a second correlation of replies on the same
+// connection. That is also why the probe of a live connection (WithProbe)
+// is wireConn's own echo call: go-openvswitch's Echo would need its client
+// on the connection for the session's whole life. Its Cond and Select
+// carry string values only (no UUIDs, sets or maps) and Select has no
+// columns, so the operations here are this package's own. Its ovs
+// package's flow parser (ovs.Flow.UnmarshalText) was tried on this
+// project's flows for the labs: it rejects goto_table, the instruction
+// most of the pipeline's flows end with, and keeps no hard_timeout, so the
+// labs keep their own parser of ovs-ofctl output.
 package ovsdb

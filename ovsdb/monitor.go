@@ -75,10 +75,12 @@ func (e MonitorEvent) Summary() string {
 	return out
 }
 
-// MonitorStats counts the update notifications a Client has received.
+// MonitorStats counts the update notifications a Client has received, and
+// the other messages from the server it could not use.
 type MonitorStats struct {
 	Updates   uint64 // notifications decoded and delivered
 	Malformed uint64 // messages dropped as malformed or unexpected
+	Late      uint64 // replies that came after their caller gave up
 }
 
 // monitor is one subscription, kept for the client's lifetime.
@@ -148,12 +150,12 @@ func (c *Client) subscribe(ctx context.Context, s *session, m *monitor) error {
 		}
 		reqs[table] = r
 	}
-	raw, err := s.wire.call(ctx, "monitor", []any{c.db, m.id, reqs}, func(raw json.RawMessage) {
-		ups, err := decodeMonitorReply(raw)
+	r, err := s.wire.call(ctx, "monitor", []any{c.db, m.id, reqs}, func(r response) {
+		ups, err := decodeMonitorReply(r)
 		switch {
 		case errors.Is(err, errMonitorRefused):
 		case err != nil:
-			c.malformed(raw, err.Error())
+			c.malformed(r.Result, err.Error())
 		default:
 			m.handle(MonitorEvent{Initial: true, Updates: ups})
 		}
@@ -164,7 +166,7 @@ func (c *Client) subscribe(ctx context.Context, s *session, m *monitor) error {
 		}
 		return err
 	}
-	if _, err := decodeMonitorReply(raw); err != nil {
+	if _, err := decodeMonitorReply(r); err != nil {
 		s.mu.Lock()
 		delete(s.monitored, m.id)
 		s.mu.Unlock()
@@ -178,25 +180,11 @@ var errMonitorRefused = errors.New("server refused the monitor")
 
 // decodeMonitorReply decodes the reply to a monitor request: the initial
 // rows, or the server's error (nil updates and a non-nil error).
-func decodeMonitorReply(raw json.RawMessage) (TableUpdates, error) {
-	var msg struct {
-		Result json.RawMessage `json:"result"`
-		Error  json.RawMessage `json:"error"`
+func decodeMonitorReply(r response) (TableUpdates, error) {
+	if r.Error != nil {
+		return nil, fmt.Errorf("%w: %s: %s", errMonitorRefused, r.Error.Error, r.Error.Details)
 	}
-	if err := json.Unmarshal(raw, &msg); err != nil {
-		return nil, fmt.Errorf("decode monitor reply: %w", err)
-	}
-	if len(msg.Error) > 0 && string(msg.Error) != "null" {
-		var e struct {
-			Error   string `json:"error"`
-			Details string `json:"details"`
-		}
-		if json.Unmarshal(msg.Error, &e) != nil || e.Error == "" {
-			e.Error = string(msg.Error)
-		}
-		return nil, fmt.Errorf("%w: %s: %s", errMonitorRefused, e.Error, e.Details)
-	}
-	return decodeTableUpdates(msg.Result)
+	return decodeTableUpdates(r.Result)
 }
 
 // decodeTableUpdates decodes an RFC 7047 <table-updates> object.
@@ -300,10 +288,17 @@ func (c *Client) malformed(raw json.RawMessage, why string) {
 	c.log.WithFields(logrus.Fields{"reason": why, "message": shown}).Warn("ovsdb message from the server dropped")
 }
 
+// lateReply counts, and logs at debug level, a reply that came after its
+// caller gave up waiting for it.
+func (c *Client) lateReply(id string) {
+	c.nLate.Add(1)
+	c.log.WithFields(logrus.Fields{"id": id}).Debug("ovsdb reply came after its caller gave up; dropped")
+}
+
 // MonitorStats returns how many update notifications were delivered and
 // how many messages were dropped as malformed.
 func (c *Client) MonitorStats() MonitorStats {
-	return MonitorStats{Updates: c.updates.Load(), Malformed: c.nMalformed.Load()}
+	return MonitorStats{Updates: c.updates.Load(), Malformed: c.nMalformed.Load(), Late: c.nLate.Load()}
 }
 
 // resubscribe establishes every monitor on a new session.

@@ -4,15 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
-
-	goovsdb "github.com/digitalocean/go-openvswitch/ovsdb"
 )
 
-// Op is one operation of a transaction (RFC 7047 section 5.2). Every Op is
-// also a go-openvswitch TransactOp, so it goes to the server through that
-// client's Transact.
+// Op is one operation of a transaction (RFC 7047 section 5.2); its JSON
+// form is the operation as the transact request carries it.
 type Op interface {
-	goovsdb.TransactOp
+	json.Marshaler
 	// OpName returns the operation's name as on the wire, e.g. "insert".
 	OpName() string
 	// TableName returns the table the operation acts on ("" for comment).

@@ -9,196 +9,225 @@ import (
 	"io"
 	"net"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 )
 
-// wireConn sits between the go-openvswitch client and the socket. That
-// client frames messages, matches replies to requests and honours contexts,
-// but it decodes transact replies into select rows only (dropping per-op
-// errors, insert UUIDs and counts), never notices a lost connection (its
-// callers wait until their contexts end) and spins when a read fails
-// mid-message. wireConn therefore:
-//   - hands it whole messages only, and io.EOF (never a partial message or
-//     another error) when the socket fails, so its receive loop ends cleanly;
-//   - keeps the raw reply of every transaction that carries a correlation
-//     comment, for Client to decode in full;
-//   - answers the server's echo requests itself;
-//   - takes the server's notifications ("update" and any other request
-//     without an id) and hands them to the notify hook: the go-openvswitch
-//     client would dereference their null id and panic;
-//   - sends requests of its own (call), such as monitor, whose replies it
-//     keeps from the client, which knows nothing of them;
-//   - drops, through the stray hook, anything else that is not a reply
-//     with a string id: a message that is not a JSON object, or a reply
-//     whose id is null (the client would crash on it) or not a string;
-//   - closes done, with the cause, when the connection is lost.
+// wireConn is one connection to the server and the only place requests
+// are matched to replies. It alone reads the socket (receive), in a
+// goroutine of its own, and it alone numbers requests (call): each request
+// gets a fresh id, a pending entry waits for it, and the reply with that id
+// is delivered to that entry once. Nothing wireConn or anybody else sends
+// is parsed again on the way out.
+//
+// For each incoming message, receive:
+//   - answers the server's echo requests;
+//   - hands notifications (requests without an id, such as "update") to
+//     the notify hook, in the order the server sent them;
+//   - delivers a reply to the call waiting for its id, after running that
+//     call's inOrder function, if any, before it looks at the next message;
+//   - while go-openvswitch's client holds the connection for the connect
+//     handshake (handOff), hands it the replies no call waits for;
+//   - hands the late hook the id of a reply whose caller gave up;
+//   - drops through the stray hook anything else: a message that is not a
+//     JSON object, a request from the server it does not serve, a reply
+//     without a string id, to an id never sent, or a second reply to one;
+//   - on a read error (the server closed the connection, perhaps in the
+//     middle of a message) fails the connection, which closes done and
+//     wakes every caller in flight.
 type wireConn struct {
-	net.Conn
-	dec *json.Decoder
-	buf []byte // rest of the message being handed to the client
+	conn net.Conn
+	dec  *json.Decoder
 
 	// notify receives each server notification, from the receive loop,
-	// in the order the server sent them. It must not block.
+	// in order. It must not block.
 	notify func(method string, params json.RawMessage)
 	// stray receives each message dropped because nobody can take it.
 	stray func(raw json.RawMessage, why string)
+	// late receives the id of each reply that came after its caller gave up.
+	late func(id string)
 
-	wmu     sync.Mutex // one message at a time on the socket
-	mu      sync.Mutex
-	byTag   map[string]chan json.RawMessage // correlation comment -> reply
-	byID    map[string]chan json.RawMessage // request id -> reply
-	calls   map[string]func(json.RawMessage)
-	callSeq atomic.Uint64
-	done    chan struct{}
-	doneErr error
-	once    sync.Once
+	wmu       sync.Mutex // one message at a time on the socket
+	mu        sync.Mutex
+	pending   map[string]*pendingCall
+	abandoned map[string]bool // ids whose callers gave up before the reply
+	handoff   *handoffConn    // go-openvswitch's view, during the handshake
+	seq       atomic.Uint64
+	done      chan struct{}
+	doneErr   error
+	once      sync.Once
 }
 
-// callIDPrefix marks the ids of requests wireConn sends itself; the
-// go-openvswitch client numbers its own requests with plain integers.
+// pendingCall is a request sent and waiting for its reply.
+type pendingCall struct {
+	reply   chan response // buffered: receive never blocks on it
+	inOrder func(response)
+}
+
+// response is a reply as receive decoded it: its result, or the error the
+// server answered with instead (Error is nil on success).
+type response struct {
+	Result json.RawMessage
+	Error  *rpcError
+	bad    error // the reply could not be read (counted as stray)
+}
+
+// rpcError is a JSON-RPC error object from ovsdb-server: {"error": kind,
+// "details": text}, or, from other servers, any JSON value (kept in Error).
+type rpcError struct {
+	Error   string `json:"error"`
+	Details string `json:"details"`
+}
+
+// maxAbandoned bounds the ids remembered for callers that gave up; beyond
+// it a late reply counts as stray, like a reply to an unknown id.
+const maxAbandoned = 1024
+
+// callIDPrefix starts the id of every request the client sends.
 const callIDPrefix = "vtep-"
 
-func newWireConn(c net.Conn) *wireConn {
+func newWireConn(c net.Conn, notify func(string, json.RawMessage), stray func(json.RawMessage, string), late func(string)) *wireConn {
 	return &wireConn{
-		Conn:   c,
-		dec:    json.NewDecoder(c),
-		notify: func(string, json.RawMessage) {},
-		stray:  func(json.RawMessage, string) {},
-		byTag:  make(map[string]chan json.RawMessage),
-		byID:   make(map[string]chan json.RawMessage),
-		calls:  make(map[string]func(json.RawMessage)),
-		done:   make(chan struct{}),
+		conn:      c,
+		dec:       json.NewDecoder(c),
+		notify:    notify,
+		stray:     stray,
+		late:      late,
+		pending:   make(map[string]*pendingCall),
+		abandoned: make(map[string]bool),
+		done:      make(chan struct{}),
 	}
 }
 
-// expect registers interest in the reply to the transaction whose request
-// carries the comment tag.
-func (w *wireConn) expect(tag string) <-chan json.RawMessage {
-	ch := make(chan json.RawMessage, 1)
-	w.mu.Lock()
-	w.byTag[tag] = ch
-	w.mu.Unlock()
-	return ch
-}
-
-// forget drops a registration made by expect (reply received or not).
-func (w *wireConn) forget(tag string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	ch := w.byTag[tag]
-	delete(w.byTag, tag)
-	for id, c := range w.byID {
-		if c == ch {
-			delete(w.byID, id)
-		}
-	}
-}
-
-// Write sees each request the client encodes (one Write per message) and
-// binds the request id of a tagged transaction to its waiter.
-func (w *wireConn) Write(b []byte) (int, error) {
-	var req struct {
-		ID     string            `json:"id"`
-		Method string            `json:"method"`
-		Params []json.RawMessage `json:"params"`
-	}
-	if err := json.Unmarshal(b, &req); err == nil && req.Method == "transact" && len(req.Params) > 0 {
-		var c struct {
-			Op      string `json:"op"`
-			Comment string `json:"comment"`
-		}
-		if json.Unmarshal(req.Params[len(req.Params)-1], &c) == nil && c.Op == "comment" {
-			w.mu.Lock()
-			if ch, ok := w.byTag[c.Comment]; ok {
-				w.byID[req.ID] = ch
-			}
-			w.mu.Unlock()
-		}
-	}
-	return w.write(b)
-}
-
-// write sends one whole message.
+// write sends one whole message; a failed write fails the connection.
 func (w *wireConn) write(b []byte) (int, error) {
 	w.wmu.Lock()
-	n, err := w.Conn.Write(b)
+	n, err := w.conn.Write(b)
 	w.wmu.Unlock()
 	if err != nil {
-		w.fail(err)
+		w.fail(fmt.Errorf("write: %w", err))
 	}
 	return n, err
 }
 
-// call sends a request of wireConn's own and waits for its reply, which
-// the client never sees. inOrder, if not nil, runs on the reply in the
-// receive loop, before any message that follows it is looked at (so a
-// monitor's initial rows come before its first update).
-func (w *wireConn) call(ctx context.Context, method string, params []any, inOrder func(json.RawMessage)) (json.RawMessage, error) {
-	id := callIDPrefix + strconv.FormatUint(w.callSeq.Add(1), 10)
-	b, err := json.Marshal(map[string]any{"id": id, "method": method, "params": params})
+// call sends a request and waits for its reply, ctx's end or the end of the
+// connection. A server's error reply is returned as the response's Error,
+// not as err. inOrder, if not nil, runs on the reply in the receive loop,
+// before any message that follows it is looked at (so a monitor's initial
+// rows come before its first update).
+func (w *wireConn) call(ctx context.Context, method string, params []any, inOrder func(response)) (response, error) {
+	id := callIDPrefix + strconv.FormatUint(w.seq.Add(1), 10)
+	b, err := json.Marshal(struct {
+		ID     string `json:"id"`
+		Method string `json:"method"`
+		Params []any  `json:"params"`
+	}{id, method, params})
 	if err != nil {
-		return nil, fmt.Errorf("encode %s request: %w", method, err)
+		return response{}, fmt.Errorf("encode %s request: %w", method, err)
 	}
-	reply := make(chan json.RawMessage, 1)
+	if err := ctx.Err(); err != nil {
+		return response{}, fmt.Errorf("%s: not sent: %w", method, err)
+	}
+	p := &pendingCall{reply: make(chan response, 1), inOrder: inOrder}
 	w.mu.Lock()
-	w.calls[id] = func(raw json.RawMessage) {
-		if inOrder != nil {
-			inOrder(raw)
-		}
-		reply <- raw
-	}
+	w.pending[id] = p
 	w.mu.Unlock()
-	defer func() {
-		w.mu.Lock()
-		delete(w.calls, id)
-		w.mu.Unlock()
-	}()
+	defer w.giveUp(id)
 	if _, err := w.write(append(b, '\n')); err != nil {
-		return nil, fmt.Errorf("send %s request: %w: %w", method, ErrDisconnected, err)
+		return response{}, fmt.Errorf("send %s request: %w: %w", method, ErrDisconnected, err)
 	}
+	r, err := w.await(ctx, method, p)
+	if err == nil && r.bad != nil {
+		err = fmt.Errorf("%s: malformed reply: %w", method, r.bad)
+	}
+	return r, err
+}
+
+// await waits for p's reply, ctx's end or the end of the connection,
+// whichever comes first; a reply already there wins.
+func (w *wireConn) await(ctx context.Context, method string, p *pendingCall) (response, error) {
 	select {
-	case raw := <-reply:
-		return raw, nil
+	case r := <-p.reply:
+		return r, nil
 	case <-w.done:
-		return nil, fmt.Errorf("%s: %w: lost while waiting for the reply: %w", method, ErrDisconnected, w.err())
+		select {
+		case r := <-p.reply: // the reply came just before the end
+			return r, nil
+		default:
+		}
+		return response{}, fmt.Errorf("%s: %w: lost while waiting for the reply: %w", method, ErrDisconnected, w.err())
 	case <-ctx.Done():
-		return nil, fmt.Errorf("%s: waiting for the reply: %w", method, ctx.Err())
+		select {
+		case r := <-p.reply:
+			return r, nil
+		default:
+		}
+		return response{}, fmt.Errorf("%s: waiting for the reply: %w", method, ctx.Err())
 	}
 }
 
-// Read hands the client one whole message at a time.
-func (w *wireConn) Read(p []byte) (int, error) {
-	for len(w.buf) == 0 {
+// giveUp drops id's pending entry if its reply has not come, remembering
+// the id so that a reply coming later is known for a late one.
+func (w *wireConn) giveUp(id string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, ok := w.pending[id]; !ok {
+		return
+	}
+	delete(w.pending, id)
+	if len(w.abandoned) < maxAbandoned {
+		w.abandoned[id] = true
+	}
+}
+
+// inFlight returns the number of calls waiting for their replies.
+func (w *wireConn) inFlight() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.pending)
+}
+
+// receive reads messages until the connection fails.
+func (w *wireConn) receive() {
+	for {
 		var raw json.RawMessage
 		if err := w.dec.Decode(&raw); err != nil {
-			if err == io.EOF {
+			switch {
+			case err == io.EOF:
 				err = errors.New("server closed the connection")
+			case errors.Is(err, io.ErrUnexpectedEOF):
+				err = fmt.Errorf("server closed the connection in the middle of a message: %w", err)
+			default:
+				err = fmt.Errorf("read: %w", err)
 			}
 			w.fail(err)
-			return 0, io.EOF
+			w.mu.Lock()
+			h := w.handoff
+			w.mu.Unlock()
+			if h != nil {
+				h.end()
+			}
+			return
 		}
-		if w.observe(raw) {
-			w.buf = append(append(w.buf[:0], raw...), '\n')
-		}
+		w.observe(raw)
 	}
-	n := copy(p, w.buf)
-	w.buf = w.buf[n:]
-	return n, nil
 }
 
-// observe looks at one incoming message and reports whether the client
-// should see it.
-func (w *wireConn) observe(raw json.RawMessage) bool {
-	var msg struct {
-		ID     json.RawMessage `json:"id"`
-		Method string          `json:"method"`
-		Params json.RawMessage `json:"params"`
-	}
+// envelope is any JSON-RPC message: a request, a notification or a reply.
+type envelope struct {
+	ID     json.RawMessage `json:"id"`
+	Method string          `json:"method"`
+	Params json.RawMessage `json:"params"`
+	Result json.RawMessage `json:"result"`
+	Error  json.RawMessage `json:"error"`
+}
+
+// observe takes one incoming message.
+func (w *wireConn) observe(raw json.RawMessage) {
+	var msg envelope
 	if err := json.Unmarshal(raw, &msg); err != nil {
 		w.stray(raw, "not a JSON-RPC object: "+err.Error())
-		return false
+		return
 	}
 	hasID := len(msg.ID) > 0 && !bytes.Equal(msg.ID, []byte("null"))
 	switch {
@@ -209,39 +238,61 @@ func (w *wireConn) observe(raw json.RawMessage) bool {
 			Error  any             `json:"error"`
 		}{msg.ID, msg.Params, nil})
 		_, _ = w.write(append(reply, '\n'))
-		return false
 	case msg.Method != "" && !hasID:
 		w.notify(msg.Method, msg.Params)
-		return false
 	case msg.Method != "":
 		w.stray(raw, "request "+strconv.Quote(msg.Method)+" from the server is not supported")
-		return false
+	default:
+		w.reply(raw, msg)
 	}
+}
+
+// reply delivers a reply to the call waiting for its id.
+func (w *wireConn) reply(raw json.RawMessage, msg envelope) {
 	var id string
-	if !hasID || json.Unmarshal(msg.ID, &id) != nil {
+	if len(msg.ID) == 0 || bytes.Equal(msg.ID, []byte("null")) || json.Unmarshal(msg.ID, &id) != nil {
 		w.stray(raw, "reply without a string id")
-		return false
+		return
 	}
 	w.mu.Lock()
-	onReply, own := w.calls[id]
-	delete(w.calls, id)
-	ch, ok := w.byID[id]
-	delete(w.byID, id)
+	p, ok := w.pending[id]
+	delete(w.pending, id)
+	late := w.abandoned[id]
+	delete(w.abandoned, id)
+	h := w.handoff
 	w.mu.Unlock()
-	if own {
-		onReply(raw)
-		return false
-	}
-	if strings.HasPrefix(id, callIDPrefix) {
-		return false // the reply to a call whose caller gave up
-	}
-	if ok {
-		select {
-		case ch <- raw:
-		default:
+	switch {
+	case ok:
+		r, err := decodeResponse(msg)
+		if err != nil {
+			w.stray(raw, err.Error())
+			r = response{bad: err}
+		} else if p.inOrder != nil {
+			p.inOrder(r)
 		}
+		p.reply <- r
+	case late:
+		w.late(id)
+	case h != nil:
+		h.deliver(raw)
+	default:
+		w.stray(raw, "reply to "+strconv.Quote(id)+", which no request waits for (unknown id or a second reply)")
 	}
-	return true
+}
+
+// decodeResponse reads the result or the error of a reply.
+func decodeResponse(msg envelope) (response, error) {
+	if len(msg.Error) == 0 || bytes.Equal(msg.Error, []byte("null")) {
+		if len(msg.Result) == 0 {
+			return response{}, errors.New("reply has neither result nor error")
+		}
+		return response{Result: msg.Result}, nil
+	}
+	e := &rpcError{}
+	if json.Unmarshal(msg.Error, e) != nil || e.Error == "" {
+		e = &rpcError{Error: string(msg.Error)}
+	}
+	return response{Error: e}, nil
 }
 
 // fail records why the connection ended, once, and closes it.
@@ -251,7 +302,7 @@ func (w *wireConn) fail(err error) {
 		w.doneErr = err
 		w.mu.Unlock()
 		close(w.done)
-		_ = w.Conn.Close()
+		_ = w.conn.Close()
 	})
 }
 
