@@ -181,40 +181,75 @@ func (s *Switch) Apply(ctx context.Context, b *Batch) error {
 	}
 	start := time.Now()
 	bid := s.bundleID.Add(1)
-	const flags = bundleFlagAtomic | bundleFlagOrdered
 	base := s.reserveXIDs(uint32(n))
 	rng := &xidRange{lo: base, hi: base + uint32(n)}
 	s.addRange(rng)
 	defer s.removeRange(rng)
-	opErr := func(op string, err error) error { return &Error{Op: "apply batch: " + op, DPID: s.DPID(), Err: err} }
 
 	openX := s.nextXID()
 	openReq := s.register(openX, expectBundle(bid, bundleOpenReply))
-	if err := s.send(ctx, appendBundleCtrl(getBuf(), openX, bid, bundleOpenRequest, flags)); err != nil {
+	if err := s.send(ctx, appendBundleCtrl(getBuf(), openX, bid, bundleOpenRequest, bundleFlags)); err != nil {
 		s.unregister(openX)
-		return opErr("open bundle", err)
+		return s.batchErr("open bundle", err)
 	}
+	barX, barReq, i, err := s.sendAdds(ctx, b, bid, base)
+	if err != nil {
+		s.discard(bid)
+		if i >= 0 {
+			return fail(i, err)
+		}
+		return s.batchErr("add to bundle", err)
+	}
+	if err := s.wait(ctx, openX, openReq); err != nil {
+		s.discard(bid)
+		return s.batchErr("open bundle", err)
+	}
+	if err := s.wait(ctx, barX, barReq); err != nil {
+		s.discard(bid)
+		return s.batchErr("barrier after bundle adds", err)
+	}
+	if i, oe := rng.first(); oe != nil {
+		s.discard(bid)
+		return fail(i, oe)
+	}
+	if err := s.commit(ctx, bid, rng, fail); err != nil {
+		return err
+	}
+	s.log.WithFields(logrus.Fields{"messages": n, "bundle": bid, "took": time.Since(start).Round(time.Microsecond).String()}).Debug("batch applied")
+	return nil
+}
+
+// bundleFlags are the flags of every bundle a batch opens.
+const bundleFlags = bundleFlagAtomic | bundleFlagOrdered
+
+// batchErr wraps an error of one step of applying a batch.
+func (s *Switch) batchErr(op string, err error) error {
+	return &Error{Op: "apply batch: " + op, DPID: s.DPID(), Err: err}
+}
+
+// sendAdds sends one bundle-add per message of the batch (xids from base)
+// and a barrier after them, in chunks of chunkSize bytes. It returns the
+// barrier's xid and request, or an error: with the index of the message
+// that could not be encoded, or -1 when sending failed.
+func (s *Switch) sendAdds(ctx context.Context, b *Batch, bid uint32, base uint32) (uint32, *request, int, error) {
 	buf := getBuf()
-	for i := 0; i < n; i++ {
+	for i := 0; i < b.Len(); i++ {
 		xid := base + uint32(i)
 		mstart := len(buf)
-		buf = appendBundleAddStart(buf, xid, bid, flags)
+		buf = appendBundleAddStart(buf, xid, bid, bundleFlags)
 		var err error
 		if buf, err = b.encode(buf, i, xid); err != nil {
 			putBuf(buf)
-			s.discard(bid)
-			return fail(i, err)
+			return 0, nil, i, err
 		}
 		if len(buf)-mstart > 0xffff {
 			putBuf(buf)
-			s.discard(bid)
-			return fail(i, fmt.Errorf("message of %d bytes does not fit a bundle add", len(buf)-mstart))
+			return 0, nil, i, fmt.Errorf("message of %d bytes does not fit a bundle add", len(buf)-mstart)
 		}
 		finishMessage(buf, mstart)
 		if len(buf) >= chunkSize {
 			if err := s.send(ctx, buf); err != nil {
-				s.discard(bid)
-				return opErr("add to bundle", err)
+				return 0, nil, -1, err
 			}
 			buf = getBuf()
 		}
@@ -223,32 +258,23 @@ func (s *Switch) Apply(ctx context.Context, b *Batch) error {
 	barReq := s.register(barX, expect(typeBarrierReply))
 	buf = appendEmpty(buf, typeBarrierRequest, barX)
 	if err := s.send(ctx, buf); err != nil {
-		s.discard(bid)
-		return opErr("add to bundle", err)
+		return 0, nil, -1, err
 	}
-	if err := s.wait(ctx, openX, openReq); err != nil {
-		s.discard(bid)
-		return opErr("open bundle", err)
-	}
-	if err := s.wait(ctx, barX, barReq); err != nil {
-		s.discard(bid)
-		return opErr("barrier after bundle adds", err)
-	}
-	if i, oe := rng.first(); oe != nil {
-		s.discard(bid)
-		return fail(i, oe)
-	}
+	return barX, barReq, -1, nil
+}
 
+// commit commits the bundle and waits for the commit reply and a barrier.
+func (s *Switch) commit(ctx context.Context, bid uint32, rng *xidRange, fail func(int, error) error) error {
 	commitX := s.nextXID()
 	commitReq := s.register(commitX, expectBundle(bid, bundleCommitReply))
 	bar2X := s.nextXID()
 	bar2Req := s.register(bar2X, expect(typeBarrierReply))
-	msg := appendBundleCtrl(getBuf(), commitX, bid, bundleCommitRequest, flags)
+	msg := appendBundleCtrl(getBuf(), commitX, bid, bundleCommitRequest, bundleFlags)
 	msg = appendEmpty(msg, typeBarrierRequest, bar2X)
 	if err := s.send(ctx, msg); err != nil {
 		s.unregister(commitX)
 		s.unregister(bar2X)
-		return opErr("commit bundle", err)
+		return s.batchErr("commit bundle", err)
 	}
 	cerr := s.wait(ctx, commitX, commitReq)
 	berr := s.wait(ctx, bar2X, bar2Req)
@@ -256,12 +282,11 @@ func (s *Switch) Apply(ctx context.Context, b *Batch) error {
 		return fail(i, oe)
 	}
 	if cerr != nil {
-		return opErr("commit bundle", cerr)
+		return s.batchErr("commit bundle", cerr)
 	}
 	if berr != nil {
-		return opErr("barrier after commit", berr)
+		return s.batchErr("barrier after commit", berr)
 	}
-	s.log.WithFields(logrus.Fields{"messages": n, "bundle": bid, "took": time.Since(start).Round(time.Microsecond).String()}).Debug("batch applied")
 	return nil
 }
 

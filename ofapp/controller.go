@@ -286,6 +286,19 @@ func (c *Controller) run(ctx context.Context, conn net.Conn, ready chan<- *Switc
 		return nil, fmt.Errorf("switch %s: configure: %w", DPIDString(s.DPID()), err)
 	}
 
+	c.attach(s)
+	if ready != nil {
+		ready <- s
+	}
+	<-s.closed
+	wg.Wait()
+	close(s.done)
+	c.detach(s)
+	return s, nil
+}
+
+// attach makes s the session of its datapath, closing the one it replaces.
+func (c *Controller) attach(s *Switch) {
 	c.mu.Lock()
 	old := c.switches[s.DPID()]
 	c.switches[s.DPID()] = s
@@ -297,13 +310,10 @@ func (c *Controller) run(ctx context.Context, conn net.Conn, ready chan<- *Switc
 	}
 	s.log.WithField("tables", s.features.NTables).Info("switch connected")
 	c.events.push(Event{Type: SwitchConnected, DPID: s.DPID(), Switch: s})
-	if ready != nil {
-		ready <- s
-	}
+}
 
-	<-s.closed
-	wg.Wait()
-	close(s.done)
+// detach forgets an ended session, unless a newer one replaced it.
+func (c *Controller) detach(s *Switch) {
 	c.mu.Lock()
 	if c.switches[s.DPID()] == s {
 		delete(c.switches, s.DPID())
@@ -312,7 +322,6 @@ func (c *Controller) run(ctx context.Context, conn net.Conn, ready chan<- *Switc
 	c.mu.Unlock()
 	s.log.WithError(s.closeErr).Info("switch disconnected")
 	c.events.push(Event{Type: SwitchDisconnected, DPID: s.DPID(), Switch: s, Err: s.closeErr})
-	return s, nil
 }
 
 func (c *Controller) notifyLocked() {

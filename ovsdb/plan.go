@@ -129,45 +129,11 @@ func (p *plan) planBridge(b BridgeSpec) error {
 		cur = p.s.raw[TableBridge][br.UUID]
 	}
 	want := bridgeRow(cur, b)
-
-	// Controllers: reuse rows whose target is wanted, insert the others.
-	curTargets := map[string]UUID{}
-	for _, u := range br.Controller {
-		if c, ok := p.s.controllers[u]; ok {
-			curTargets[c.Target] = u
-		}
-	}
-	wantTargets := slices.Sorted(slices.Values(slices.Compact(slices.Sorted(slices.Values(b.Controllers)))))
-	if !exists || !slices.Equal(slices.Sorted(maps.Keys(curTargets)), wantTargets) {
-		refs := Set{}
-		for _, t := range wantTargets {
-			if u, ok := curTargets[t]; ok {
-				refs = append(refs, u)
-				continue
-			}
-			n := p.newName("ctrl")
-			row := Row{"target": t}
-			if b.ControllerMaxBackoff != 0 {
-				row["max_backoff"] = b.ControllerMaxBackoff
-			}
-			p.ops = append(p.ops, Insert{Table: TableController, UUIDName: string(n), Row: row})
-			refs = append(refs, n)
-		}
+	if refs, changed := p.planControllers(br, exists, b); changed {
 		want["controller"] = refs
 	}
-	// Controllers kept: their max_backoff as wanted.
-	if b.ControllerMaxBackoff != 0 {
-		for _, t := range wantTargets {
-			u, ok := curTargets[t]
-			if !ok {
-				continue
-			}
-			if mb := p.s.controllers[u].MaxBackoff; mb == nil || *mb != b.ControllerMaxBackoff {
-				p.ops = append(p.ops, Update{Table: TableController, Where: []Cond{Equal("_uuid", u)}, Row: Row{"max_backoff": b.ControllerMaxBackoff}})
-			}
-		}
-	}
 
+	// Ports: the bridge's own internal port first, then the listed ones.
 	// Ports: the bridge's own internal port first, then the listed ones.
 	ports := b.Ports
 	if !slices.ContainsFunc(ports, func(ps PortSpec) bool { return ps.Name == b.Name }) {
@@ -209,6 +175,51 @@ func (p *plan) planBridge(b BridgeSpec) error {
 			Mutations: []Mutation{{Column: "ports", Mutator: "insert", Value: newPorts}}})
 	}
 	return nil
+}
+
+// planControllers plans the bridge's controllers: rows whose target is
+// wanted are kept (their max_backoff updated), the others inserted. It
+// returns the bridge's new controller column when it changes.
+func (p *plan) planControllers(br Bridge, exists bool, b BridgeSpec) (Set, bool) {
+	curTargets := map[string]UUID{}
+	for _, u := range br.Controller {
+		if c, ok := p.s.controllers[u]; ok {
+			curTargets[c.Target] = u
+		}
+	}
+	wantTargets := slices.Sorted(slices.Values(slices.Compact(slices.Sorted(slices.Values(b.Controllers)))))
+	var refs Set
+	changed := false
+	if !exists || !slices.Equal(slices.Sorted(maps.Keys(curTargets)), wantTargets) {
+		refs = Set{}
+		for _, t := range wantTargets {
+			if u, ok := curTargets[t]; ok {
+				refs = append(refs, u)
+				continue
+			}
+			n := p.newName("ctrl")
+			row := Row{"target": t}
+			if b.ControllerMaxBackoff != 0 {
+				row["max_backoff"] = b.ControllerMaxBackoff
+			}
+			p.ops = append(p.ops, Insert{Table: TableController, UUIDName: string(n), Row: row})
+			refs = append(refs, n)
+		}
+		changed = true
+	}
+	// Controllers kept: their max_backoff as wanted.
+	if b.ControllerMaxBackoff != 0 {
+		for _, t := range wantTargets {
+			u, ok := curTargets[t]
+			if !ok {
+				continue
+			}
+			if mb := p.s.controllers[u].MaxBackoff; mb == nil || *mb != b.ControllerMaxBackoff {
+				p.ops = append(p.ops, Update{Table: TableController, Where: []Cond{Equal("_uuid", u)}, Row: Row{"max_backoff": b.ControllerMaxBackoff}})
+			}
+		}
+	}
+	return refs, changed
 }
 
 // planPort plans ensuring one port on bridge. It returns the reference to

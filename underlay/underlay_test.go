@@ -45,6 +45,14 @@ func TestGroupRouteAndMembership(t *testing.T) {
 	if _, err := u.Call(ctx, "no/such/command"); err == nil || !strings.Contains(err.Error(), "no/such/command") {
 		t.Errorf("unknown command error = %v", err)
 	}
+	checkTunnelReceive(ctx, t, o, u, r)
+}
+
+// checkTunnelReceive: moving a group to another gateway keeps OVS listening
+// for tunnels; deleting its route stops it (OVS's behaviour that
+// Reregister exists for), and Reregister restores it.
+func checkTunnelReceive(ctx context.Context, t *testing.T, o *labs.OVS, u *underlay.Unixctl, r underlay.GroupRoute) {
+	t.Helper()
 	listening := func(when string, want bool) {
 		t.Helper()
 		got, err := underlay.Listening(ctx, u, net.ParseIP("10.0.0.1"), 4789)
