@@ -66,3 +66,43 @@ func TestLiveStatusExitCode(t *testing.T) {
 		t.Fatalf("status did not recover once ovs-vswitchd was back: %v\n%s%s", err, o, e)
 	}
 }
+
+// TestLiveStatusTunnelReceiveBroken: with the VTEP address gone from the
+// underlay bridge, OVS cannot listen for VXLAN and no repair helps: vtepctl
+// status exits 1 naming tunnel_receive, /readyz answers 503, and both
+// recover once the address is back.
+func TestLiveStatusTunnelReceiveBroken(t *testing.T) {
+	r := liveLab(t)
+	addr := apiOf(r, "hv2")
+	ns := r.Lab.Netns("hv2")
+	ip := func(op string) {
+		t.Helper()
+		if _, err := labs.Exec(testCtx(t, 10*time.Second), ns, "ip", "addr", op, "10.0.0.2/24", "dev", "br-phy"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitCode := func(want int) (string, string) {
+		t.Helper()
+		var o, e string
+		err := labs.WaitFor(testCtx(t, 30*time.Second), 100*time.Millisecond, func() (bool, error) {
+			var code int
+			o, e, code = vtepctl(t, "status", "--api", addr)
+			return code == want, nil
+		})
+		if err != nil {
+			t.Fatalf("status never exited %d: %v\n%s%s", want, err, o, e)
+		}
+		return o, e
+	}
+	waitCode(0)
+	ip("del")
+	_, errOut := waitCode(1)
+	if !strings.Contains(errOut, "tunnel_receive: broken") {
+		t.Errorf("status does not name tunnel receive:\n%s", errOut)
+	}
+	if code, body, err := api.NewClient(addr).Probe(testCtx(t, 10*time.Second), "/readyz"); err != nil || code != 503 || !strings.Contains(body, `"name": "tunnel_receive"`) {
+		t.Errorf("/readyz with tunnel receive broken: %d %v\n%s", code, err, body)
+	}
+	ip("add")
+	waitCode(0)
+}
