@@ -28,11 +28,16 @@ type Agent struct {
 	cfgMu sync.RWMutex
 	cfg   *config.Config
 
-	db      *ovsdb.Client
-	ctrl    *ofapp.Controller
-	unixctl *underlay.Unixctl
-	igmp    groupMembership // the membership holder's client (agent/holder.go)
-	hold    MembershipHold
+	// Run's concrete clients, for start-up, events and the OVSDB monitor.
+	db   *ovsdb.Client
+	ctrl *ofapp.Controller
+	// What the reconcile uses, through the interfaces of deps.go.
+	ports        PortSource
+	switches     Switches
+	unixctl      Unixctl
+	igmp         Membership // the membership holder's client (agent/holder.go)
+	gatewayInUse GatewayCheck
+	hold         MembershipHold
 
 	overlayDPID  uint64
 	underlaySw   atomic.Pointer[ofapp.Switch]
@@ -46,6 +51,7 @@ type Agent struct {
 	readyOnce    sync.Once
 	ready        chan struct{}
 	resyncPeriod time.Duration
+	retryDelay   time.Duration // after a failed reconcile
 	metrics      *agentMetrics
 	health       healthState
 	remotes      *remoteKeeper // learned remote VTEPs' neighbour entries (remotes.go)
@@ -62,6 +68,8 @@ func New(cfg *config.Config, log *logrus.Entry) *Agent {
 		kick:         make(chan string, 1),
 		ready:        make(chan struct{}),
 		resyncPeriod: 30 * time.Second,
+		retryDelay:   time.Second,
+		gatewayInUse: underlay.GatewayInUse,
 	}
 	a.metrics = newAgentMetrics(a)
 	a.remotes = newRemoteKeeper(a)
@@ -107,7 +115,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err != nil {
 		return stopped(ctx, err)
 	}
-	a.db = db
+	a.db, a.ports = db, db
 	defer db.Close()
 	path, err := unixctlPath(cfg)
 	if err != nil {
@@ -132,6 +140,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		OnPacketIn: func(*ofapp.Switch, ofapp.PacketIn) { a.packetIns.Add(1) },
 	})
 	defer a.ctrl.Close()
+	a.switches = controllerSwitches{a}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.ctrl.Serve(ctx, ln) }()
 
@@ -214,7 +223,7 @@ func (a *Agent) reconcileAndLog(ctx context.Context, reason string) error {
 		go func() {
 			select {
 			case <-ctx.Done():
-			case <-time.After(time.Second):
+			case <-time.After(a.retryDelay):
 				a.Kick("retry after error")
 			}
 		}()
