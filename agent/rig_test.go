@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/netip"
 	"strings"
@@ -29,6 +30,9 @@ const (
 	ofTunnel     = 2
 	ofVM1, ofVM2 = 1, 3
 )
+
+// errBoom is the error the tests make fakes fail with.
+var errBoom = errors.New("boom")
 
 // rigConfig is the rig's configuration in multicast mode: VNI 10 on VLAN 1
 // with group 239.1.1.1, VNI 20 on VLAN 2 with group 239.1.1.2.
