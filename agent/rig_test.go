@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"sync"
@@ -189,4 +190,15 @@ func (f *fakeSwitches) connect(overlay, underlay bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.overUp, f.underUp = overlay, underlay
+}
+
+// scrape returns the agent's metrics in the text format.
+func scrape(t *testing.T, r *rig) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	r.a.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if rec.Code != 200 {
+		t.Fatalf("metrics: HTTP %d", rec.Code)
+	}
+	return rec.Body.String()
 }
