@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -123,17 +124,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	a.unixctl = &underlay.Unixctl{Path: path}
 
-	if err := prepareSocketDir(cfg.OpenFlow.Listen); err != nil {
-		return err
-	}
-	if dir, run := listenDir(cfg.OpenFlow.Listen), ovsRunDir(cfg); dir != "" && run != "" && dir != run {
-		// ovs-vswitchd refuses unix controller sockets outside its run dir.
-		a.log.WithFields(logrus.Fields{"openflow.listen": cfg.OpenFlow.Listen, "ovs_rundir": run}).
-			Warn("openflow.listen is outside OVS's run directory; ovs-vswitchd will not connect to it")
-	}
-	ln, err := ofapp.Listen(cfg.OpenFlow.Listen)
+	ln, err := a.listenOpenFlow(cfg)
 	if err != nil {
-		return fmt.Errorf("openflow.listen: %w", err)
+		return err
 	}
 	a.ctrl = ofapp.NewController(ofapp.Config{
 		Logger:     a.log.WithField("component", "openflow"),
@@ -183,6 +176,23 @@ func (a *Agent) Run(ctx context.Context) error {
 			_ = a.reconcileAndLog(ctx, "periodic resync")
 		}
 	}
+}
+
+// listenOpenFlow opens openflow.listen, where the overlay bridge connects.
+func (a *Agent) listenOpenFlow(cfg *config.Config) (net.Listener, error) {
+	if err := prepareSocketDir(cfg.OpenFlow.Listen); err != nil {
+		return nil, err
+	}
+	if dir, run := listenDir(cfg.OpenFlow.Listen), ovsRunDir(cfg); dir != "" && run != "" && dir != run {
+		// ovs-vswitchd refuses unix controller sockets outside its run dir.
+		a.log.WithFields(logrus.Fields{"openflow.listen": cfg.OpenFlow.Listen, "ovs_rundir": run}).
+			Warn("openflow.listen is outside OVS's run directory; ovs-vswitchd will not connect to it")
+	}
+	ln, err := ofapp.Listen(cfg.OpenFlow.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("openflow.listen: %w", err)
+	}
+	return ln, nil
 }
 
 // Kick asks for a reconcile soon; kicks that arrive while one is pending merge.
