@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/vtep/vtep/agent/agenttest"
 	"github.com/vtep/vtep/api"
@@ -32,16 +31,12 @@ func serveAPI(t *testing.T, r *rig) *api.Client {
 		}
 	})
 	c := api.NewClient(cfg.API.Listen)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if _, _, err := c.Probe(ctx, "/healthz"); err == nil {
-			return c
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the API did not answer within 5s")
-		}
-		time.Sleep(5 * time.Millisecond) // polling for the listener, with a deadline
-	}
+	// ServeAPI says nothing once it listens: poll for the socket.
+	waitFor(t, "the local API answering", func() bool {
+		_, _, err := c.Probe(ctx, "/healthz")
+		return err == nil
+	})
+	return c
 }
 
 // reg3 loads a learned entry's port into reg3[0..15].

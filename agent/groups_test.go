@@ -165,7 +165,7 @@ func TestTunnelReceiveRepair(t *testing.T) {
 		{"deaf, repaired", deafen, true, "OVS listens on 10.0.0.1 udp 4789 (repaired 1 times)", 1},
 		{"deaf, repair refused", func(t *testing.T, r *rig) { deafen(t, r); r.ovs.Fail("ovs/route/add", errBoom) },
 			false, "broken: OVS does not listen on the VTEP address, and the repair failed: re-register tunnel receive on br-phy (10.0.0.1)", 0},
-		{"listening on another port", func(_ *testing.T, r *rig) { r.ovs.UDPPort = 4790 },
+		{"listening on another port", func(_ *testing.T, r *rig) { r.ovs.SetUDPPort(4790) },
 			false, "broken: OVS does not listen on the VTEP address even after re-registering it (is 10.0.0.1 an address of br-phy?) (repaired 1 times)", 1},
 		{"cannot check", func(_ *testing.T, r *rig) { r.ovs.Fail("tnl/ports/show", errBoom) }, false, "broken: read tunnel receive ports", 0},
 	}

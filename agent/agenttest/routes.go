@@ -163,7 +163,7 @@ func (u *Unixctl) showPorts() string {
 		}
 		for _, p := range u.addrs[br] {
 			fmt.Fprintf(&b, "vxlan_sys_%d (3) : eth(dst=aa:55:aa:55:00:01),eth_type(0x0800),ipv4(dst=%s,proto=17,frag=no),udp(dst=%d)\n",
-				u.UDPPort, p.Addr(), u.UDPPort)
+				u.udpPort, p.Addr(), u.udpPort)
 		}
 	}
 	return b.String()

@@ -29,10 +29,8 @@ import (
 // ofproto/trace (with the text SetTrace gives), in OVS 3.1's formats, and
 // records every call.
 type Unixctl struct {
-	// UDPPort is the VXLAN port OVS listens on (4789 unless set before use).
-	UDPPort uint16
-
 	mu      sync.Mutex
+	udpPort uint16                    // the VXLAN port OVS listens on
 	addrs   map[string][]netip.Prefix // bridge -> its addresses
 	deaf    map[string]bool           // bridges whose receive addresses OVS dropped
 	routes  []fakeRoute               // user routes, in insertion order
@@ -65,7 +63,7 @@ type fakeRoute struct {
 
 // NewUnixctl returns an ovs-vswitchd without bridge addresses or routes.
 func NewUnixctl() *Unixctl {
-	return &Unixctl{UDPPort: 4789, addrs: map[string][]netip.Prefix{}, deaf: map[string]bool{},
+	return &Unixctl{udpPort: 4789, addrs: map[string][]netip.Prefix{}, deaf: map[string]bool{},
 		neigh: map[netip.Addr]Neighbor{}, fail: map[string]error{}}
 }
 
@@ -76,6 +74,13 @@ func (u *Unixctl) AddAddress(bridge string, addr netip.Prefix) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.addrs[bridge] = append(u.addrs[bridge], addr)
+}
+
+// SetUDPPort sets the VXLAN port OVS listens on (4789 by default).
+func (u *Unixctl) SetUDPPort(port uint16) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.udpPort = port
 }
 
 // Fail makes command fail with err from now on, changing nothing; a nil
