@@ -114,6 +114,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	a.unixctl = &underlay.Unixctl{Path: path}
+	warnOpenTunnels(a.log, cfg)
 
 	if err := prepareSocketDir(cfg.OpenFlow.Listen); err != nil {
 		return err

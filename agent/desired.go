@@ -15,6 +15,9 @@ func Desired(cfg *config.Config) pipeline.Desired {
 		UDPPort:     cfg.Underlay.UDPPort,
 		MACAgeing:   cfg.MACAgeingSeconds(),
 		Networks:    make([]pipeline.Network, 0, len(cfg.Networks)),
+		// Other inputs (a control plane's VTEPs) may append to TrustedVTEPs.
+		RestrictVTEPs: cfg.RestrictVTEPs(),
+		TrustedVTEPs:  cfg.TrustedVTEPs(),
 	}
 	for _, n := range cfg.Networks {
 		d.Networks = append(d.Networks, pipeline.Network{VNI: n.VNI, VLAN: n.VLAN, Group: n.Group,

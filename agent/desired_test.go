@@ -17,12 +17,14 @@ flood:
 `)
 	got := Desired(cfg)
 	want := pipeline.Desired{
-		Networks:    []pipeline.Network{{VNI: 10, VLAN: 1, Group: netip.MustParseAddr("239.1.1.1"), Subnets: []netip.Prefix{netip.MustParsePrefix("192.168.10.0/24")}}},
-		Replication: true,
-		Peers:       []netip.Addr{netip.MustParseAddr("10.0.0.2")},
-		LocalIP:     netip.MustParseAddr("10.0.0.1"),
-		UDPPort:     4789,
-		MACAgeing:   42,
+		Networks:      []pipeline.Network{{VNI: 10, VLAN: 1, Group: netip.MustParseAddr("239.1.1.1"), Subnets: []netip.Prefix{netip.MustParsePrefix("192.168.10.0/24")}}},
+		Replication:   true,
+		Peers:         []netip.Addr{netip.MustParseAddr("10.0.0.2")},
+		LocalIP:       netip.MustParseAddr("10.0.0.1"),
+		UDPPort:       4789,
+		MACAgeing:     42,
+		RestrictVTEPs: true,
+		TrustedVTEPs:  []netip.Prefix{netip.MustParsePrefix("10.0.0.2/32")},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Desired =\n%+v\nwant\n%+v", got, want)

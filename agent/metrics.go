@@ -121,7 +121,7 @@ var (
 	descFlooded = prometheus.NewDesc(metricsNamespace+"_flooded_packets_total",
 		"Frames of the VNI flooded (n_packets of its flood table flows).", []string{"vni"}, nil)
 	descDropped = prometheus.NewDesc(metricsNamespace+"_dropped_packets_total",
-		"Frames dropped in classify because no VNI matches (n_packets of the drop flows), by reason.", []string{"reason"}, nil)
+		"Frames vtep's flows dropped on purpose (n_packets of the drop flows), by reason.", []string{"reason"}, nil)
 	descFlows = prometheus.NewDesc(metricsNamespace+"_flows",
 		"Flows installed on the overlay bridge per table, learned or programmed.", []string{"table", "kind"}, nil)
 	descReconciles = prometheus.NewDesc(metricsNamespace+"_reconciles_total",
@@ -210,8 +210,9 @@ func (c *switchCollector) Collect(ch chan<- prometheus.Metric) {
 	for vni, n := range fm.Flooded {
 		counter(descFlooded, float64(n), strconv.FormatUint(uint64(vni), 10))
 	}
-	counter(descDropped, float64(fm.DroppedUnknownVNI), "unknown-vni")
-	counter(descDropped, float64(fm.DroppedUnknownVLAN), "unknown-vlan")
+	for _, reason := range pipeline.DropReasons() {
+		counter(descDropped, float64(fm.Dropped[reason]), reason)
+	}
 	for k, n := range fm.Flows {
 		gauge(descFlows, float64(n), k.table, k.kind)
 	}
@@ -232,11 +233,10 @@ func b2f(b bool) float64 {
 
 // FlowCounts are the numbers the metrics take from one read of vtep's flows.
 type FlowCounts struct {
-	Learned            map[uint32]int    // learned MACs per VNI
-	Flooded            map[uint32]uint64 // n_packets of flood flows per VNI
-	DroppedUnknownVNI  uint64
-	DroppedUnknownVLAN uint64
-	Flows              map[flowKind]int
+	Learned map[uint32]int    // learned MACs per VNI
+	Flooded map[uint32]uint64 // n_packets of flood flows per VNI
+	Dropped map[string]uint64 // n_packets of drop flows per reason (pipeline.Feature.DropReason)
+	Flows   map[flowKind]int
 }
 
 type flowKind struct{ table, kind string }
@@ -244,7 +244,7 @@ type flowKind struct{ table, kind string }
 // FlowMetrics counts learned MACs, flooded and dropped packets and flows
 // per table from the overlay bridge's vtep flows.
 func FlowMetrics(fs []ofapp.FlowStats) FlowCounts {
-	fc := FlowCounts{Learned: map[uint32]int{}, Flooded: map[uint32]uint64{}, Flows: map[flowKind]int{}}
+	fc := FlowCounts{Learned: map[uint32]int{}, Flooded: map[uint32]uint64{}, Dropped: map[string]uint64{}, Flows: map[flowKind]int{}}
 	for _, f := range fs {
 		c := pipeline.Cookie(f.Cookie)
 		feat := c.Feature()
@@ -262,10 +262,9 @@ func FlowMetrics(fs []ofapp.FlowStats) FlowCounts {
 			fc.Learned[c.VNI()]++
 		case pipeline.FeatureFlood:
 			fc.Flooded[c.VNI()] += f.Packets
-		case pipeline.FeatureDropUnknownVNI:
-			fc.DroppedUnknownVNI += f.Packets
-		case pipeline.FeatureDropUnknownVLAN:
-			fc.DroppedUnknownVLAN += f.Packets
+		}
+		if r := feat.DropReason(); r != "" {
+			fc.Dropped[r] += f.Packets
 		}
 	}
 	return fc

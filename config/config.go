@@ -56,6 +56,9 @@ type Underlay struct {
 	// MulticastGateways, when set, replaces the automatic choice of
 	// placeholder next hops for multicast groups (see MulticastGateways).
 	MulticastGateways []netip.Addr `yaml:"mcast_gateways"`
+	// TrustedVTEPs are the outer source addresses and prefixes tunnel
+	// frames are accepted from (see RestrictVTEPs and TrustedVTEPs).
+	TrustedVTEPs []VTEPPrefix `yaml:"trusted_vteps"`
 }
 
 // FloodMode says how BUM frames reach other VTEPs.

@@ -38,6 +38,7 @@ var reloadable = []string{
 	"mac_ageing",
 	"networks", "networks[i].vni", "networks[i].vlan", "networks[i].group", "networks[i].subnets",
 	"underlay.mcast_gateways",
+	"underlay.trusted_vteps",
 	"flood.peers",
 }
 

@@ -145,6 +145,12 @@ func MatchTunnelIPv4Src(ip net.IP) MatchField {
 	return MatchField{Class: ClassNXM1, Field: nxmTunIPv4Src, Value: append([]byte(nil), ip.To4()...)}
 }
 
+// MatchTunnelIPv4SrcPrefix matches the outer source address of a received
+// tunnel packet against a prefix.
+func MatchTunnelIPv4SrcPrefix(n *net.IPNet) MatchField {
+	return prefixField(ClassNXM1, nxmTunIPv4Src, n)
+}
+
 // MatchReg matches register n (0..15) under a mask; a mask of 0xffffffff is exact.
 func MatchReg(n int, value, mask uint32) MatchField {
 	f := MatchField{Class: ClassNXM1, Field: FieldReg(n).Field, Value: u32(value & mask)}

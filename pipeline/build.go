@@ -189,7 +189,7 @@ func checkDesired(d Desired) error {
 	case d.MACAgeing == 0:
 		return &StateError{Field: "Desired.MACAgeing", Value: "0", Err: fmt.Errorf("%w: %w", ErrState, errNoConfig)}
 	}
-	return nil
+	return checkTrusted(d)
 }
 
 func checkPort(field string, p uint32) error {
@@ -223,6 +223,7 @@ func loadVNI(vni uint32) ofapp.Action { return ofapp.RegLoad{Dst: RegVNI, Value:
 // classify: table 0.
 func (b *builder) classify(out []ofapp.Flow) []ofapp.Flow {
 	t := b.s.TunnelPort
+	out = b.dropUntrusted(out)
 	for _, n := range b.nets {
 		out = append(out, flow(TableClassify, prioNormal, FeatureClassifyTunnel, n.VNI,
 			ofapp.Match{ofapp.MatchInPort(t), ofapp.MatchTunnelID(uint64(n.VNI))},

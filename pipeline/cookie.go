@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"hash/fnv"
+	"sort"
 
 	"github.com/vtep/vtep/ofapp"
 )
@@ -83,6 +84,7 @@ const (
 	FeatureFlood              = featureVtep | 14 // table 50: BUM frames of a VNI
 	FeatureUnderlayJoin       = featureVtep | 15 // underlay table 0: group traffic -> this VTEP
 	FeatureUnderlayNormal     = featureVtep | 16 // underlay table 0: everything else, normal switching
+	FeatureDropUntrustedVTEP  = featureVtep | 17 // table 0: tunnel packet from an outer source outside the trusted VTEPs (counted)
 )
 
 // Features of flows the switch makes with the learn action.
@@ -108,8 +110,31 @@ var featureNames = map[Feature]string{
 	FeatureFlood:              "flood",
 	FeatureUnderlayJoin:       "underlay-join",
 	FeatureUnderlayNormal:     "underlay-normal",
+	FeatureDropUntrustedVTEP:  "drop-untrusted-vtep",
 	FeatureLearnedRemote:      "learned-remote",
 	FeatureLearnedLocal:       "learned-local",
+}
+
+// dropReasons are the features of flows that drop frames on purpose, by
+// the reason metrics count them under.
+var dropReasons = map[Feature]string{
+	FeatureDropUnknownVNI:    "unknown-vni",
+	FeatureDropUnknownVLAN:   "unknown-vlan",
+	FeatureDropUntrustedVTEP: "untrusted-vtep",
+}
+
+// DropReason returns the reason a flow of feature f drops frames for
+// ("unknown-vni", "untrusted-vtep", ...), or "" if f is no drop feature.
+func (f Feature) DropReason() string { return dropReasons[f] }
+
+// DropReasons returns every drop reason, sorted.
+func DropReasons() []string {
+	out := make([]string, 0, len(dropReasons))
+	for _, r := range dropReasons {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Features returns every feature, in numeric order.

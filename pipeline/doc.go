@@ -15,6 +15,7 @@
 // documented bit by bit in fields.go.
 //
 //	packet -> 0 classify
+//	            ├─ tunnel port + untrusted tun_src: drop (counted)
 //	            ├─ tunnel port + known tun_id: reg0 = VNI, reg1 = 1 -> 10 tunnel-in
 //	            ├─ VM port + mapped VLAN (or subnet): reg0 = VNI    -> 20 local-in
 //	            └─ anything else: drop (counted per cause)
@@ -71,6 +72,17 @@
 // translation). Port membership follows OVS's tag and trunks columns (see
 // Port). Frames are untagged inside the pipeline: classify pops the trunk's
 // tag, egress and flood push the port's.
+//
+// # Trusted VTEPs
+//
+// With Desired.RestrictVTEPs, classify drops tunnel frames whose outer
+// source (tun_src) is outside Desired.TrustedVTEPs, before tunnel-in could
+// learn anything from them. A flow cannot say "not in this set", and the
+// classify-tunnel flows must stay one per VNI, so the drops cover the
+// complement: the fewest CIDR blocks outside the trusted prefixes
+// (trust.go, at most 32 per prefix), disjoint, at one priority above
+// classify-tunnel, all with feature drop-untrusted-vtep. A trusted set that
+// grows changes only these flows.
 //
 // # Cookies
 //

@@ -32,6 +32,9 @@ func goldenStates(t testing.TB) map[string]State {
 		// Head-end replication to two peers.
 		"replication": testState(testConfig(t, replication, vniNet(10, 1, ""), vniNet(20, 2, "")),
 			Port{Name: "vm1", OFPort: vm1, Tag: 1}, Port{Name: "vm2", OFPort: vm2, Trunks: []uint16{1, 2}}),
+		// Tunnel frames only from the trusted VTEPs 10.0.0.0/29 and 10.0.1.7.
+		"trusted_vteps": testState(trusted(testConfig(t, multicast, vniNet(10, 1, "239.1.1.1")), "10.0.0.0/29", "10.0.1.7/32"),
+			Port{Name: "vm1", OFPort: vm1, Tag: 1}),
 		// Destination-subnet classification of an untagged port.
 		"subnets": testState(testConfig(t, multicast,
 			vniNet(10, 0, "239.1.1.1", "192.168.10.0/24", "172.16.0.0/16"), vniNet(20, 2, "239.1.1.1", "192.168.20.0/24")),

@@ -61,3 +61,12 @@ func mustBuild(t testing.TB, s State) Result {
 	}
 	return r
 }
+
+// trusted restricts d's tunnel sources to the given prefixes.
+func trusted(d *Desired, prefixes ...string) *Desired {
+	d.RestrictVTEPs = true
+	for _, p := range prefixes {
+		d.TrustedVTEPs = append(d.TrustedVTEPs, netip.MustParsePrefix(p))
+	}
+	return d
+}

@@ -23,6 +23,15 @@ type Desired struct {
 	LocalIP netip.Addr
 	// UDPPort is the VXLAN UDP destination port.
 	UDPPort uint16
+	// RestrictVTEPs makes classify accept tunnel frames only from
+	// TrustedVTEPs; false accepts them from any outer source.
+	RestrictVTEPs bool
+	// TrustedVTEPs are the outer IPv4 sources (tun_src) tunnel frames may
+	// come from when RestrictVTEPs is set; frames from any other source are
+	// dropped before anything is learned from them. vtepd fills it from
+	// underlay.trusted_vteps and, in replication mode, the peers; other
+	// inputs (a control plane's VTEPs) may add to it.
+	TrustedVTEPs []netip.Prefix
 	// MACAgeing is the lifetime of a learned MAC after its last frame as a
 	// source, in seconds (1..65535).
 	MACAgeing uint16

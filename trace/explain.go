@@ -147,6 +147,8 @@ func explainStep(st *api.TraceStep, s traceState, tc Context, outs []api.TraceOu
 		return fmt.Sprintf("from the tunnel: VNI %d, sent by VTEP %s", s.vni, r.TunSrc)
 	case pipeline.FeatureDropUnknownVNI.String():
 		return fmt.Sprintf("from the tunnel with VNI %d, which no network here has: dropped (counted as drop-unknown-vni)", r.VNI)
+	case pipeline.FeatureDropUntrustedVTEP.String():
+		return fmt.Sprintf("from the tunnel, sent by %s, which is no trusted VTEP (underlay.trusted_vteps): dropped before learning (counted as drop-untrusted-vtep)", r.TunSrc)
 	case pipeline.FeatureDropUnknownVLAN.String():
 		if r.FromTunnel() {
 			return "matches no classify flow: dropped (counted as drop-unknown-vlan)"
