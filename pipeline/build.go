@@ -13,6 +13,8 @@ import (
 
 // Priorities used in the pipeline.
 const (
+	prioInvalid = 210 // classify: invalid source MACs, above every other drop
+	prioStacked = 205 // classify: a second VLAN tag
 	prioHigh    = 200
 	prioNormal  = 100
 	prioSubnet  = 90
@@ -21,23 +23,26 @@ const (
 )
 
 var (
-	macZero      = net.HardwareAddr{0, 0, 0, 0, 0, 0}
-	macGroupBit  = net.HardwareAddr{1, 0, 0, 0, 0, 0}
-	ethTypeIPv4  = uint16(0x0800)
-	ethTypeARP   = uint16(0x0806)
-	ipProtoUDP   = uint8(17)
-	learnedPrio  = uint16(prioNormal)
-	unicastSrc   = ofapp.MatchEthSrcMasked(macZero, macGroupBit)
-	tunIDVNI     = ofapp.Bits(ofapp.FieldTunID, 0, 24)
-	inPortWhole  = ofapp.Whole(ofapp.FieldInPort)
-	ethDstWhole  = ofapp.Whole(ofapp.FieldEthDst)
-	ethSrcWhole  = ofapp.Whole(ofapp.FieldEthSrc)
-	tunSrcWhole  = ofapp.Whole(ofapp.FieldTunIPv4Src)
-	tunDstWhole  = ofapp.Whole(ofapp.FieldTunIPv4Dst)
-	errNoConfig  = errors.New("required")
-	errBadPort   = errors.New("invalid")
-	errDupPort   = errors.New("used twice")
-	errNoUnderly = errors.New("required in multicast mode")
+	macZero       = net.HardwareAddr{0, 0, 0, 0, 0, 0}
+	macGroupBit   = net.HardwareAddr{1, 0, 0, 0, 0, 0}
+	ethTypeIPv4   = uint16(0x0800)
+	ethTypeARP    = uint16(0x0806)
+	ethType8021Q  = uint16(0x8100)
+	ethType8021AD = uint16(0x88a8)
+	ipProtoUDP    = uint8(17)
+	learnedPrio   = uint16(prioNormal)
+	unicastSrc    = ofapp.MatchEthSrcMasked(macZero, macGroupBit)
+	groupSrc      = ofapp.MatchEthSrcMasked(macGroupBit, macGroupBit)
+	tunIDVNI      = ofapp.Bits(ofapp.FieldTunID, 0, 24)
+	inPortWhole   = ofapp.Whole(ofapp.FieldInPort)
+	ethDstWhole   = ofapp.Whole(ofapp.FieldEthDst)
+	ethSrcWhole   = ofapp.Whole(ofapp.FieldEthSrc)
+	tunSrcWhole   = ofapp.Whole(ofapp.FieldTunIPv4Src)
+	tunDstWhole   = ofapp.Whole(ofapp.FieldTunIPv4Dst)
+	errNoConfig   = errors.New("required")
+	errBadPort    = errors.New("invalid")
+	errDupPort    = errors.New("used twice")
+	errNoUnderly  = errors.New("required in multicast mode")
 )
 
 // member is one port's membership in one network.
@@ -223,6 +228,11 @@ func loadVNI(vni uint32) ofapp.Action { return ofapp.RegLoad{Dst: RegVNI, Value:
 // classify: table 0.
 func (b *builder) classify(out []ofapp.Flow) []ofapp.Flow {
 	t := b.s.TunnelPort
+	out = append(out,
+		flow(TableClassify, prioInvalid, FeatureDropInvalidSource, 0, ofapp.Match{groupSrc}, nil, 0),
+		flow(TableClassify, prioInvalid, FeatureDropInvalidSource, 0, ofapp.Match{ofapp.MatchEthSrc(macZero)}, nil, 0),
+		flow(TableClassify, prioStacked, FeatureDropStackedVLAN, 0, ofapp.Match{ofapp.MatchVLANPresent(), ofapp.MatchEthType(ethType8021Q)}, nil, 0),
+		flow(TableClassify, prioStacked, FeatureDropStackedVLAN, 0, ofapp.Match{ofapp.MatchVLANPresent(), ofapp.MatchEthType(ethType8021AD)}, nil, 0))
 	out = b.dropUntrusted(out)
 	for _, n := range b.nets {
 		out = append(out, flow(TableClassify, prioNormal, FeatureClassifyTunnel, n.VNI,
@@ -266,10 +276,12 @@ func (b *builder) classify(out []ofapp.Flow) []ofapp.Flow {
 // learning: tables 10 and 20. Table 10 has one learning flow per VNI,
 // table 20 one per (port, VNI), so that the learned flows' cookie carries
 // the VNI and, for local MACs, the port (LearnedLocalCookie): one delete
-// by cookie then removes what a departed port left. Each table also has one
-// shared flow that forwards frames with a multicast source MAC without
-// learning it: such a source is invalid (IEEE 802.3) and learning it would
-// steer that group's traffic to one port.
+// by cookie then removes what a departed port left. The learn flows take
+// unicast sources only: a group source is invalid (IEEE 802.3) and learning
+// it would steer that group's traffic to one port. Classify already drops
+// such frames, and all-zero sources (drop-invalid-source); each table's
+// shared no-learn flow is a safety net that forwards anything else
+// unlearned.
 func (b *builder) learning(out []ofapp.Flow) []ofapp.Flow {
 	next := []ofapp.Action{ofapp.Resubmit{Table: TableMAC}}
 	for _, n := range b.nets {

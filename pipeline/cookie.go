@@ -75,7 +75,7 @@ const (
 	FeatureDropUnknownVLAN    = featureVtep | 5  // table 0: anything else (counted)
 	FeatureLearnRemote        = featureVtep | 6  // table 10: learn MAC+VNI -> remote VTEP
 	FeatureLearnLocal         = featureVtep | 7  // table 20: learn MAC+VNI -> local port
-	FeatureNoLearn            = featureVtep | 8  // tables 10, 20: multicast source MAC, forwarded unlearned
+	FeatureNoLearn            = featureVtep | 8  // tables 10, 20: anything the learn flows do not take (a safety net: classify drops invalid sources)
 	FeatureMACMiss            = featureVtep | 9  // table 30: unknown destination leaves reg3 = 0
 	FeatureEgressSplitHorizon = featureVtep | 10 // table 40: from the tunnel to a remote MAC: drop
 	FeatureEgressTunnel       = featureVtep | 11 // table 40: to the remote VTEP in reg2
@@ -85,6 +85,8 @@ const (
 	FeatureUnderlayJoin       = featureVtep | 15 // underlay table 0: group traffic -> this VTEP
 	FeatureUnderlayNormal     = featureVtep | 16 // underlay table 0: everything else, normal switching
 	FeatureDropUntrustedVTEP  = featureVtep | 17 // table 0: tunnel packet from an outer source outside the trusted VTEPs (counted)
+	FeatureDropInvalidSource  = featureVtep | 18 // table 0: multicast, broadcast or all-zero source MAC (counted)
+	FeatureDropStackedVLAN    = featureVtep | 19 // table 0: a second VLAN tag behind the first (QinQ, 802.1ad) (counted)
 )
 
 // Features of flows the switch makes with the learn action.
@@ -111,6 +113,8 @@ var featureNames = map[Feature]string{
 	FeatureUnderlayJoin:       "underlay-join",
 	FeatureUnderlayNormal:     "underlay-normal",
 	FeatureDropUntrustedVTEP:  "drop-untrusted-vtep",
+	FeatureDropInvalidSource:  "drop-invalid-source",
+	FeatureDropStackedVLAN:    "drop-stacked-vlan",
 	FeatureLearnedRemote:      "learned-remote",
 	FeatureLearnedLocal:       "learned-local",
 }
@@ -121,6 +125,8 @@ var dropReasons = map[Feature]string{
 	FeatureDropUnknownVNI:    "unknown-vni",
 	FeatureDropUnknownVLAN:   "unknown-vlan",
 	FeatureDropUntrustedVTEP: "untrusted-vtep",
+	FeatureDropInvalidSource: "invalid-source",
+	FeatureDropStackedVLAN:   "stacked-vlan",
 }
 
 // DropReason returns the reason a flow of feature f drops frames for

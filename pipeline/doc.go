@@ -15,6 +15,7 @@
 // documented bit by bit in fields.go.
 //
 //	packet -> 0 classify
+//	            ├─ multicast/broadcast/zero dl_src, second VLAN tag: drop (counted)
 //	            ├─ tunnel port + untrusted tun_src: drop (counted)
 //	            ├─ tunnel port + known tun_id: reg0 = VNI, reg1 = 1 -> 10 tunnel-in
 //	            ├─ VM port + mapped VLAN (or subnet): reg0 = VNI    -> 20 local-in
@@ -83,6 +84,17 @@
 // (trust.go, at most 32 per prefix), disjoint, at one priority above
 // classify-tunnel, all with feature drop-untrusted-vtep. A trusted set that
 // grows changes only these flows.
+//
+// # Invalid frames
+//
+// Classify drops, above every other flow, frames whose source MAC has the
+// group bit (multicast, broadcast) or is all zeros (drop-invalid-source):
+// no station sends from them, as the Linux bridge also refuses them, and a
+// learned group source would steer that group's traffic to one port. It
+// also drops frames with a second VLAN tag behind the first, whatever its
+// TPID (drop-stacked-vlan): OVS parses one tag and leaves the next TPID in
+// dl_type. A single 802.1ad (0x88a8) tag cannot be told from an 802.1Q one:
+// OVS takes both for a VLAN and OpenFlow has no TPID field (ovs-fields(7)).
 //
 // # Cookies
 //

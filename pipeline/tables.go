@@ -40,8 +40,8 @@ type Table struct {
 
 var overlayTables = []Table{
 	{ID: TableClassify, Name: "classify",
-		Doc:   "port + VLAN, tunnel + VNI or port + destination subnet -> VNI in reg0; untrusted VTEP, unknown: drop (counted)",
-		Match: []string{"in_port", "vlan_tci", "tun_id", "tun_src", "dl_type", "nw_dst", "arp_tpa"},
+		Doc:   "port + VLAN, tunnel + VNI or port + destination subnet -> VNI in reg0; invalid source MAC, untrusted VTEP, unknown: drop (counted)",
+		Match: []string{"in_port", "vlan_tci", "tun_id", "tun_src", "dl_src", "dl_type", "nw_dst", "arp_tpa"},
 		Goto:  []uint8{TableTunnelIn, TableLocalIn},
 		Write: []string{"reg0", "reg1"}},
 	{ID: TableTunnelIn, Name: "tunnel-in",

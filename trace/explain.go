@@ -149,6 +149,8 @@ func explainStep(st *api.TraceStep, s traceState, tc Context, outs []api.TraceOu
 		return fmt.Sprintf("from the tunnel with VNI %d, which no network here has: dropped (counted as drop-unknown-vni)", r.VNI)
 	case pipeline.FeatureDropUntrustedVTEP.String():
 		return fmt.Sprintf("from the tunnel, sent by %s, which is no trusted VTEP (underlay.trusted_vteps): dropped before learning (counted as drop-untrusted-vtep)", r.TunSrc)
+	case pipeline.FeatureDropInvalidSource.String():
+		return fmt.Sprintf("source %s is a multicast, broadcast or all-zero MAC, which no station sends from: dropped, never learned (counted as drop-invalid-source)", r.DlSrc)
 	case pipeline.FeatureDropUnknownVLAN.String():
 		if r.FromTunnel() {
 			return "matches no classify flow: dropped (counted as drop-unknown-vlan)"
@@ -159,7 +161,7 @@ func explainStep(st *api.TraceStep, s traceState, tc Context, outs []api.TraceOu
 	case pipeline.FeatureLearnLocal.String():
 		return fmt.Sprintf("learn %s in VNI %d on port %s (a trace does not change the MAC table)", r.DlSrc, s.vni, r.InPort)
 	case pipeline.FeatureNoLearn.String():
-		return fmt.Sprintf("source %s is a multicast MAC: not learned", r.DlSrc)
+		return fmt.Sprintf("source %s is not a unicast MAC: not learned", r.DlSrc)
 	case pipeline.FeatureLearnedRemote.String():
 		return fmt.Sprintf("MAC table hit: %s in VNI %d is behind VTEP %s", dst, st.VNI, ipv4(s.reg2))
 	case pipeline.FeatureLearnedLocal.String():
