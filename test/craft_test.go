@@ -84,3 +84,63 @@ func droppedBy(t testing.TB, r *labs.Running, hv string, f uint8) uint64 {
 	}
 	return n
 }
+
+// sendFrames sends raw Ethernet frames out of ifname in node's namespace
+// (a packet socket: the frames pass the interface's tc filters, such as a
+// lab VM's VLAN tagger).
+func sendFrames(t testing.TB, r *labs.Running, node, ifname string, frames ...[]byte) {
+	t.Helper()
+	err := labs.InNetns(r.Netns(node), func() error {
+		ifi, err := net.InterfaceByName(ifname)
+		if err != nil {
+			return fmt.Errorf("interface %s: %w", ifname, err)
+		}
+		fd, err := syscall.Socket(syscall.AF_PACKET, syscall.SOCK_RAW, 0)
+		if err != nil {
+			return fmt.Errorf("packet socket: %w", err)
+		}
+		defer syscall.Close(fd)
+		to := &syscall.SockaddrLinklayer{Ifindex: ifi.Index, Halen: 6}
+		for _, f := range frames {
+			if err := syscall.Sendto(fd, f, 0, to); err != nil {
+				return fmt.Errorf("send on %s: %w", ifname, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("%s: %v", node, err)
+	}
+}
+
+// vlanTag is one VLAN header: its TPID (0x8100, 0x88a8) and VLAN.
+type vlanTag struct {
+	TPID layers.EthernetType
+	VID  uint16
+}
+
+// ethernet crafts a frame from src to dst carrying an IPv4/UDP datagram,
+// under the given VLAN tags, outermost first.
+func ethernet(t testing.TB, src, dst net.HardwareAddr, tags ...vlanTag) []byte {
+	t.Helper()
+	eth := &layers.Ethernet{SrcMAC: src, DstMAC: dst, EthernetType: layers.EthernetTypeIPv4}
+	ls := []gopacket.SerializableLayer{eth}
+	next := &eth.EthernetType // the type field naming the next header
+	for _, tag := range tags {
+		*next = tag.TPID
+		q := &layers.Dot1Q{VLANIdentifier: tag.VID, Type: layers.EthernetTypeIPv4}
+		ls = append(ls, q)
+		next = &q.Type
+	}
+	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: net.IPv4(192, 168, 10, 1), DstIP: net.IPv4(192, 168, 10, 255)}
+	udp := &layers.UDP{SrcPort: 9, DstPort: 9}
+	if err := udp.SetNetworkLayerForChecksum(ip); err != nil {
+		t.Fatal(err)
+	}
+	ls = append(ls, ip, udp, gopacket.Payload(make([]byte, 18)))
+	buf := gopacket.NewSerializeBuffer()
+	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, ls...); err != nil {
+		t.Fatalf("craft frame: %v", err)
+	}
+	return buf.Bytes()
+}
