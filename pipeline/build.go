@@ -74,6 +74,7 @@ func Build(s State) (Result, error) {
 		return Result{}, err
 	}
 	b := &builder{s: s, d: s.Desired, nets: nets}
+	b.prepareSecurity()
 	var res Result
 	if b.d.Replication {
 		res.Groups = b.groups()
@@ -81,6 +82,7 @@ func Build(s State) (Result, error) {
 	overlay := make([]ofapp.Flow, 0, b.estimate())
 	overlay = b.classify(overlay)
 	overlay = b.learning(overlay)
+	overlay = b.staticEntries(overlay)
 	overlay = append(overlay, flow(TableMAC, prioDefault, FeatureMACMiss, 0, nil, nil, 0))
 	overlay = b.egress(overlay)
 	overlay = b.flood(overlay)
@@ -135,6 +137,9 @@ func prepare(s State) ([]network, error) {
 			if v < 1 || v > 4094 {
 				return nil, &StateError{Field: field + ".Trunks", Value: fmt.Sprint(v), Err: fmt.Errorf("%w: out of range 1..4094", ErrState)}
 			}
+		}
+		if err := checkSecured(p); err != nil {
+			return nil, err
 		}
 	}
 
@@ -205,9 +210,11 @@ func checkPort(field string, p uint32) error {
 }
 
 type builder struct {
-	s    State
-	d    Desired
-	nets []network
+	s       State
+	d       Desired
+	nets    []network
+	secured map[uint32]Port // secured ports by OpenFlow port
+	static  []staticMAC     // by VNI, then MAC
 }
 
 func (b *builder) estimate() int {
@@ -284,16 +291,21 @@ func (b *builder) classify(out []ofapp.Flow) []ofapp.Flow {
 // unlearned.
 func (b *builder) learning(out []ofapp.Flow) []ofapp.Flow {
 	next := []ofapp.Action{ofapp.Resubmit{Table: TableMAC}}
+	out = b.tunnelSecured(out)
 	for _, n := range b.nets {
 		l := b.learn(NewCookie(FeatureLearnedRemote, n.VNI), ofapp.LearnLoadField{Src: tunSrcWhole, Dst: RegRemoteVTEP})
 		out = append(out, flow(TableTunnelIn, prioNormal, FeatureLearnRemote, n.VNI, ofapp.Match{matchVNI(n.VNI), unicastSrc},
 			append([]ofapp.Action{l}, next...), TableEgress))
 	}
 	out = append(out, flow(TableTunnelIn, prioDefault, FeatureNoLearn, 0, nil, next, TableEgress))
-	var pf []portFlow
+	pf := b.securedPortDrops()
 	for _, n := range b.nets {
 		for _, m := range n.members {
 			l := b.learn(LearnedLocalCookie(n.VNI, m.port), ofapp.LearnLoadValue{Dst: RegRemoteVTEP, Value: 0})
+			if _, ok := b.secured[m.port]; ok {
+				pf = append(pf, b.localSecured(n, m, l, next)...)
+				continue
+			}
 			pf = append(pf, portFlow{m.port, flow(TableLocalIn, prioNormal, FeatureLearnLocal, n.VNI,
 				ofapp.Match{ofapp.MatchInPort(m.port), matchVNI(n.VNI), unicastSrc},
 				append([]ofapp.Action{l}, next...), TableEgress)})

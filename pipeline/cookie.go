@@ -87,6 +87,8 @@ const (
 	FeatureDropUntrustedVTEP  = featureVtep | 17 // table 0: tunnel packet from an outer source outside the trusted VTEPs (counted)
 	FeatureDropInvalidSource  = featureVtep | 18 // table 0: multicast, broadcast or all-zero source MAC (counted)
 	FeatureDropStackedVLAN    = featureVtep | 19 // table 0: a second VLAN tag behind the first (QinQ, 802.1ad) (counted)
+	FeatureDropPortSecurity   = featureVtep | 20 // tables 10, 20: a secured port's frame from another MAC, or a secured MAC elsewhere (counted)
+	FeatureMACStatic          = featureVtep | 21 // table 30: a secured port's MAC, static, above learned entries
 )
 
 // Features of flows the switch makes with the learn action.
@@ -115,6 +117,8 @@ var featureNames = map[Feature]string{
 	FeatureDropUntrustedVTEP:  "drop-untrusted-vtep",
 	FeatureDropInvalidSource:  "drop-invalid-source",
 	FeatureDropStackedVLAN:    "drop-stacked-vlan",
+	FeatureDropPortSecurity:   "drop-port-security",
+	FeatureMACStatic:          "mac-static",
 	FeatureLearnedRemote:      "learned-remote",
 	FeatureLearnedLocal:       "learned-local",
 }
@@ -127,6 +131,7 @@ var dropReasons = map[Feature]string{
 	FeatureDropUntrustedVTEP: "untrusted-vtep",
 	FeatureDropInvalidSource: "invalid-source",
 	FeatureDropStackedVLAN:   "stacked-vlan",
+	FeatureDropPortSecurity:  "port-security",
 }
 
 // DropReason returns the reason a flow of feature f drops frames for

@@ -96,6 +96,19 @@
 // dl_type. A single 802.1ad (0x88a8) tag cannot be told from an 802.1Q one:
 // OVS takes both for a VLAN and OpenFlow has no TPID field (ovs-fields(7)).
 //
+// # Port security
+//
+// A secured Port (Port.Secured) may send only from Port.AllowedMACs. In
+// local-in its learn flows match each allowed source exactly (priority
+// 120) instead of any unicast source, and one flow per port drops
+// everything else it sends (115, drop-port-security). Each allowed MAC
+// that only this port claims in a network is static there: table mac
+// holds a programmed entry for it (110, mac-static), above every learned
+// one (100), and local-in and tunnel-in drop frames from it in that
+// network (110, drop-port-security), so no other port and no remote VTEP
+// can move it, nor even make a learned entry for it. The secured port's
+// own allowed-source flow (120) wins over that drop.
+//
 // # Cookies
 //
 // Every flow's cookie (cookie.go) carries the feature that made it, a

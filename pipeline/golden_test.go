@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"flag"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,6 +36,12 @@ func goldenStates(t testing.TB) map[string]State {
 		// Tunnel frames only from the trusted VTEPs 10.0.0.0/29 and 10.0.1.7.
 		"trusted_vteps": testState(trusted(testConfig(t, multicast, vniNet(10, 1, "239.1.1.1")), "10.0.0.0/29", "10.0.1.7/32"),
 			Port{Name: "vm1", OFPort: vm1, Tag: 1}),
+		// Port security: vm1 (access) allows macA, vm2 (trunk of both
+		// VLANs) macB and macC, vm3 is not secured.
+		"port_security": testState(testConfig(t, multicast, vniNet(10, 1, "239.1.1.1"), vniNet(20, 2, "239.1.1.1")),
+			Port{Name: "vm1", OFPort: vm1, Tag: 1, Secured: true, AllowedMACs: []net.HardwareAddr{macA}},
+			Port{Name: "vm2", OFPort: vm2, Trunks: []uint16{1, 2}, Secured: true, AllowedMACs: []net.HardwareAddr{macC, macB}},
+			Port{Name: "vm3", OFPort: vm3, Tag: 1}),
 		// Destination-subnet classification of an untagged port.
 		"subnets": testState(testConfig(t, multicast,
 			vniNet(10, 0, "239.1.1.1", "192.168.10.0/24", "172.16.0.0/16"), vniNet(20, 2, "239.1.1.1", "192.168.20.0/24")),

@@ -99,6 +99,14 @@ type Port struct {
 	Tag uint16
 	// Trunks is OVSDB's trunks column.
 	Trunks []uint16
+	// Secured restricts the port's frames to source MACs in AllowedMACs
+	// (none: every frame is dropped), and makes each of those MACs a
+	// static entry of the port that no other port and no tunnel frame can
+	// move. vtepd sets it from the interface's external_ids attached-mac
+	// and vtep-allowed-macs.
+	Secured bool
+	// AllowedMACs are the unicast source MACs a secured port may send from.
+	AllowedMACs []net.HardwareAddr
 }
 
 // Underlay describes the underlay bridge, needed for multicast mode's join

@@ -134,6 +134,9 @@ func explainStep(st *api.TraceStep, s traceState, tc Context, outs []api.TraceOu
 	if st.Miss {
 		return "no flow matched: dropped"
 	}
+	if why, ok := explainSecurityDrop(st, r); ok {
+		return why
+	}
 	from := fmt.Sprintf("port %s", r.InPort)
 	if r.VLAN != 0 {
 		from += fmt.Sprintf(" VLAN %d", r.VLAN)
@@ -147,10 +150,6 @@ func explainStep(st *api.TraceStep, s traceState, tc Context, outs []api.TraceOu
 		return fmt.Sprintf("from the tunnel: VNI %d, sent by VTEP %s", s.vni, r.TunSrc)
 	case pipeline.FeatureDropUnknownVNI.String():
 		return fmt.Sprintf("from the tunnel with VNI %d, which no network here has: dropped (counted as drop-unknown-vni)", r.VNI)
-	case pipeline.FeatureDropUntrustedVTEP.String():
-		return fmt.Sprintf("from the tunnel, sent by %s, which is no trusted VTEP (underlay.trusted_vteps): dropped before learning (counted as drop-untrusted-vtep)", r.TunSrc)
-	case pipeline.FeatureDropInvalidSource.String():
-		return fmt.Sprintf("source %s is a multicast, broadcast or all-zero MAC, which no station sends from: dropped, never learned (counted as drop-invalid-source)", r.DlSrc)
 	case pipeline.FeatureDropUnknownVLAN.String():
 		if r.FromTunnel() {
 			return "matches no classify flow: dropped (counted as drop-unknown-vlan)"
@@ -164,6 +163,8 @@ func explainStep(st *api.TraceStep, s traceState, tc Context, outs []api.TraceOu
 		return fmt.Sprintf("source %s is not a unicast MAC: not learned", r.DlSrc)
 	case pipeline.FeatureLearnedRemote.String():
 		return fmt.Sprintf("MAC table hit: %s in VNI %d is behind VTEP %s", dst, st.VNI, ipv4(s.reg2))
+	case pipeline.FeatureMACStatic.String():
+		return fmt.Sprintf("MAC table hit: %s in VNI %d is a secured MAC of local port %s (static)", dst, st.VNI, tc.Ports.Name(s.reg3))
 	case pipeline.FeatureLearnedLocal.String():
 		return fmt.Sprintf("MAC table hit: %s in VNI %d is on local port %s", dst, st.VNI, tc.Ports.Name(s.reg3))
 	case pipeline.FeatureMACMiss.String():
@@ -208,6 +209,22 @@ func explainStep(st *api.TraceStep, s traceState, tc Context, outs []api.TraceOu
 		return fmt.Sprintf("flow with cookie %s: not made by vtep", st.Cookie)
 	}
 	return st.Feature
+}
+
+// explainSecurityDrop explains the drops that keep bad frames away from
+// learning (see docs/design.md); ok is false for other steps.
+func explainSecurityDrop(st *api.TraceStep, r api.TraceRequest) (string, bool) {
+	switch st.Feature {
+	case pipeline.FeatureDropUntrustedVTEP.String():
+		return fmt.Sprintf("from the tunnel, sent by %s, which is no trusted VTEP (underlay.trusted_vteps): dropped before learning (counted as drop-untrusted-vtep)", r.TunSrc), true
+	case pipeline.FeatureDropInvalidSource.String():
+		return fmt.Sprintf("source %s is a multicast, broadcast or all-zero MAC, which no station sends from: dropped, never learned (counted as drop-invalid-source)", r.DlSrc), true
+	case pipeline.FeatureDropPortSecurity.String():
+		return fmt.Sprintf("port security: source %s is not allowed here (another MAC on a secured port, or a MAC secured on another port): dropped, not learned (counted as drop-port-security)", r.DlSrc), true
+	case pipeline.FeatureDropStackedVLAN.String():
+		return "a second VLAN tag behind the first (QinQ): dropped (counted as drop-stacked-vlan)", true
+	}
+	return "", false
 }
 
 func isBroadcastOrMulticast(mac string) bool {
