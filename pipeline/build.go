@@ -82,6 +82,7 @@ func Build(s State) (Result, error) {
 	overlay := make([]ofapp.Flow, 0, b.estimate())
 	overlay = b.classify(overlay)
 	overlay = b.learning(overlay)
+	overlay = b.macLimit(overlay)
 	overlay = b.staticEntries(overlay)
 	overlay = append(overlay, flow(TableMAC, prioDefault, FeatureMACMiss, 0, nil, nil, 0))
 	overlay = b.egress(overlay)
@@ -295,20 +296,20 @@ func (b *builder) learning(out []ofapp.Flow) []ofapp.Flow {
 	for _, n := range b.nets {
 		l := b.learn(NewCookie(FeatureLearnedRemote, n.VNI), ofapp.LearnLoadField{Src: tunSrcWhole, Dst: RegRemoteVTEP})
 		out = append(out, flow(TableTunnelIn, prioNormal, FeatureLearnRemote, n.VNI, ofapp.Match{matchVNI(n.VNI), unicastSrc},
-			append([]ofapp.Action{l}, next...), TableEgress))
+			learnActions(l, b.remoteLimit(n)), TableEgress))
 	}
 	out = append(out, flow(TableTunnelIn, prioDefault, FeatureNoLearn, 0, nil, next, TableEgress))
 	pf := b.securedPortDrops()
 	for _, n := range b.nets {
 		for _, m := range n.members {
 			l := b.learn(LearnedLocalCookie(n.VNI, m.port), ofapp.LearnLoadValue{Dst: RegRemoteVTEP, Value: 0})
+			acts := learnActions(l, b.localLimit(n))
 			if _, ok := b.secured[m.port]; ok {
-				pf = append(pf, b.localSecured(n, m, l, next)...)
+				pf = append(pf, b.localSecured(n, m, acts)...)
 				continue
 			}
 			pf = append(pf, portFlow{m.port, flow(TableLocalIn, prioNormal, FeatureLearnLocal, n.VNI,
-				ofapp.Match{ofapp.MatchInPort(m.port), matchVNI(n.VNI), unicastSrc},
-				append([]ofapp.Action{l}, next...), TableEgress)})
+				ofapp.Match{ofapp.MatchInPort(m.port), matchVNI(n.VNI), unicastSrc}, acts, TableEgress)})
 		}
 	}
 	out = appendByPort(out, pf)

@@ -89,6 +89,8 @@ const (
 	FeatureDropStackedVLAN    = featureVtep | 19 // table 0: a second VLAN tag behind the first (QinQ, 802.1ad) (counted)
 	FeatureDropPortSecurity   = featureVtep | 20 // tables 10, 20: a secured port's frame from another MAC, or a secured MAC elsewhere (counted)
 	FeatureMACStatic          = featureVtep | 21 // table 30: a secured port's MAC, static, above learned entries
+	FeatureMACLimit           = featureVtep | 22 // table 25: a frame whose source was not learned: max_macs reached (counted)
+	FeatureMACLimitOK         = featureVtep | 23 // table 25: anything else
 )
 
 // Features of flows the switch makes with the learn action.
@@ -119,6 +121,8 @@ var featureNames = map[Feature]string{
 	FeatureDropStackedVLAN:    "drop-stacked-vlan",
 	FeatureDropPortSecurity:   "drop-port-security",
 	FeatureMACStatic:          "mac-static",
+	FeatureMACLimit:           "mac-limit",
+	FeatureMACLimitOK:         "mac-limit-ok",
 	FeatureLearnedRemote:      "learned-remote",
 	FeatureLearnedLocal:       "learned-local",
 }

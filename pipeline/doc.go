@@ -25,6 +25,8 @@
 //	     learn into 30: (VNI, this dl_src) -> reg2 = tun_src, reg3 = in_port
 //	                                    (local: reg2 = 0,     reg3 = in_port)
 //	                    hard_timeout = mac_ageing, see MAC ageing
+//	     with max_macs: learn(limit=N, result_dst=reg1[1]), resubmit(,25)
+//	                    ─> 25 mac-limit: reg1[1] = 0 (refused): counted
 //	     resubmit(,30) ─> 30 mac: (VNI, dl_dst) -> load reg2, reg3; miss: reg3 = 0
 //	     goto 40
 //
@@ -108,6 +110,19 @@
 // network (110, drop-port-security), so no other port and no remote VTEP
 // can move it, nor even make a learned entry for it. The secured port's
 // own allowed-source flow (120) wins over that drop.
+//
+// # MAC limits
+//
+// Network.MaxMACs and Desired.MaxMACsPerPort ride on the learn actions:
+// learn(limit=N) adds no new flow while table mac holds N flows with the
+// learned flow's cookie, and refreshes existing ones whatever the count
+// (OVS 2.8, NXAST_LEARN2). Learned-remote flows of a VNI share one cookie,
+// learned-local ones have one per (port, VNI), so the remote MACs of a VNI
+// are bounded by MaxMACs and the MACs of each local port by the smaller
+// limit that is set. result_dst=reg1[1] gets 0 when the limit refused,
+// and the mac-limit table (25, reached by resubmit, forwarding nothing)
+// counts those frames per VNI. A refused frame is forwarded like any other:
+// its source stays unknown, so frames to it flood.
 //
 // # Cookies
 //

@@ -42,6 +42,11 @@ func goldenStates(t testing.TB) map[string]State {
 			Port{Name: "vm1", OFPort: vm1, Tag: 1, Secured: true, AllowedMACs: []net.HardwareAddr{macA}},
 			Port{Name: "vm2", OFPort: vm2, Trunks: []uint16{1, 2}, Secured: true, AllowedMACs: []net.HardwareAddr{macC, macB}},
 			Port{Name: "vm3", OFPort: vm3, Tag: 1}),
+		// MAC limits: VNI 10 at most 100 MACs, VNI 20 unlimited but 10 per
+		// port; vm1 is secured.
+		"mac_limits": testState(maxPerPort(testConfig(t, multicast, limited(vniNet(10, 1, "239.1.1.1"), 100), vniNet(20, 2, "239.1.1.1")), 10),
+			Port{Name: "vm1", OFPort: vm1, Tag: 1, Secured: true, AllowedMACs: []net.HardwareAddr{macA}},
+			Port{Name: "vm2", OFPort: vm2, Trunks: []uint16{1, 2}}),
 		// Destination-subnet classification of an untagged port.
 		"subnets": testState(testConfig(t, multicast,
 			vniNet(10, 0, "239.1.1.1", "192.168.10.0/24", "172.16.0.0/16"), vniNet(20, 2, "239.1.1.1", "192.168.20.0/24")),

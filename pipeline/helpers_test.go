@@ -70,3 +70,9 @@ func trusted(d *Desired, prefixes ...string) *Desired {
 	}
 	return d
 }
+
+// limited sets a network's MaxMACs.
+func limited(n Network, max uint32) Network { n.MaxMACs = max; return n }
+
+// maxPerPort sets d's MaxMACsPerPort.
+func maxPerPort(d *Desired, max uint32) *Desired { d.MaxMACsPerPort = max; return d }

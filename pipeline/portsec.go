@@ -80,16 +80,16 @@ func (b *builder) tunnelSecured(out []ofapp.Flow) []ofapp.Flow {
 }
 
 // localSecured returns local-in's flows of secured member m of n: learn
-// from each allowed source (l is the port's learn action), and drop the
-// static MACs of the port arriving on other ports.
-func (b *builder) localSecured(n network, m member, l ofapp.Learn, next []ofapp.Action) []portFlow {
+// from each allowed source (acts are the port's learning actions), and drop
+// the static MACs of the port arriving on other ports.
+func (b *builder) localSecured(n network, m member, acts []ofapp.Action) []portFlow {
 	var pf []portFlow
 	allowed := slices.Clone(b.secured[m.port].AllowedMACs)
 	slices.SortFunc(allowed, func(x, y net.HardwareAddr) int { return bytes.Compare(x, y) })
 	for _, mac := range slices.CompactFunc(allowed, func(x, y net.HardwareAddr) bool { return bytes.Equal(x, y) }) {
 		pf = append(pf, portFlow{m.port, flow(TableLocalIn, prioSecuredSrc, FeatureLearnLocal, n.VNI,
 			ofapp.Match{ofapp.MatchInPort(m.port), matchVNI(n.VNI), ofapp.MatchEthSrc(mac)},
-			append([]ofapp.Action{l}, next...), TableEgress)})
+			acts, TableEgress)})
 	}
 	for _, s := range b.static {
 		if s.vni == n.VNI && s.port == m.port {

@@ -32,6 +32,9 @@ type Desired struct {
 	// underlay.trusted_vteps and, in replication mode, the peers; other
 	// inputs (a control plane's VTEPs) may add to it.
 	TrustedVTEPs []netip.Prefix
+	// MaxMACsPerPort bounds the MACs learned on one local port in one
+	// network (0: only the network's MaxMACs).
+	MaxMACsPerPort uint32
 	// MACAgeing is the lifetime of a learned MAC after its last frame as a
 	// source, in seconds (1..65535).
 	MACAgeing uint16
@@ -45,6 +48,10 @@ type Network struct {
 	VLAN    uint16
 	Group   netip.Addr
 	Subnets []netip.Prefix
+	// MaxMACs bounds the MACs learned behind remote VTEPs in the network,
+	// and those learned on each local port (0: no limit). See doc.go, MAC
+	// limits.
+	MaxMACs uint32
 }
 
 // Groups returns the distinct multicast groups the networks use, ascending

@@ -223,6 +223,10 @@ func explainSecurityDrop(st *api.TraceStep, r api.TraceRequest) (string, bool) {
 		return fmt.Sprintf("port security: source %s is not allowed here (another MAC on a secured port, or a MAC secured on another port): dropped, not learned (counted as drop-port-security)", r.DlSrc), true
 	case pipeline.FeatureDropStackedVLAN.String():
 		return "a second VLAN tag behind the first (QinQ): dropped (counted as drop-stacked-vlan)", true
+	case pipeline.FeatureMACLimit.String():
+		return fmt.Sprintf("VNI %d or this port is at max_macs: %s not learned, still forwarded (counted as mac-limit)", st.VNI, r.DlSrc), true
+	case pipeline.FeatureMACLimitOK.String():
+		return "within max_macs", true
 	}
 	return "", false
 }

@@ -118,6 +118,26 @@ func (s *Switch) Add(f ofapp.Flow) {
 	s.tables[f.Table] = t
 }
 
+// belowLimit reports whether a learn action with this limit may add or
+// refresh f, as OVS decides it: a flow that is already there is refreshed
+// whatever the limit; a new one is added only while the table holds fewer
+// than limit flows with f's cookie (0: no limit).
+func (s *Switch) belowLimit(f ofapp.Flow, limit uint32) bool {
+	if limit == 0 {
+		return true
+	}
+	k, n := f.Match.String(), uint32(0)
+	for _, e := range s.tables[f.Table] {
+		if e.flow.Priority == f.Priority && e.key == k {
+			return true
+		}
+		if e.flow.Cookie == f.Cookie {
+			n++
+		}
+	}
+	return n < limit
+}
+
 // Flows returns the flows of a table, highest priority first, learned
 // ones included.
 func (s *Switch) Flows(table uint8) []ofapp.Flow {
@@ -260,7 +280,15 @@ func (s *Switch) apply(actions []ofapp.Action, st *state, tr *Trace, depth int) 
 			if err != nil {
 				return err
 			}
-			s.Add(f)
+			ok := s.belowLimit(f, a.Limit)
+			if ok {
+				s.Add(f)
+			}
+			if a.ResultDst.Field.Bytes != 0 {
+				if err := st.write(a.ResultDst, map[bool]uint64{false: 0, true: 1}[ok]); err != nil {
+					return err
+				}
+			}
 		default:
 			return fmt.Errorf("action %s is not simulated", a)
 		}
