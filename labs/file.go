@@ -43,6 +43,8 @@ type FileVTEP struct {
 	Networks  []FileNetwork `yaml:"networks"`
 	// TrustedVTEPs is underlay.trusted_vteps (addresses or prefixes).
 	TrustedVTEPs []string `yaml:"trusted_vteps"`
+	// MaxMACs is vtepd's max_macs (0: none).
+	MaxMACs int `yaml:"max_macs"`
 }
 
 // FileNetwork is one VNI of a hypervisor (see docs/config.md, networks).
@@ -350,6 +352,9 @@ func (f *File) VtepdConfig(h FileHypervisor, dir string) []byte {
 	}
 	if f.VTEP.MACAgeing != "" {
 		fmt.Fprintf(&b, "mac_ageing: %s\n", f.VTEP.MACAgeing)
+	}
+	if f.VTEP.MaxMACs != 0 {
+		fmt.Fprintf(&b, "max_macs: %d\n", f.VTEP.MaxMACs)
 	}
 	b.WriteString("networks:\n")
 	for _, n := range f.networks(h) {
