@@ -137,6 +137,9 @@ func explainStep(st *api.TraceStep, s traceState, tc Context, outs []api.TraceOu
 	if why, ok := explainSecurityDrop(st, r); ok {
 		return why
 	}
+	if why, ok := explainMACTable(st, s, tc, dst); ok {
+		return why
+	}
 	from := fmt.Sprintf("port %s", r.InPort)
 	if r.VLAN != 0 {
 		from += fmt.Sprintf(" VLAN %d", r.VLAN)
@@ -161,14 +164,6 @@ func explainStep(st *api.TraceStep, s traceState, tc Context, outs []api.TraceOu
 		return fmt.Sprintf("learn %s in VNI %d on port %s (a trace does not change the MAC table)", r.DlSrc, s.vni, r.InPort)
 	case pipeline.FeatureNoLearn.String():
 		return fmt.Sprintf("source %s is not a unicast MAC: not learned", r.DlSrc)
-	case pipeline.FeatureLearnedRemote.String():
-		return fmt.Sprintf("MAC table hit: %s in VNI %d is behind VTEP %s", dst, st.VNI, ipv4(s.reg2))
-	case pipeline.FeatureMACStatic.String():
-		return fmt.Sprintf("MAC table hit: %s in VNI %d is a secured MAC of local port %s (static)", dst, st.VNI, tc.Ports.Name(s.reg3))
-	case pipeline.FeatureLearnedLocal.String():
-		return fmt.Sprintf("MAC table hit: %s in VNI %d is on local port %s", dst, st.VNI, tc.Ports.Name(s.reg3))
-	case pipeline.FeatureMACMiss.String():
-		return fmt.Sprintf("MAC table miss: %s is unknown in VNI %d", dst, s.vni)
 	case pipeline.FeatureEgressTunnel.String():
 		return fmt.Sprintf("known remote destination: to VTEP %s with VNI %d", s.tunDst, s.tunID)
 	case pipeline.FeatureEgress.String():
@@ -209,6 +204,22 @@ func explainStep(st *api.TraceStep, s traceState, tc Context, outs []api.TraceOu
 		return fmt.Sprintf("flow with cookie %s: not made by vtep", st.Cookie)
 	}
 	return st.Feature
+}
+
+// explainMACTable explains a step in table mac: a hit (learned or static)
+// or a miss; ok is false for other steps.
+func explainMACTable(st *api.TraceStep, s traceState, tc Context, dst string) (string, bool) {
+	switch st.Feature {
+	case pipeline.FeatureLearnedRemote.String():
+		return fmt.Sprintf("MAC table hit: %s in VNI %d is behind VTEP %s", dst, st.VNI, ipv4(s.reg2)), true
+	case pipeline.FeatureMACStatic.String():
+		return fmt.Sprintf("MAC table hit: %s in VNI %d is a secured MAC of local port %s (static)", dst, st.VNI, tc.Ports.Name(s.reg3)), true
+	case pipeline.FeatureLearnedLocal.String():
+		return fmt.Sprintf("MAC table hit: %s in VNI %d is on local port %s", dst, st.VNI, tc.Ports.Name(s.reg3)), true
+	case pipeline.FeatureMACMiss.String():
+		return fmt.Sprintf("MAC table miss: %s is unknown in VNI %d", dst, s.vni), true
+	}
+	return "", false
 }
 
 // explainSecurityDrop explains the drops that keep bad frames away from

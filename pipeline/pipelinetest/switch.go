@@ -118,6 +118,27 @@ func (s *Switch) Add(f ofapp.Flow) {
 	s.tables[f.Table] = t
 }
 
+// runLearn adds or refreshes the flow a learn action makes of the packet,
+// unless its limit refuses, and writes the result to its result_dst.
+func (s *Switch) runLearn(a ofapp.Learn, st *state) error {
+	f, err := st.learn(a)
+	if err != nil {
+		return err
+	}
+	ok := s.belowLimit(f, a.Limit)
+	if ok {
+		s.Add(f)
+	}
+	if a.ResultDst.Field.Bytes == 0 {
+		return nil
+	}
+	var v uint64
+	if ok {
+		v = 1
+	}
+	return st.write(a.ResultDst, v)
+}
+
 // belowLimit reports whether a learn action with this limit may add or
 // refresh f, as OVS decides it: a flow that is already there is refreshed
 // whatever the limit; a new one is added only while the table holds fewer
@@ -276,18 +297,8 @@ func (s *Switch) apply(actions []ofapp.Action, st *state, tr *Trace, depth int) 
 				}
 			}
 		case ofapp.Learn:
-			f, err := st.learn(a)
-			if err != nil {
+			if err := s.runLearn(a, st); err != nil {
 				return err
-			}
-			ok := s.belowLimit(f, a.Limit)
-			if ok {
-				s.Add(f)
-			}
-			if a.ResultDst.Field.Bytes != 0 {
-				if err := st.write(a.ResultDst, map[bool]uint64{false: 0, true: 1}[ok]); err != nil {
-					return err
-				}
 			}
 		default:
 			return fmt.Errorf("action %s is not simulated", a)
