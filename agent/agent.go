@@ -123,6 +123,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	a.unixctl = &underlay.Unixctl{Path: path}
+	warnOpenTunnels(a.log, cfg)
 
 	ln, err := a.listenOpenFlow(cfg)
 	if err != nil {

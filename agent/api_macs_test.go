@@ -80,12 +80,15 @@ func TestFlowMetrics(t *testing.T) {
 		{Flow: ofapp.Flow{Table: 50, Cookie: uint64(pipeline.NewCookie(pipeline.FeatureFlood, 10).WithDigest(2))}, Packets: 2},
 		{Flow: ofapp.Flow{Table: 0, Cookie: uint64(pipeline.NewCookie(pipeline.FeatureDropUnknownVNI, 0))}, Packets: 3},
 		{Flow: ofapp.Flow{Table: 0, Cookie: uint64(pipeline.NewCookie(pipeline.FeatureDropUnknownVLAN, 0))}, Packets: 4},
+		{Flow: ofapp.Flow{Table: 0, Cookie: uint64(pipeline.NewCookie(pipeline.FeatureDropUntrustedVTEP, 0))}, Packets: 2},
+		{Flow: ofapp.Flow{Table: 25, Cookie: uint64(pipeline.NewCookie(pipeline.FeatureMACLimit, 10))}, Packets: 9},
+		{Flow: ofapp.Flow{Table: 0, Cookie: uint64(pipeline.NewCookie(pipeline.FeatureDropUntrustedVTEP, 0).WithDigest(7))}, Packets: 3},
 	}
 	got := FlowMetrics(fs)
-	if got.Learned[10] != 2 || got.Learned[20] != 1 || got.Flooded[10] != 7 || got.DroppedUnknownVNI != 3 || got.DroppedUnknownVLAN != 4 {
+	if got.Learned[10] != 2 || got.Learned[20] != 1 || got.Flooded[10] != 7 || got.Dropped["unknown-vni"] != 3 || got.Dropped["unknown-vlan"] != 4 || got.Dropped["untrusted-vtep"] != 5 || got.Refused[10] != 9 {
 		t.Errorf("FlowMetrics = %+v", got)
 	}
-	if got.Flows[flowKind{"mac", "learned"}] != 3 || got.Flows[flowKind{"flood", "programmed"}] != 2 || got.Flows[flowKind{"classify", "programmed"}] != 2 {
+	if got.Flows[flowKind{"mac", "learned"}] != 3 || got.Flows[flowKind{"flood", "programmed"}] != 2 || got.Flows[flowKind{"classify", "programmed"}] != 4 {
 		t.Errorf("flows per table = %+v", got.Flows)
 	}
 }

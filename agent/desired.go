@@ -15,10 +15,14 @@ func Desired(cfg *config.Config) pipeline.Desired {
 		UDPPort:     cfg.Underlay.UDPPort,
 		MACAgeing:   cfg.MACAgeingSeconds(),
 		Networks:    make([]pipeline.Network, 0, len(cfg.Networks)),
+		// Other inputs (a control plane's VTEPs) may append to TrustedVTEPs.
+		MaxMACsPerPort: cfg.MaxMACsPerPort,
+		RestrictVTEPs:  cfg.RestrictVTEPs(),
+		TrustedVTEPs:   cfg.TrustedVTEPs(),
 	}
 	for _, n := range cfg.Networks {
 		d.Networks = append(d.Networks, pipeline.Network{VNI: n.VNI, VLAN: n.VLAN, Group: n.Group,
-			Subnets: append(n.Subnets[:0:0], n.Subnets...)})
+			Subnets: append(n.Subnets[:0:0], n.Subnets...), MaxMACs: cfg.NetworkMaxMACs(n)})
 	}
 	return d
 }

@@ -120,8 +120,10 @@ var (
 		"MACs learned in the VNI (flows the learn actions made in table mac).", []string{"vni"}, nil)
 	descFlooded = prometheus.NewDesc(metricsNamespace+"_flooded_packets_total",
 		"Frames of the VNI flooded (n_packets of its flood table flows).", []string{"vni"}, nil)
+	descMACLimit = prometheus.NewDesc(metricsNamespace+"_mac_limit_refused_packets_total",
+		"Frames whose source MAC was not learned because its network or port is at max_macs (still forwarded), by VNI.", []string{"vni"}, nil)
 	descDropped = prometheus.NewDesc(metricsNamespace+"_dropped_packets_total",
-		"Frames dropped in classify because no VNI matches (n_packets of the drop flows), by reason.", []string{"reason"}, nil)
+		"Frames vtep's flows dropped on purpose (n_packets of the drop flows), by reason.", []string{"reason"}, nil)
 	descFlows = prometheus.NewDesc(metricsNamespace+"_flows",
 		"Flows installed on the overlay bridge per table, learned or programmed.", []string{"table", "kind"}, nil)
 	descReconciles = prometheus.NewDesc(metricsNamespace+"_reconciles_total",
@@ -148,7 +150,7 @@ var (
 
 // Describe sends the collector's descriptions.
 func (c *switchCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descConnected, descLearned, descFlooded, descDropped, descFlows,
+	for _, d := range []*prometheus.Desc{descConnected, descLearned, descFlooded, descDropped, descMACLimit, descFlows,
 		descReconciles, descErrors, descReconcileSeconds, descPacketIns, descReloads, descScrapeErrors,
 		descHealthy, descHealthCheck, descRxRepairs, descReloadRejections} {
 		ch <- d
@@ -211,8 +213,12 @@ func (c *switchCollector) Collect(ch chan<- prometheus.Metric) {
 	for vni, n := range fm.Flooded {
 		counter(descFlooded, float64(n), strconv.FormatUint(uint64(vni), 10))
 	}
-	counter(descDropped, float64(fm.DroppedUnknownVNI), "unknown-vni")
-	counter(descDropped, float64(fm.DroppedUnknownVLAN), "unknown-vlan")
+	for vni, n := range fm.Refused {
+		counter(descMACLimit, float64(n), strconv.FormatUint(uint64(vni), 10))
+	}
+	for _, reason := range pipeline.DropReasons() {
+		counter(descDropped, float64(fm.Dropped[reason]), reason)
+	}
 	for k, n := range fm.Flows {
 		gauge(descFlows, float64(n), k.table, k.kind)
 	}
@@ -233,11 +239,11 @@ func b2f(b bool) float64 {
 
 // FlowCounts are the numbers the metrics take from one read of vtep's flows.
 type FlowCounts struct {
-	Learned            map[uint32]int    // learned MACs per VNI
-	Flooded            map[uint32]uint64 // n_packets of flood flows per VNI
-	DroppedUnknownVNI  uint64
-	DroppedUnknownVLAN uint64
-	Flows              map[flowKind]int
+	Learned map[uint32]int    // learned MACs per VNI
+	Flooded map[uint32]uint64 // n_packets of flood flows per VNI
+	Dropped map[string]uint64 // n_packets of drop flows per reason (pipeline.Feature.DropReason)
+	Refused map[uint32]uint64 // n_packets of mac-limit flows per VNI: sources not learned
+	Flows   map[flowKind]int
 }
 
 type flowKind struct{ table, kind string }
@@ -245,7 +251,7 @@ type flowKind struct{ table, kind string }
 // FlowMetrics counts learned MACs, flooded and dropped packets and flows
 // per table from the overlay bridge's vtep flows.
 func FlowMetrics(fs []ofapp.FlowStats) FlowCounts {
-	fc := FlowCounts{Learned: map[uint32]int{}, Flooded: map[uint32]uint64{}, Flows: map[flowKind]int{}}
+	fc := FlowCounts{Learned: map[uint32]int{}, Flooded: map[uint32]uint64{}, Dropped: map[string]uint64{}, Refused: map[uint32]uint64{}, Flows: map[flowKind]int{}}
 	for _, f := range fs {
 		c := pipeline.Cookie(f.Cookie)
 		feat := c.Feature()
@@ -263,10 +269,11 @@ func FlowMetrics(fs []ofapp.FlowStats) FlowCounts {
 			fc.Learned[c.VNI()]++
 		case pipeline.FeatureFlood:
 			fc.Flooded[c.VNI()] += f.Packets
-		case pipeline.FeatureDropUnknownVNI:
-			fc.DroppedUnknownVNI += f.Packets
-		case pipeline.FeatureDropUnknownVLAN:
-			fc.DroppedUnknownVLAN += f.Packets
+		case pipeline.FeatureMACLimit:
+			fc.Refused[c.VNI()] += f.Packets
+		}
+		if r := feat.DropReason(); r != "" {
+			fc.Dropped[r] += f.Packets
 		}
 	}
 	return fc

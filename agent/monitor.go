@@ -38,7 +38,7 @@ func monitorRequest() ovsdb.MonitorRequest {
 	return ovsdb.MonitorRequest{
 		ovsdb.TableBridge:     {"name", "ports", "controller", "datapath_id"},
 		ovsdb.TablePort:       {"name", "interfaces", "tag", "trunks", "vlan_mode"},
-		ovsdb.TableInterface:  {"name", "type", "ofport", "mac_in_use", "error"},
+		ovsdb.TableInterface:  {"name", "type", "ofport", "mac_in_use", "error", "external_ids"},
 		ovsdb.TableController: {"target", "is_connected"},
 	}
 }

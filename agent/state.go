@@ -42,6 +42,7 @@ func (a *Agent) readState(ctx context.Context, cfg *config.Config) (pipeline.Sta
 			for _, t := range p.Trunks {
 				vp.Trunks = append(vp.Trunks, uint16(t))
 			}
+			vp.Secured, vp.AllowedMACs = portSecurity(a.log, p)
 			st.Ports = append(st.Ports, vp)
 		}
 	}

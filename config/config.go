@@ -28,6 +28,11 @@ type Config struct {
 	// last seen as a source (whole seconds, 1s..65535s): the learned
 	// flows' hard timeout, which the learn action resets.
 	MACAgeing time.Duration `yaml:"mac_ageing"`
+	// MaxMACs is the default of networks[].max_macs (0: no limit).
+	MaxMACs uint32 `yaml:"max_macs" range:"0..1000000"`
+	// MaxMACsPerPort bounds the MACs learned on one local port in one
+	// network (0: only the network's max_macs).
+	MaxMACsPerPort uint32 `yaml:"max_macs_per_port" range:"0..1000000"`
 	// Networks are the overlay networks: VNI, local VLAN, multicast group.
 	Networks []Network `yaml:"networks"`
 	// API is where vtepctl reaches vtepd.
@@ -56,6 +61,9 @@ type Underlay struct {
 	// MulticastGateways, when set, replaces the automatic choice of
 	// placeholder next hops for multicast groups (see MulticastGateways).
 	MulticastGateways []netip.Addr `yaml:"mcast_gateways"`
+	// TrustedVTEPs are the outer source addresses and prefixes tunnel
+	// frames are accepted from (see RestrictVTEPs and TrustedVTEPs).
+	TrustedVTEPs []VTEPPrefix `yaml:"trusted_vteps"`
 }
 
 // FloodMode says how BUM frames reach other VTEPs.
@@ -89,6 +97,18 @@ type Network struct {
 	Group netip.Addr `yaml:"group"`
 	// Subnets classify untagged frames by destination IPv4 address.
 	Subnets []netip.Prefix `yaml:"subnets"`
+	// MaxMACs bounds the MACs learned in the network (see
+	// docs/config.md); 0 takes the top-level max_macs.
+	MaxMACs uint32 `yaml:"max_macs" range:"0..1000000"`
+}
+
+// NetworkMaxMACs returns the MAC limit of network n: its own max_macs, else
+// the top-level one (0: no limit).
+func (c *Config) NetworkMaxMACs(n Network) uint32 {
+	if n.MaxMACs != 0 {
+		return n.MaxMACs
+	}
+	return c.MaxMACs
 }
 
 // API configures vtepd's control socket for vtepctl.

@@ -200,6 +200,8 @@ func describe(t reflect.Type) string {
 		return "an IP address"
 	case reflect.TypeOf(netip.Prefix{}):
 		return "an address with a prefix length (e.g. 10.0.0.1/24)"
+	case reflect.TypeOf(VTEPPrefix{}):
+		return "an IPv4 address or prefix (e.g. 10.0.0.2 or 10.0.8.0/24)"
 	}
 	return "a " + t.String()
 }

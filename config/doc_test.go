@@ -60,7 +60,8 @@ func configKeys() []string {
 			switch {
 			case ft.Kind() == reflect.Struct && ft.PkgPath() == rt.PkgPath():
 				walk(ft, path)
-			case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct && ft.Elem().PkgPath() == rt.PkgPath():
+			case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct && ft.Elem().PkgPath() == rt.PkgPath() &&
+				!reflect.PointerTo(ft.Elem()).Implements(textUnmarshalerType): // a list of values, not of mappings
 				keys = append(keys, path)
 				walk(ft.Elem(), path+"[i]")
 			default:

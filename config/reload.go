@@ -35,9 +35,10 @@ var restartOnly = []struct {
 // reloadable lists the keys a reload applies (SIGHUP): the overlay's
 // content. docs/config.md marks these "yes".
 var reloadable = []string{
-	"mac_ageing",
-	"networks", "networks[i].vni", "networks[i].vlan", "networks[i].group", "networks[i].subnets",
+	"mac_ageing", "max_macs", "max_macs_per_port",
+	"networks", "networks[i].vni", "networks[i].vlan", "networks[i].group", "networks[i].subnets", "networks[i].max_macs",
 	"underlay.mcast_gateways",
+	"underlay.trusted_vteps",
 	"flood.peers",
 }
 

@@ -30,6 +30,7 @@ func (c *Config) Validate() error {
 		errs.addf("datapath_type", c.DatapathType, ErrInvalid, "want netdev or system")
 	}
 	c.validateUnderlay(&errs)
+	c.validateTrusted(&errs)
 	c.validateFlood(&errs)
 	if c.MACAgeing < time.Second || c.MACAgeing > 65535*time.Second {
 		errs.addf("mac_ageing", c.MACAgeing.String(), ErrOutOfRange, "want 1s..65535s")

@@ -41,6 +41,10 @@ type FileVTEP struct {
 	Flood     string        `yaml:"flood"`      // multicast (default) or replication
 	MACAgeing string        `yaml:"mac_ageing"` // default 300s
 	Networks  []FileNetwork `yaml:"networks"`
+	// TrustedVTEPs is underlay.trusted_vteps (addresses or prefixes).
+	TrustedVTEPs []string `yaml:"trusted_vteps"`
+	// MaxMACs is vtepd's max_macs (0: none).
+	MaxMACs int `yaml:"max_macs"`
 }
 
 // FileNetwork is one VNI of a hypervisor (see docs/config.md, networks).
@@ -326,6 +330,9 @@ func (f *File) VtepdConfig(h FileHypervisor, dir string) []byte {
 	fmt.Fprintf(&b, "api:\n  listen: unix:%s\n", filepath.Join(dir, "vtepd-api.sock"))
 	fmt.Fprintf(&b, "bridge: %s\ndatapath_type: netdev\n", DefaultOverlayBridge)
 	fmt.Fprintf(&b, "underlay:\n  bridge: %s\n  uplink: eth0\n  local_ip: %s\n", DefaultUnderlayBridge, h.VTEPIP)
+	if len(f.VTEP.TrustedVTEPs) > 0 {
+		fmt.Fprintf(&b, "  trusted_vteps: [%s]\n", strings.Join(f.VTEP.TrustedVTEPs, ", "))
+	}
 	mode := f.VTEP.Flood
 	if mode == "" {
 		mode = string(config.FloodMulticast)
@@ -345,6 +352,9 @@ func (f *File) VtepdConfig(h FileHypervisor, dir string) []byte {
 	}
 	if f.VTEP.MACAgeing != "" {
 		fmt.Fprintf(&b, "mac_ageing: %s\n", f.VTEP.MACAgeing)
+	}
+	if f.VTEP.MaxMACs != 0 {
+		fmt.Fprintf(&b, "max_macs: %d\n", f.VTEP.MaxMACs)
 	}
 	b.WriteString("networks:\n")
 	for _, n := range f.networks(h) {

@@ -76,8 +76,18 @@ type Learn struct {
 	IdleTimeout uint16
 	HardTimeout uint16
 	Cookie      uint64
-	Specs       []LearnSpec
+	// Limit, when not 0, makes the action add no new flow while the
+	// table holds Limit flows with this Cookie (refreshing an existing
+	// one still works). It needs NXAST_LEARN2 (OVS 2.8 and later).
+	Limit uint32
+	// ResultDst, when set (a single bit), receives 1 if the action added
+	// or refreshed its flow and 0 if Limit stopped it (NXAST_LEARN2).
+	ResultDst FieldRange
+	Specs     []LearnSpec
 }
+
+// learn2 reports whether the action needs NXAST_LEARN2.
+func (a Learn) learn2() bool { return a.Limit != 0 || a.ResultDst.Field.Bytes != 0 }
 
 // LearnSpec is one part of a learned flow: a match on a field, or a load or
 // output among its actions.
@@ -181,6 +191,12 @@ func (a Learn) String() string {
 	parts = append(parts, fmt.Sprintf("priority=%d", a.Priority))
 	if a.Cookie != 0 {
 		parts = append(parts, fmt.Sprintf("cookie=0x%x", a.Cookie))
+	}
+	if a.Limit != 0 {
+		parts = append(parts, fmt.Sprintf("limit=%d", a.Limit))
+	}
+	if a.ResultDst.Field.Bytes != 0 {
+		parts = append(parts, "result_dst="+a.ResultDst.String())
 	}
 	for _, s := range a.Specs {
 		parts = append(parts, s.String())

@@ -140,6 +140,9 @@ func decodeAction(b []byte) (Action, error) {
 	if be.Uint16(b) == actSetField {
 		return decodeSetField(b)
 	}
+	if isLearn2(b) {
+		return decodeLearn2(b)
+	}
 	if !libDecodes(b) {
 		return raw(b), nil
 	}

@@ -43,21 +43,23 @@ const (
 	actSetField     uint16 = 25
 	actExperimenter uint16 = 0xffff
 
-	nxastRegMove        uint16 = 6
-	nxastRegLoad        uint16 = 7
-	nxastResubmitTable  uint16 = 14
-	nxastOutputReg      uint16 = 15
-	nxastLearn          uint16 = 16
-	nxResubmitInPort    uint16 = 0xfff8 // OFPP_IN_PORT in 16-bit port space
-	instGotoTable       uint16 = 1
-	instApplyActions    uint16 = 4
-	oxmMatchType        uint16 = 1 // OFPMT_OXM
-	learnSrcImmediate   uint16 = 1 << 13
-	learnDstLoad        uint16 = 1 << 11
-	learnDstOutput      uint16 = 2 << 11
-	learnDstMask        uint16 = 3 << 11
-	learnNBitsMask      uint16 = 0x3ff
-	oxmExperimenterClas uint16 = 0xffff
+	nxastRegMove         uint16 = 6
+	nxastRegLoad         uint16 = 7
+	nxastResubmitTable   uint16 = 14
+	nxastOutputReg       uint16 = 15
+	nxastLearn           uint16 = 16
+	nxastLearn2          uint16 = 45
+	learnFlagWriteResult uint16 = 1 << 2 // NX_LEARN_F_WRITE_RESULT
+	nxResubmitInPort     uint16 = 0xfff8 // OFPP_IN_PORT in 16-bit port space
+	instGotoTable        uint16 = 1
+	instApplyActions     uint16 = 4
+	oxmMatchType         uint16 = 1 // OFPMT_OXM
+	learnSrcImmediate    uint16 = 1 << 13
+	learnDstLoad         uint16 = 1 << 11
+	learnDstOutput       uint16 = 2 << 11
+	learnDstMask         uint16 = 3 << 11
+	learnNBitsMask       uint16 = 0x3ff
+	oxmExperimenterClas  uint16 = 0xffff
 )
 
 // nxmHeader returns the 32-bit NXM/OXM header of a field (without mask).

@@ -105,6 +105,9 @@ func validateAction(a Action) error {
 	case OutputReg:
 		return a.Src.Validate()
 	case Learn:
+		if r := a.ResultDst; r.Field.Bytes != 0 && (r.Validate() != nil || r.Width() != 1) {
+			return fmt.Errorf("%s: result_dst must be one bit of a field", a)
+		}
 		for _, s := range a.Specs {
 			if err := validateLearnSpec(s); err != nil {
 				return fmt.Errorf("%s: %w", a, err)

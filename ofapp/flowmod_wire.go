@@ -161,15 +161,44 @@ func appendNXAction(b []byte, a Action) []byte {
 
 func appendLearn(b []byte, a Learn) ([]byte, error) {
 	start := len(b)
-	b = nxActionStart(b, nxastLearn)
+	sub, flags := nxastLearn, uint16(0)
+	if a.learn2() {
+		sub = nxastLearn2
+		if a.ResultDst.Field.Bytes != 0 {
+			flags |= learnFlagWriteResult
+		}
+	}
+	b = nxActionStart(b, sub)
 	b = put16(b, a.IdleTimeout)
 	b = put16(b, a.HardTimeout)
 	b = put16(b, a.Priority)
 	b = put64(b, a.Cookie)
-	b = put16(b, 0) // flags
+	b = put16(b, flags)
 	b = append(b, a.Table, 0)
 	b = put16(b, 0) // fin_idle_timeout
 	b = put16(b, 0) // fin_hard_timeout
+	if a.learn2() {
+		b = put32(b, a.Limit)
+		b = put16(b, a.ResultDst.Ofs)
+		b = put16(b, 0)
+		if flags&learnFlagWriteResult != 0 {
+			b = put32(b, nxmHeader(a.ResultDst.Field))
+		}
+	}
+	b, err := appendLearnSpecs(b, a)
+	if err != nil {
+		return b, err
+	}
+	b = pad8(b, start)
+	if len(b)-start > 0xffff {
+		return b, fmt.Errorf("action %s: %d bytes exceed the action length limit", a, len(b)-start)
+	}
+	setLen16(b, start)
+	return b, nil
+}
+
+// appendLearnSpecs appends a learn action's flow_mod_specs.
+func appendLearnSpecs(b []byte, a Learn) ([]byte, error) {
 	for _, s := range a.Specs {
 		switch s := s.(type) {
 		case LearnMatchField:
@@ -195,11 +224,6 @@ func appendLearn(b []byte, a Learn) ([]byte, error) {
 			return b, fmt.Errorf("action %s: learn spec %T has no OpenFlow encoding", a, s)
 		}
 	}
-	b = pad8(b, start)
-	if len(b)-start > 0xffff {
-		return b, fmt.Errorf("action %s: %d bytes exceed the action length limit", a, len(b)-start)
-	}
-	setLen16(b, start)
 	return b, nil
 }
 

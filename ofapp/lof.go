@@ -162,6 +162,9 @@ func learnImmediate(v uint64, nbits uint16) []byte {
 
 // ofLearn converts a learn action and its specs.
 func ofLearn(a Learn) (of13.Action, error) {
+	if a.learn2() {
+		return nil, fmt.Errorf("action %s: libOpenflow has no NXAST_LEARN2 (limit, result_dst)", a)
+	}
 	l := of13.NewNXActionLearn()
 	l.IdleTimeout, l.HardTimeout, l.Priority, l.Cookie, l.TableID = a.IdleTimeout, a.HardTimeout, a.Priority, a.Cookie, a.Table
 	l.LearnSpecs = make([]*of13.NXLearnSpec, 0, len(a.Specs))

@@ -94,6 +94,11 @@ func MatchNoVLAN() MatchField {
 	return MatchField{Class: ClassOpenFlowBasic, Field: oxmVLANVID, Value: u16(0)}
 }
 
+// MatchVLANPresent matches frames with an 802.1Q header, whatever their VLAN.
+func MatchVLANPresent() MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmVLANVID, Value: u16(VLANPresent), Mask: u16(VLANPresent)}
+}
+
 // MatchIPProto matches the IP protocol number; it needs an IP EthType.
 func MatchIPProto(p uint8) MatchField {
 	return MatchField{Class: ClassOpenFlowBasic, Field: oxmIPProto, Value: []byte{p}}
@@ -143,6 +148,12 @@ func MatchTunnelID(id uint64) MatchField {
 // MatchTunnelIPv4Src matches the outer source address of a received tunnel packet.
 func MatchTunnelIPv4Src(ip net.IP) MatchField {
 	return MatchField{Class: ClassNXM1, Field: nxmTunIPv4Src, Value: append([]byte(nil), ip.To4()...)}
+}
+
+// MatchTunnelIPv4SrcPrefix matches the outer source address of a received
+// tunnel packet against a prefix.
+func MatchTunnelIPv4SrcPrefix(n *net.IPNet) MatchField {
+	return prefixField(ClassNXM1, nxmTunIPv4Src, n)
 }
 
 // MatchReg matches register n (0..15) under a mask; a mask of 0xffffffff is exact.
@@ -242,8 +253,11 @@ func (f MatchField) String() string {
 	switch {
 	case f.Class == ClassOpenFlowBasic && f.Field == oxmVLANVID:
 		// OF1.3 VLAN_VID holds OFPVID_PRESENT|vid; print it as ovs-ofctl's vlan_tci.
-		v := binary.BigEndian.Uint16(pad(f.Value, 2))
-		return fmt.Sprintf("vlan_tci=0x%04x/0x1fff", v&0x1fff)
+		v, m := binary.BigEndian.Uint16(pad(f.Value, 2)), uint16(0x1fff)
+		if f.Mask != nil {
+			m = binary.BigEndian.Uint16(pad(f.Mask, 2)) & 0x1fff
+		}
+		return fmt.Sprintf("vlan_tci=0x%04x/0x%04x", v&m, m)
 	case f.Class == ClassOpenFlowBasic && (f.Field == oxmEthDst || f.Field == oxmEthSrc):
 		s := name + "=" + net.HardwareAddr(f.Value).String()
 		if f.Mask != nil {

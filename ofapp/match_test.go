@@ -34,3 +34,20 @@ func TestMatchEthSrcMasked(t *testing.T) {
 		t.Errorf("MatchEthSrcMasked kept a reference to its argument")
 	}
 }
+
+func TestMatchVLANStrings(t *testing.T) {
+	tests := []struct {
+		f    MatchField
+		want string
+	}{
+		{MatchVLANVID(5), "vlan_tci=0x1005/0x1fff"},
+		{MatchNoVLAN(), "vlan_tci=0x0000/0x1fff"},
+		{MatchVLANPresent(), "vlan_tci=0x1000/0x1000"},
+		{MatchTunnelIPv4SrcPrefix(&net.IPNet{IP: net.IPv4(10, 0, 8, 0), Mask: net.CIDRMask(24, 32)}), "tun_src=10.0.8.0/24"},
+	}
+	for _, tt := range tests {
+		if got := tt.f.String(); got != tt.want {
+			t.Errorf("String() = %s, want %s", got, tt.want)
+		}
+	}
+}

@@ -314,20 +314,6 @@ func TestSplitHorizonForRemoteDestination(t *testing.T) {
 	}
 }
 
-func TestMulticastSourceNotLearned(t *testing.T) {
-	f := threeVTEPs(t)
-	group := net.HardwareAddr{0x01, 0x00, 0x5e, 0x01, 0x02, 0x03}
-	got := f.send("10.0.0.1", frame(vm1, 0, group, broadcast))
-	if len(got) != 3 {
-		t.Errorf("frame with a multicast source reached %v, want it flooded to 3 ports", got)
-	}
-	for ip, sw := range f.vteps {
-		if n := len(sw.Flows(TableMAC)); n != 1 {
-			t.Errorf("%s learned a multicast source: %v", ip, sw.Flows(TableMAC))
-		}
-	}
-}
-
 func TestReplicationFlood(t *testing.T) {
 	s := testState(testConfig(t, replication, vniNet(10, 1, "")), Port{Name: "a", OFPort: vm1, Tag: 1}, Port{Name: "b", OFPort: vm2, Tag: 1})
 	r := mustBuild(t, s)

@@ -13,6 +13,8 @@ import (
 
 // Priorities used in the pipeline.
 const (
+	prioInvalid = 210 // classify: invalid source MACs, above every other drop
+	prioStacked = 205 // classify: a second VLAN tag
 	prioHigh    = 200
 	prioNormal  = 100
 	prioSubnet  = 90
@@ -21,23 +23,26 @@ const (
 )
 
 var (
-	macZero      = net.HardwareAddr{0, 0, 0, 0, 0, 0}
-	macGroupBit  = net.HardwareAddr{1, 0, 0, 0, 0, 0}
-	ethTypeIPv4  = uint16(0x0800)
-	ethTypeARP   = uint16(0x0806)
-	ipProtoUDP   = uint8(17)
-	learnedPrio  = uint16(prioNormal)
-	unicastSrc   = ofapp.MatchEthSrcMasked(macZero, macGroupBit)
-	tunIDVNI     = ofapp.Bits(ofapp.FieldTunID, 0, 24)
-	inPortWhole  = ofapp.Whole(ofapp.FieldInPort)
-	ethDstWhole  = ofapp.Whole(ofapp.FieldEthDst)
-	ethSrcWhole  = ofapp.Whole(ofapp.FieldEthSrc)
-	tunSrcWhole  = ofapp.Whole(ofapp.FieldTunIPv4Src)
-	tunDstWhole  = ofapp.Whole(ofapp.FieldTunIPv4Dst)
-	errNoConfig  = errors.New("required")
-	errBadPort   = errors.New("invalid")
-	errDupPort   = errors.New("used twice")
-	errNoUnderly = errors.New("required in multicast mode")
+	macZero       = net.HardwareAddr{0, 0, 0, 0, 0, 0}
+	macGroupBit   = net.HardwareAddr{1, 0, 0, 0, 0, 0}
+	ethTypeIPv4   = uint16(0x0800)
+	ethTypeARP    = uint16(0x0806)
+	ethType8021Q  = uint16(0x8100)
+	ethType8021AD = uint16(0x88a8)
+	ipProtoUDP    = uint8(17)
+	learnedPrio   = uint16(prioNormal)
+	unicastSrc    = ofapp.MatchEthSrcMasked(macZero, macGroupBit)
+	groupSrc      = ofapp.MatchEthSrcMasked(macGroupBit, macGroupBit)
+	tunIDVNI      = ofapp.Bits(ofapp.FieldTunID, 0, 24)
+	inPortWhole   = ofapp.Whole(ofapp.FieldInPort)
+	ethDstWhole   = ofapp.Whole(ofapp.FieldEthDst)
+	ethSrcWhole   = ofapp.Whole(ofapp.FieldEthSrc)
+	tunSrcWhole   = ofapp.Whole(ofapp.FieldTunIPv4Src)
+	tunDstWhole   = ofapp.Whole(ofapp.FieldTunIPv4Dst)
+	errNoConfig   = errors.New("required")
+	errBadPort    = errors.New("invalid")
+	errDupPort    = errors.New("used twice")
+	errNoUnderly  = errors.New("required in multicast mode")
 )
 
 // member is one port's membership in one network.
@@ -69,6 +74,7 @@ func Build(s State) (Result, error) {
 		return Result{}, err
 	}
 	b := &builder{s: s, d: s.Desired, nets: nets}
+	b.prepareSecurity()
 	var res Result
 	if b.d.Replication {
 		res.Groups = b.groups()
@@ -76,6 +82,8 @@ func Build(s State) (Result, error) {
 	overlay := make([]ofapp.Flow, 0, b.estimate())
 	overlay = b.classify(overlay)
 	overlay = b.learning(overlay)
+	overlay = b.macLimit(overlay)
+	overlay = b.staticEntries(overlay)
 	overlay = append(overlay, flow(TableMAC, prioDefault, FeatureMACMiss, 0, nil, nil, 0))
 	overlay = b.egress(overlay)
 	overlay = b.flood(overlay)
@@ -130,6 +138,9 @@ func prepare(s State) ([]network, error) {
 			if v < 1 || v > 4094 {
 				return nil, &StateError{Field: field + ".Trunks", Value: fmt.Sprint(v), Err: fmt.Errorf("%w: out of range 1..4094", ErrState)}
 			}
+		}
+		if err := checkSecured(p); err != nil {
+			return nil, err
 		}
 	}
 
@@ -189,7 +200,7 @@ func checkDesired(d Desired) error {
 	case d.MACAgeing == 0:
 		return &StateError{Field: "Desired.MACAgeing", Value: "0", Err: fmt.Errorf("%w: %w", ErrState, errNoConfig)}
 	}
-	return nil
+	return checkTrusted(d)
 }
 
 func checkPort(field string, p uint32) error {
@@ -200,9 +211,11 @@ func checkPort(field string, p uint32) error {
 }
 
 type builder struct {
-	s    State
-	d    Desired
-	nets []network
+	s       State
+	d       Desired
+	nets    []network
+	secured map[uint32]Port // secured ports by OpenFlow port
+	static  []staticMAC     // by VNI, then MAC
 }
 
 func (b *builder) estimate() int {
@@ -223,6 +236,12 @@ func loadVNI(vni uint32) ofapp.Action { return ofapp.RegLoad{Dst: RegVNI, Value:
 // classify: table 0.
 func (b *builder) classify(out []ofapp.Flow) []ofapp.Flow {
 	t := b.s.TunnelPort
+	out = append(out,
+		flow(TableClassify, prioInvalid, FeatureDropInvalidSource, 0, ofapp.Match{groupSrc}, nil, 0),
+		flow(TableClassify, prioInvalid, FeatureDropInvalidSource, 0, ofapp.Match{ofapp.MatchEthSrc(macZero)}, nil, 0),
+		flow(TableClassify, prioStacked, FeatureDropStackedVLAN, 0, ofapp.Match{ofapp.MatchVLANPresent(), ofapp.MatchEthType(ethType8021Q)}, nil, 0),
+		flow(TableClassify, prioStacked, FeatureDropStackedVLAN, 0, ofapp.Match{ofapp.MatchVLANPresent(), ofapp.MatchEthType(ethType8021AD)}, nil, 0))
+	out = b.dropUntrusted(out)
 	for _, n := range b.nets {
 		out = append(out, flow(TableClassify, prioNormal, FeatureClassifyTunnel, n.VNI,
 			ofapp.Match{ofapp.MatchInPort(t), ofapp.MatchTunnelID(uint64(n.VNI))},
@@ -265,25 +284,32 @@ func (b *builder) classify(out []ofapp.Flow) []ofapp.Flow {
 // learning: tables 10 and 20. Table 10 has one learning flow per VNI,
 // table 20 one per (port, VNI), so that the learned flows' cookie carries
 // the VNI and, for local MACs, the port (LearnedLocalCookie): one delete
-// by cookie then removes what a departed port left. Each table also has one
-// shared flow that forwards frames with a multicast source MAC without
-// learning it: such a source is invalid (IEEE 802.3) and learning it would
-// steer that group's traffic to one port.
+// by cookie then removes what a departed port left. The learn flows take
+// unicast sources only: a group source is invalid (IEEE 802.3) and learning
+// it would steer that group's traffic to one port. Classify already drops
+// such frames, and all-zero sources (drop-invalid-source); each table's
+// shared no-learn flow is a safety net that forwards anything else
+// unlearned.
 func (b *builder) learning(out []ofapp.Flow) []ofapp.Flow {
 	next := []ofapp.Action{ofapp.Resubmit{Table: TableMAC}}
+	out = b.tunnelSecured(out)
 	for _, n := range b.nets {
 		l := b.learn(NewCookie(FeatureLearnedRemote, n.VNI), ofapp.LearnLoadField{Src: tunSrcWhole, Dst: RegRemoteVTEP})
 		out = append(out, flow(TableTunnelIn, prioNormal, FeatureLearnRemote, n.VNI, ofapp.Match{matchVNI(n.VNI), unicastSrc},
-			append([]ofapp.Action{l}, next...), TableEgress))
+			learnActions(l, b.remoteLimit(n)), TableEgress))
 	}
 	out = append(out, flow(TableTunnelIn, prioDefault, FeatureNoLearn, 0, nil, next, TableEgress))
-	var pf []portFlow
+	pf := b.securedPortDrops()
 	for _, n := range b.nets {
 		for _, m := range n.members {
 			l := b.learn(LearnedLocalCookie(n.VNI, m.port), ofapp.LearnLoadValue{Dst: RegRemoteVTEP, Value: 0})
+			acts := learnActions(l, b.localLimit(n))
+			if _, ok := b.secured[m.port]; ok {
+				pf = append(pf, b.localSecured(n, m, acts)...)
+				continue
+			}
 			pf = append(pf, portFlow{m.port, flow(TableLocalIn, prioNormal, FeatureLearnLocal, n.VNI,
-				ofapp.Match{ofapp.MatchInPort(m.port), matchVNI(n.VNI), unicastSrc},
-				append([]ofapp.Action{l}, next...), TableEgress)})
+				ofapp.Match{ofapp.MatchInPort(m.port), matchVNI(n.VNI), unicastSrc}, acts, TableEgress)})
 		}
 	}
 	out = appendByPort(out, pf)

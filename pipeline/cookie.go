@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"hash/fnv"
+	"sort"
 
 	"github.com/vtep/vtep/ofapp"
 )
@@ -74,7 +75,7 @@ const (
 	FeatureDropUnknownVLAN    = featureVtep | 5  // table 0: anything else (counted)
 	FeatureLearnRemote        = featureVtep | 6  // table 10: learn MAC+VNI -> remote VTEP
 	FeatureLearnLocal         = featureVtep | 7  // table 20: learn MAC+VNI -> local port
-	FeatureNoLearn            = featureVtep | 8  // tables 10, 20: multicast source MAC, forwarded unlearned
+	FeatureNoLearn            = featureVtep | 8  // tables 10, 20: anything the learn flows do not take (a safety net: classify drops invalid sources)
 	FeatureMACMiss            = featureVtep | 9  // table 30: unknown destination leaves reg3 = 0
 	FeatureEgressSplitHorizon = featureVtep | 10 // table 40: from the tunnel to a remote MAC: drop
 	FeatureEgressTunnel       = featureVtep | 11 // table 40: to the remote VTEP in reg2
@@ -83,6 +84,13 @@ const (
 	FeatureFlood              = featureVtep | 14 // table 50: BUM frames of a VNI
 	FeatureUnderlayJoin       = featureVtep | 15 // underlay table 0: group traffic -> this VTEP
 	FeatureUnderlayNormal     = featureVtep | 16 // underlay table 0: everything else, normal switching
+	FeatureDropUntrustedVTEP  = featureVtep | 17 // table 0: tunnel packet from an outer source outside the trusted VTEPs (counted)
+	FeatureDropInvalidSource  = featureVtep | 18 // table 0: multicast, broadcast or all-zero source MAC (counted)
+	FeatureDropStackedVLAN    = featureVtep | 19 // table 0: a second VLAN tag behind the first (QinQ, 802.1ad) (counted)
+	FeatureDropPortSecurity   = featureVtep | 20 // tables 10, 20: a secured port's frame from another MAC, or a secured MAC elsewhere (counted)
+	FeatureMACStatic          = featureVtep | 21 // table 30: a secured port's MAC, static, above learned entries
+	FeatureMACLimit           = featureVtep | 22 // table 25: a frame whose source was not learned: max_macs reached (counted)
+	FeatureMACLimitOK         = featureVtep | 23 // table 25: anything else
 )
 
 // Features of flows the switch makes with the learn action.
@@ -108,8 +116,40 @@ var featureNames = map[Feature]string{
 	FeatureFlood:              "flood",
 	FeatureUnderlayJoin:       "underlay-join",
 	FeatureUnderlayNormal:     "underlay-normal",
+	FeatureDropUntrustedVTEP:  "drop-untrusted-vtep",
+	FeatureDropInvalidSource:  "drop-invalid-source",
+	FeatureDropStackedVLAN:    "drop-stacked-vlan",
+	FeatureDropPortSecurity:   "drop-port-security",
+	FeatureMACStatic:          "mac-static",
+	FeatureMACLimit:           "mac-limit",
+	FeatureMACLimitOK:         "mac-limit-ok",
 	FeatureLearnedRemote:      "learned-remote",
 	FeatureLearnedLocal:       "learned-local",
+}
+
+// dropReasons are the features of flows that drop frames on purpose, by
+// the reason metrics count them under.
+var dropReasons = map[Feature]string{
+	FeatureDropUnknownVNI:    "unknown-vni",
+	FeatureDropUnknownVLAN:   "unknown-vlan",
+	FeatureDropUntrustedVTEP: "untrusted-vtep",
+	FeatureDropInvalidSource: "invalid-source",
+	FeatureDropStackedVLAN:   "stacked-vlan",
+	FeatureDropPortSecurity:  "port-security",
+}
+
+// DropReason returns the reason a flow of feature f drops frames for
+// ("unknown-vni", "untrusted-vtep", ...), or "" if f is no drop feature.
+func (f Feature) DropReason() string { return dropReasons[f] }
+
+// DropReasons returns every drop reason, sorted.
+func DropReasons() []string {
+	out := make([]string, 0, len(dropReasons))
+	for _, r := range dropReasons {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Features returns every feature, in numeric order.

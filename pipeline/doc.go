@@ -15,6 +15,8 @@
 // documented bit by bit in fields.go.
 //
 //	packet -> 0 classify
+//	            ├─ multicast/broadcast/zero dl_src, second VLAN tag: drop (counted)
+//	            ├─ tunnel port + untrusted tun_src: drop (counted)
 //	            ├─ tunnel port + known tun_id: reg0 = VNI, reg1 = 1 -> 10 tunnel-in
 //	            ├─ VM port + mapped VLAN (or subnet): reg0 = VNI    -> 20 local-in
 //	            └─ anything else: drop (counted per cause)
@@ -23,6 +25,8 @@
 //	     learn into 30: (VNI, this dl_src) -> reg2 = tun_src, reg3 = in_port
 //	                                    (local: reg2 = 0,     reg3 = in_port)
 //	                    hard_timeout = mac_ageing, see MAC ageing
+//	     with max_macs: learn(limit=N, result_dst=reg1[1]), resubmit(,25)
+//	                    ─> 25 mac-limit: reg1[1] = 0 (refused): counted
 //	     resubmit(,30) ─> 30 mac: (VNI, dl_dst) -> load reg2, reg3; miss: reg3 = 0
 //	     goto 40
 //
@@ -71,6 +75,54 @@
 // translation). Port membership follows OVS's tag and trunks columns (see
 // Port). Frames are untagged inside the pipeline: classify pops the trunk's
 // tag, egress and flood push the port's.
+//
+// # Trusted VTEPs
+//
+// With Desired.RestrictVTEPs, classify drops tunnel frames whose outer
+// source (tun_src) is outside Desired.TrustedVTEPs, before tunnel-in could
+// learn anything from them. A flow cannot say "not in this set", and the
+// classify-tunnel flows must stay one per VNI, so the drops cover the
+// complement: the fewest CIDR blocks outside the trusted prefixes
+// (trust.go, at most 32 per prefix), disjoint, at one priority above
+// classify-tunnel, all with feature drop-untrusted-vtep. A trusted set that
+// grows changes only these flows.
+//
+// # Invalid frames
+//
+// Classify drops, above every other flow, frames whose source MAC has the
+// group bit (multicast, broadcast) or is all zeros (drop-invalid-source):
+// no station sends from them, as the Linux bridge also refuses them, and a
+// learned group source would steer that group's traffic to one port. It
+// also drops frames with a second VLAN tag behind the first, whatever its
+// TPID (drop-stacked-vlan): OVS parses one tag and leaves the next TPID in
+// dl_type. A single 802.1ad (0x88a8) tag cannot be told from an 802.1Q one:
+// OVS takes both for a VLAN and OpenFlow has no TPID field (ovs-fields(7)).
+//
+// # Port security
+//
+// A secured Port (Port.Secured) may send only from Port.AllowedMACs. In
+// local-in its learn flows match each allowed source exactly (priority
+// 120) instead of any unicast source, and one flow per port drops
+// everything else it sends (115, drop-port-security). Each allowed MAC
+// that only this port claims in a network is static there: table mac
+// holds a programmed entry for it (110, mac-static), above every learned
+// one (100), and local-in and tunnel-in drop frames from it in that
+// network (110, drop-port-security), so no other port and no remote VTEP
+// can move it, nor even make a learned entry for it. The secured port's
+// own allowed-source flow (120) wins over that drop.
+//
+// # MAC limits
+//
+// Network.MaxMACs and Desired.MaxMACsPerPort ride on the learn actions:
+// learn(limit=N) adds no new flow while table mac holds N flows with the
+// learned flow's cookie, and refreshes existing ones whatever the count
+// (OVS 2.8, NXAST_LEARN2). Learned-remote flows of a VNI share one cookie,
+// learned-local ones have one per (port, VNI), so the remote MACs of a VNI
+// are bounded by MaxMACs and the MACs of each local port by the smaller
+// limit that is set. result_dst=reg1[1] gets 0 when the limit refused,
+// and the mac-limit table (25, reached by resubmit, forwarding nothing)
+// counts those frames per VNI. A refused frame is forwarded like any other:
+// its source stays unknown, so frames to it flood.
 //
 // # Cookies
 //

@@ -12,7 +12,11 @@ import "github.com/vtep/vtep/ofapp"
 //	             out to a remote VTEP. reg0[24..31] unused.
 //	reg1[0]      1 = the frame came from the tunnel port. Set by classify;
 //	             egress and flood use it for split horizon: a frame from
-//	             the tunnel never goes back into it. reg1[1..31] unused.
+//	             the tunnel never goes back into it.
+//	reg1[1]      result of a learn action with a limit (max_macs): 1 = the
+//	             MAC was learned or refreshed, 0 = the limit stopped it.
+//	             Written by tunnel-in and local-in, matched by mac-limit.
+//	             reg1[2..31] unused.
 //	reg2         IPv4 address of the remote VTEP behind which the destination
 //	             MAC was learned. Loaded by a learned-remote entry in mac
 //	             (table 30), cleared to 0 by a learned-local one; egress
@@ -28,6 +32,8 @@ var (
 	RegVNI = ofapp.Bits(ofapp.FieldReg(0), 0, 24)
 	// RegFromTunnel is 1 for frames received from the tunnel port.
 	RegFromTunnel = ofapp.Bits(ofapp.FieldReg(1), 0, 1)
+	// RegLearned receives a limited learn action's result.
+	RegLearned = ofapp.Bits(ofapp.FieldReg(1), 1, 1)
 	// RegRemoteVTEP holds the IPv4 address of the destination's VTEP.
 	RegRemoteVTEP = ofapp.Whole(ofapp.FieldReg(2))
 	// RegOutPort holds the port the destination MAC was learned on.

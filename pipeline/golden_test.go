@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"flag"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,6 +33,20 @@ func goldenStates(t testing.TB) map[string]State {
 		// Head-end replication to two peers.
 		"replication": testState(testConfig(t, replication, vniNet(10, 1, ""), vniNet(20, 2, "")),
 			Port{Name: "vm1", OFPort: vm1, Tag: 1}, Port{Name: "vm2", OFPort: vm2, Trunks: []uint16{1, 2}}),
+		// Tunnel frames only from the trusted VTEPs 10.0.0.0/29 and 10.0.1.7.
+		"trusted_vteps": testState(trusted(testConfig(t, multicast, vniNet(10, 1, "239.1.1.1")), "10.0.0.0/29", "10.0.1.7/32"),
+			Port{Name: "vm1", OFPort: vm1, Tag: 1}),
+		// Port security: vm1 (access) allows macA, vm2 (trunk of both
+		// VLANs) macB and macC, vm3 is not secured.
+		"port_security": testState(testConfig(t, multicast, vniNet(10, 1, "239.1.1.1"), vniNet(20, 2, "239.1.1.1")),
+			Port{Name: "vm1", OFPort: vm1, Tag: 1, Secured: true, AllowedMACs: []net.HardwareAddr{macA}},
+			Port{Name: "vm2", OFPort: vm2, Trunks: []uint16{1, 2}, Secured: true, AllowedMACs: []net.HardwareAddr{macC, macB}},
+			Port{Name: "vm3", OFPort: vm3, Tag: 1}),
+		// MAC limits: VNI 10 at most 100 MACs, VNI 20 unlimited but 10 per
+		// port; vm1 is secured.
+		"mac_limits": testState(maxPerPort(testConfig(t, multicast, limited(vniNet(10, 1, "239.1.1.1"), 100), vniNet(20, 2, "239.1.1.1")), 10),
+			Port{Name: "vm1", OFPort: vm1, Tag: 1, Secured: true, AllowedMACs: []net.HardwareAddr{macA}},
+			Port{Name: "vm2", OFPort: vm2, Trunks: []uint16{1, 2}}),
 		// Destination-subnet classification of an untagged port.
 		"subnets": testState(testConfig(t, multicast,
 			vniNet(10, 0, "239.1.1.1", "192.168.10.0/24", "172.16.0.0/16"), vniNet(20, 2, "239.1.1.1", "192.168.20.0/24")),

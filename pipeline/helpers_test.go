@@ -61,3 +61,18 @@ func mustBuild(t testing.TB, s State) Result {
 	}
 	return r
 }
+
+// trusted restricts d's tunnel sources to the given prefixes.
+func trusted(d *Desired, prefixes ...string) *Desired {
+	d.RestrictVTEPs = true
+	for _, p := range prefixes {
+		d.TrustedVTEPs = append(d.TrustedVTEPs, netip.MustParsePrefix(p))
+	}
+	return d
+}
+
+// limited sets a network's MaxMACs.
+func limited(n Network, max uint32) Network { n.MaxMACs = max; return n }
+
+// maxPerPort sets d's MaxMACsPerPort.
+func maxPerPort(d *Desired, max uint32) *Desired { d.MaxMACsPerPort = max; return d }

@@ -23,6 +23,18 @@ type Desired struct {
 	LocalIP netip.Addr
 	// UDPPort is the VXLAN UDP destination port.
 	UDPPort uint16
+	// RestrictVTEPs makes classify accept tunnel frames only from
+	// TrustedVTEPs; false accepts them from any outer source.
+	RestrictVTEPs bool
+	// TrustedVTEPs are the outer IPv4 sources (tun_src) tunnel frames may
+	// come from when RestrictVTEPs is set; frames from any other source are
+	// dropped before anything is learned from them. vtepd fills it from
+	// underlay.trusted_vteps and, in replication mode, the peers; other
+	// inputs (a control plane's VTEPs) may add to it.
+	TrustedVTEPs []netip.Prefix
+	// MaxMACsPerPort bounds the MACs learned on one local port in one
+	// network (0: only the network's MaxMACs).
+	MaxMACsPerPort uint32
 	// MACAgeing is the lifetime of a learned MAC after its last frame as a
 	// source, in seconds (1..65535).
 	MACAgeing uint16
@@ -36,6 +48,10 @@ type Network struct {
 	VLAN    uint16
 	Group   netip.Addr
 	Subnets []netip.Prefix
+	// MaxMACs bounds the MACs learned behind remote VTEPs in the network,
+	// and those learned on each local port (0: no limit). See doc.go, MAC
+	// limits.
+	MaxMACs uint32
 }
 
 // Groups returns the distinct multicast groups the networks use, ascending
@@ -90,6 +106,14 @@ type Port struct {
 	Tag uint16
 	// Trunks is OVSDB's trunks column.
 	Trunks []uint16
+	// Secured restricts the port's frames to source MACs in AllowedMACs
+	// (none: every frame is dropped), and makes each of those MACs a
+	// static entry of the port that no other port and no tunnel frame can
+	// move. vtepd sets it from the interface's external_ids attached-mac
+	// and vtep-allowed-macs.
+	Secured bool
+	// AllowedMACs are the unicast source MACs a secured port may send from.
+	AllowedMACs []net.HardwareAddr
 }
 
 // Underlay describes the underlay bridge, needed for multicast mode's join

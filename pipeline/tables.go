@@ -6,6 +6,7 @@ const (
 	TableClassify uint8 = 0
 	TableTunnelIn uint8 = 10
 	TableLocalIn  uint8 = 20
+	TableMACLimit uint8 = 25
 	TableMAC      uint8 = 30
 	TableEgress   uint8 = 40
 	TableFlood    uint8 = 50
@@ -40,22 +41,27 @@ type Table struct {
 
 var overlayTables = []Table{
 	{ID: TableClassify, Name: "classify",
-		Doc:   "port + VLAN, tunnel + VNI or port + destination subnet -> VNI in reg0; unknown: drop (counted)",
-		Match: []string{"in_port", "vlan_tci", "tun_id", "dl_type", "nw_dst", "arp_tpa"},
+		Doc:   "port + VLAN, tunnel + VNI or port + destination subnet -> VNI in reg0; invalid source MAC, untrusted VTEP, unknown: drop (counted)",
+		Match: []string{"in_port", "vlan_tci", "tun_id", "tun_src", "dl_src", "dl_type", "nw_dst", "arp_tpa"},
 		Goto:  []uint8{TableTunnelIn, TableLocalIn},
 		Write: []string{"reg0", "reg1"}},
 	{ID: TableTunnelIn, Name: "tunnel-in",
 		Doc:      "learn source MAC + VNI -> remote VTEP (tun_src), look up the destination",
 		Match:    []string{"reg0", "dl_src"},
 		Goto:     []uint8{TableEgress},
-		Resubmit: []uint8{TableMAC},
-		Learn:    []uint8{TableMAC}},
+		Resubmit: []uint8{TableMACLimit, TableMAC},
+		Learn:    []uint8{TableMAC},
+		Write:    []string{"reg1"}},
 	{ID: TableLocalIn, Name: "local-in",
 		Doc:      "learn source MAC + VNI -> local port (per port and VNI), look up the destination",
 		Match:    []string{"in_port", "reg0", "dl_src"},
 		Goto:     []uint8{TableEgress},
-		Resubmit: []uint8{TableMAC},
-		Learn:    []uint8{TableMAC}},
+		Resubmit: []uint8{TableMACLimit, TableMAC},
+		Learn:    []uint8{TableMAC},
+		Write:    []string{"reg1"}},
+	{ID: TableMACLimit, Name: "mac-limit",
+		Doc:   "counts frames whose source MAC was not learned because its VNI or port is at max_macs (reached by resubmit; forwards nothing)",
+		Match: []string{"reg0", "reg1"}},
 	{ID: TableMAC, Name: "mac",
 		Doc:   "learned MAC + VNI entries loading reg2 (remote VTEP) and reg3 (port); miss leaves reg3 = 0",
 		Match: []string{"reg0", "dl_dst"},

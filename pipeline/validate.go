@@ -98,40 +98,55 @@ func (c *Checker) checkActions(d *decl, actions []ofapp.Action) error {
 				return fmt.Errorf("%w: group:%d", ErrGroup, a.ID)
 			}
 		case ofapp.Learn:
-			if !has(d.Learn, a.Table) {
-				return fmt.Errorf("%w: learn into table %d (allowed: %v)", ErrLearn, a.Table, d.Learn)
+			if err := c.checkLearn(d, a); err != nil {
+				return err
 			}
-			if f := Cookie(a.Cookie).Feature(); !f.Learned() {
-				return fmt.Errorf("%w: learned flows get cookie 0x%x (%s), want a learned-* feature", ErrCookie, a.Cookie, f)
+		}
+	}
+	return nil
+}
+
+// checkLearn checks a learn action of a flow of table d: the target table,
+// the learned cookie, what the learned flows match and load, and the bit
+// result_dst writes in d.
+func (c *Checker) checkLearn(d *decl, a ofapp.Learn) error {
+	if !has(d.Learn, a.Table) {
+		return fmt.Errorf("%w: learn into table %d (allowed: %v)", ErrLearn, a.Table, d.Learn)
+	}
+	if f := Cookie(a.Cookie).Feature(); !f.Learned() {
+		return fmt.Errorf("%w: learned flows get cookie 0x%x (%s), want a learned-* feature", ErrCookie, a.Cookie, f)
+	}
+	target, ok := c.tables[a.Table]
+	if !ok {
+		return fmt.Errorf("%w: learn into table %d", ErrUnknownTable, a.Table)
+	}
+	for _, s := range a.Specs {
+		var dst ofapp.FieldRange
+		switch s := s.(type) {
+		case ofapp.LearnMatchField:
+			dst = s.Dst
+		case ofapp.LearnMatchValue:
+			dst = s.Dst
+		case ofapp.LearnLoadField:
+			if err := mayWrite(target, s.Dst); err != nil {
+				return fmt.Errorf("learned flows: %w", err)
 			}
-			target, ok := c.tables[a.Table]
-			if !ok {
-				return fmt.Errorf("%w: learn into table %d", ErrUnknownTable, a.Table)
+			continue
+		case ofapp.LearnLoadValue:
+			if err := mayWrite(target, s.Dst); err != nil {
+				return fmt.Errorf("learned flows: %w", err)
 			}
-			for _, s := range a.Specs {
-				var dst ofapp.FieldRange
-				switch s := s.(type) {
-				case ofapp.LearnMatchField:
-					dst = s.Dst
-				case ofapp.LearnMatchValue:
-					dst = s.Dst
-				case ofapp.LearnLoadField:
-					if err := mayWrite(target, s.Dst); err != nil {
-						return fmt.Errorf("learned flows: %w", err)
-					}
-					continue
-				case ofapp.LearnLoadValue:
-					if err := mayWrite(target, s.Dst); err != nil {
-						return fmt.Errorf("learned flows: %w", err)
-					}
-					continue
-				default:
-					continue
-				}
-				if name := nxmName(dst.Field); !target.match[name] {
-					return fmt.Errorf("%w: learned flows in %s may not match %s (allowed: %s)", ErrMatch, target.Name, name, strings.Join(target.Match, ", "))
-				}
-			}
+			continue
+		default:
+			continue
+		}
+		if name := nxmName(dst.Field); !target.match[name] {
+			return fmt.Errorf("%w: learned flows in %s may not match %s (allowed: %s)", ErrMatch, target.Name, name, strings.Join(target.Match, ", "))
+		}
+	}
+	if a.ResultDst.Field.Bytes != 0 {
+		if err := mayWrite(d, a.ResultDst); err != nil {
+			return fmt.Errorf("learn result_dst: %w", err)
 		}
 	}
 	return nil

@@ -134,6 +134,12 @@ func explainStep(st *api.TraceStep, s traceState, tc Context, outs []api.TraceOu
 	if st.Miss {
 		return "no flow matched: dropped"
 	}
+	if why, ok := explainSecurityDrop(st, r); ok {
+		return why
+	}
+	if why, ok := explainMACTable(st, s, tc, dst); ok {
+		return why
+	}
 	from := fmt.Sprintf("port %s", r.InPort)
 	if r.VLAN != 0 {
 		from += fmt.Sprintf(" VLAN %d", r.VLAN)
@@ -157,13 +163,7 @@ func explainStep(st *api.TraceStep, s traceState, tc Context, outs []api.TraceOu
 	case pipeline.FeatureLearnLocal.String():
 		return fmt.Sprintf("learn %s in VNI %d on port %s (a trace does not change the MAC table)", r.DlSrc, s.vni, r.InPort)
 	case pipeline.FeatureNoLearn.String():
-		return fmt.Sprintf("source %s is a multicast MAC: not learned", r.DlSrc)
-	case pipeline.FeatureLearnedRemote.String():
-		return fmt.Sprintf("MAC table hit: %s in VNI %d is behind VTEP %s", dst, st.VNI, ipv4(s.reg2))
-	case pipeline.FeatureLearnedLocal.String():
-		return fmt.Sprintf("MAC table hit: %s in VNI %d is on local port %s", dst, st.VNI, tc.Ports.Name(s.reg3))
-	case pipeline.FeatureMACMiss.String():
-		return fmt.Sprintf("MAC table miss: %s is unknown in VNI %d", dst, s.vni)
+		return fmt.Sprintf("source %s is not a unicast MAC: not learned", r.DlSrc)
 	case pipeline.FeatureEgressTunnel.String():
 		return fmt.Sprintf("known remote destination: to VTEP %s with VNI %d", s.tunDst, s.tunID)
 	case pipeline.FeatureEgress.String():
@@ -204,6 +204,42 @@ func explainStep(st *api.TraceStep, s traceState, tc Context, outs []api.TraceOu
 		return fmt.Sprintf("flow with cookie %s: not made by vtep", st.Cookie)
 	}
 	return st.Feature
+}
+
+// explainMACTable explains a step in table mac: a hit (learned or static)
+// or a miss; ok is false for other steps.
+func explainMACTable(st *api.TraceStep, s traceState, tc Context, dst string) (string, bool) {
+	switch st.Feature {
+	case pipeline.FeatureLearnedRemote.String():
+		return fmt.Sprintf("MAC table hit: %s in VNI %d is behind VTEP %s", dst, st.VNI, ipv4(s.reg2)), true
+	case pipeline.FeatureMACStatic.String():
+		return fmt.Sprintf("MAC table hit: %s in VNI %d is a secured MAC of local port %s (static)", dst, st.VNI, tc.Ports.Name(s.reg3)), true
+	case pipeline.FeatureLearnedLocal.String():
+		return fmt.Sprintf("MAC table hit: %s in VNI %d is on local port %s", dst, st.VNI, tc.Ports.Name(s.reg3)), true
+	case pipeline.FeatureMACMiss.String():
+		return fmt.Sprintf("MAC table miss: %s is unknown in VNI %d", dst, s.vni), true
+	}
+	return "", false
+}
+
+// explainSecurityDrop explains the drops that keep bad frames away from
+// learning (see docs/design.md); ok is false for other steps.
+func explainSecurityDrop(st *api.TraceStep, r api.TraceRequest) (string, bool) {
+	switch st.Feature {
+	case pipeline.FeatureDropUntrustedVTEP.String():
+		return fmt.Sprintf("from the tunnel, sent by %s, which is no trusted VTEP (underlay.trusted_vteps): dropped before learning (counted as drop-untrusted-vtep)", r.TunSrc), true
+	case pipeline.FeatureDropInvalidSource.String():
+		return fmt.Sprintf("source %s is a multicast, broadcast or all-zero MAC, which no station sends from: dropped, never learned (counted as drop-invalid-source)", r.DlSrc), true
+	case pipeline.FeatureDropPortSecurity.String():
+		return fmt.Sprintf("port security: source %s is not allowed here (another MAC on a secured port, or a MAC secured on another port): dropped, not learned (counted as drop-port-security)", r.DlSrc), true
+	case pipeline.FeatureDropStackedVLAN.String():
+		return "a second VLAN tag behind the first (QinQ): dropped (counted as drop-stacked-vlan)", true
+	case pipeline.FeatureMACLimit.String():
+		return fmt.Sprintf("VNI %d or this port is at max_macs: %s not learned, still forwarded (counted as mac-limit)", st.VNI, r.DlSrc), true
+	case pipeline.FeatureMACLimitOK.String():
+		return "within max_macs", true
+	}
+	return "", false
 }
 
 func isBroadcastOrMulticast(mac string) bool {

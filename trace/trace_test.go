@@ -55,6 +55,14 @@ func TestParseAndExplainTrace(t *testing.T) {
 			"dropped in table classify by drop-unknown-vni", []string{
 				"classify drop-unknown-vni: from the tunnel with VNI 99, which no network here has: dropped (counted as drop-unknown-vni)",
 			}},
+		{"untrusted-vtep.txt", api.TraceRequest{VNI: 10, TunSrc: "10.0.0.66", DlSrc: "02:00:00:00:00:0b", DlDst: "02:00:00:00:00:0a"},
+			"dropped in table classify by drop-untrusted-vtep", []string{
+				"classify drop-untrusted-vtep: from the tunnel, sent by 10.0.0.66, which is no trusted VTEP (underlay.trusted_vteps): dropped before learning (counted as drop-untrusted-vtep)",
+			}},
+		{"invalid-source.txt", api.TraceRequest{InPort: "a", VLAN: 1, DlSrc: "00:00:00:00:00:00", DlDst: "ff:ff:ff:ff:ff:ff"},
+			"dropped in table classify by drop-invalid-source", []string{
+				"classify drop-invalid-source: source 00:00:00:00:00:00 is a multicast, broadcast or all-zero MAC, which no station sends from: dropped, never learned (counted as drop-invalid-source)",
+			}},
 		{"unknown-vlan.txt", api.TraceRequest{InPort: "a", VLAN: 7, DlSrc: "02:00:00:00:00:0a", DlDst: "02:00:00:00:00:0b"},
 			"dropped in table classify by drop-unknown-vlan", []string{
 				"classify drop-unknown-vlan: port a VLAN 7 maps to no VNI: dropped (counted as drop-unknown-vlan)",

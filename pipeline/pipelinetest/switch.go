@@ -118,6 +118,47 @@ func (s *Switch) Add(f ofapp.Flow) {
 	s.tables[f.Table] = t
 }
 
+// runLearn adds or refreshes the flow a learn action makes of the packet,
+// unless its limit refuses, and writes the result to its result_dst.
+func (s *Switch) runLearn(a ofapp.Learn, st *state) error {
+	f, err := st.learn(a)
+	if err != nil {
+		return err
+	}
+	ok := s.belowLimit(f, a.Limit)
+	if ok {
+		s.Add(f)
+	}
+	if a.ResultDst.Field.Bytes == 0 {
+		return nil
+	}
+	var v uint64
+	if ok {
+		v = 1
+	}
+	return st.write(a.ResultDst, v)
+}
+
+// belowLimit reports whether a learn action with this limit may add or
+// refresh f, as OVS decides it: a flow that is already there is refreshed
+// whatever the limit; a new one is added only while the table holds fewer
+// than limit flows with f's cookie (0: no limit).
+func (s *Switch) belowLimit(f ofapp.Flow, limit uint32) bool {
+	if limit == 0 {
+		return true
+	}
+	k, n := f.Match.String(), uint32(0)
+	for _, e := range s.tables[f.Table] {
+		if e.flow.Priority == f.Priority && e.key == k {
+			return true
+		}
+		if e.flow.Cookie == f.Cookie {
+			n++
+		}
+	}
+	return n < limit
+}
+
 // Flows returns the flows of a table, highest priority first, learned
 // ones included.
 func (s *Switch) Flows(table uint8) []ofapp.Flow {
@@ -256,11 +297,9 @@ func (s *Switch) apply(actions []ofapp.Action, st *state, tr *Trace, depth int) 
 				}
 			}
 		case ofapp.Learn:
-			f, err := st.learn(a)
-			if err != nil {
+			if err := s.runLearn(a, st); err != nil {
 				return err
 			}
-			s.Add(f)
 		default:
 			return fmt.Errorf("action %s is not simulated", a)
 		}

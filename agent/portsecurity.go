@@ -1,0 +1,49 @@
+package agent
+
+import (
+	"net"
+	"slices"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/vtep/vtep/ovsdb"
+)
+
+// Interface external_ids that secure a port (see docs/config.md, Port
+// security).
+const (
+	// KeyAttachedMAC is the OpenStack/OVN convention: the VM's one MAC.
+	KeyAttachedMAC = "attached-mac"
+	// KeyAllowedMACs lists several MACs, separated by commas or spaces.
+	KeyAllowedMACs = "vtep-allowed-macs"
+)
+
+// portSecurity reads a port's allowed source MACs from its interface's
+// external_ids. A port with either key is secured; entries that are not
+// unicast MACs are left out with a warning, so a port whose keys hold none
+// is secured with nothing allowed: its frames are dropped (fail closed).
+func portSecurity(log *logrus.Entry, p ovsdb.PortInfo) (secured bool, macs []net.HardwareAddr) {
+	for _, key := range []string{KeyAttachedMAC, KeyAllowedMACs} {
+		v, ok := p.IfaceExternal[key]
+		if !ok {
+			continue
+		}
+		secured = true
+		for _, s := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+			mac, err := net.ParseMAC(s)
+			if err != nil || len(mac) != 6 || mac[0]&1 != 0 || slices.Equal(mac, net.HardwareAddr{0, 0, 0, 0, 0, 0}) {
+				log.WithFields(logrus.Fields{"port": p.Name, "key": "external_ids:" + key, "value": s}).
+					Warn("port security: not a unicast MAC, left out")
+				continue
+			}
+			if !slices.ContainsFunc(macs, func(m net.HardwareAddr) bool { return slices.Equal(m, mac) }) {
+				macs = append(macs, mac)
+			}
+		}
+	}
+	if secured && len(macs) == 0 {
+		log.WithField("port", p.Name).Warn("port security: no valid MAC allowed; every frame of the port is dropped")
+	}
+	return secured, macs
+}
