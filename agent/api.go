@@ -93,6 +93,7 @@ func (a *Agent) Status() api.Status {
 		}
 		sort.Strings(s.GroupsJoined)
 	}
+	a.fillOVSDrops(&s)
 	return s
 }
 

@@ -23,7 +23,13 @@ type Status struct {
 	// TunnelReceiveRepairs counts the times vtepd found OVS not listening
 	// for VXLAN on the VTEP address and re-registered it.
 	TunnelReceiveRepairs uint64 `json:"tunnel_receive_repairs"`
-	Stats                Stats  `json:"stats"`
+	// OVSTunnelDrops are the tunnel packets ovs-vswitchd dropped before any
+	// flow saw them (bad VXLAN headers, truncated frames), by reason, read
+	// from its coverage counters; nil when they could not be read, with
+	// OVSTunnelDropsError saying why.
+	OVSTunnelDrops      map[string]uint64 `json:"ovs_tunnel_drops,omitempty"`
+	OVSTunnelDropsError string            `json:"ovs_tunnel_drops_error,omitempty"`
+	Stats               Stats             `json:"stats"`
 }
 
 // NetworkStatus is one configured network.
