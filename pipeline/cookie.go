@@ -83,6 +83,8 @@ const (
 	FeatureFlood              = featureVtep | 14 // table 50: BUM frames of a VNI
 	FeatureUnderlayJoin       = featureVtep | 15 // underlay table 0: group traffic -> this VTEP
 	FeatureUnderlayNormal     = featureVtep | 16 // underlay table 0: everything else, normal switching
+	FeatureFrozenMAC          = featureVtep | 17 // tables 10, 20, 30: a flapping MAC frozen at one place (frozen.go)
+	FeatureDropFrozenMAC      = featureVtep | 18 // tables 10, 20: a frozen MAC's frames from elsewhere (counted)
 )
 
 // Features of flows the switch makes with the learn action.
@@ -108,6 +110,8 @@ var featureNames = map[Feature]string{
 	FeatureFlood:              "flood",
 	FeatureUnderlayJoin:       "underlay-join",
 	FeatureUnderlayNormal:     "underlay-normal",
+	FeatureFrozenMAC:          "frozen-mac",
+	FeatureDropFrozenMAC:      "drop-frozen-mac",
 	FeatureLearnedRemote:      "learned-remote",
 	FeatureLearnedLocal:       "learned-local",
 }
