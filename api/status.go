@@ -29,7 +29,11 @@ type Status struct {
 	// OVSTunnelDropsError saying why.
 	OVSTunnelDrops      map[string]uint64 `json:"ovs_tunnel_drops,omitempty"`
 	OVSTunnelDropsError string            `json:"ovs_tunnel_drops_error,omitempty"`
-	Stats               Stats             `json:"stats"`
+	// MACFlaps counts the MACs frozen for flapping since vtepd started;
+	// FrozenMACs is how many are frozen now (vtepctl macs flags them).
+	MACFlaps   uint64 `json:"mac_flaps"`
+	FrozenMACs int    `json:"frozen_macs"`
+	Stats      Stats  `json:"stats"`
 }
 
 // NetworkStatus is one configured network.

@@ -28,6 +28,8 @@ type Config struct {
 	// last seen as a source (whole seconds, 1s..65535s): the learned
 	// flows' hard timeout, which the learn action resets.
 	MACAgeing time.Duration `yaml:"mac_ageing"`
+	// MACFlap configures MAC-flap detection (see MACFlap).
+	MACFlap MACFlap `yaml:"mac_flap"`
 	// Networks are the overlay networks: VNI, local VLAN, multicast group.
 	Networks []Network `yaml:"networks"`
 	// API is where vtepctl reaches vtepd.
@@ -127,6 +129,7 @@ func Default() Config {
 		Underlay:     Underlay{Bridge: DefaultUnderlayBridge, UDPPort: DefaultUDPPort},
 		Flood:        Flood{Mode: FloodMulticast},
 		MACAgeing:    DefaultMACAgeing,
+		MACFlap:      MACFlap{MaxMoves: DefaultMACFlapMaxMoves, Window: DefaultMACFlapWindow},
 		API:          API{Listen: DefaultAPIListen},
 	}
 }
