@@ -8,6 +8,8 @@ import (
 
 	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/macflap"
+	"github.com/vtep/vtep/ofapp"
+	"github.com/vtep/vtep/pipeline"
 	"github.com/vtep/vtep/trace"
 )
 
@@ -74,5 +76,14 @@ func TestFlushMAC(t *testing.T) {
 	}
 	if _, err := a.FlushMAC("02:00:00:00:00:0a", 0); !errors.As(err, &bad) {
 		t.Errorf("second flush: %v, want not frozen", err)
+	}
+}
+
+func TestFlowMetricsFrozenDrops(t *testing.T) {
+	drop := func(table uint8, n uint64) ofapp.FlowStats {
+		return ofapp.FlowStats{Flow: ofapp.Flow{Table: table, Cookie: uint64(pipeline.NewCookie(pipeline.FeatureDropFrozenMAC, 10))}, Packets: n}
+	}
+	if got := FlowMetrics([]ofapp.FlowStats{drop(10, 2), drop(20, 5)}); got.DroppedFrozenMAC != 7 {
+		t.Errorf("DroppedFrozenMAC = %d, want 7", got.DroppedFrozenMAC)
 	}
 }

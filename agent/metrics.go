@@ -121,7 +121,7 @@ var (
 	descFlooded = prometheus.NewDesc(metricsNamespace+"_flooded_packets_total",
 		"Frames of the VNI flooded (n_packets of its flood table flows).", []string{"vni"}, nil)
 	descDropped = prometheus.NewDesc(metricsNamespace+"_dropped_packets_total",
-		"Frames dropped in classify because no VNI matches (n_packets of the drop flows), by reason.", []string{"reason"}, nil)
+		"Frames dropped by vtep's drop flows (n_packets), by reason: no VNI matches in classify, or a frozen MAC's frames from elsewhere.", []string{"reason"}, nil)
 	descFlows = prometheus.NewDesc(metricsNamespace+"_flows",
 		"Flows installed on the overlay bridge per table, learned or programmed.", []string{"table", "kind"}, nil)
 	descReconciles = prometheus.NewDesc(metricsNamespace+"_reconciles_total",
@@ -212,6 +212,7 @@ func (c *switchCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	counter(descDropped, float64(fm.DroppedUnknownVNI), "unknown-vni")
 	counter(descDropped, float64(fm.DroppedUnknownVLAN), "unknown-vlan")
+	counter(descDropped, float64(fm.DroppedFrozenMAC), "frozen-mac")
 	for k, n := range fm.Flows {
 		gauge(descFlows, float64(n), k.table, k.kind)
 	}
@@ -236,6 +237,7 @@ type FlowCounts struct {
 	Flooded            map[uint32]uint64 // n_packets of flood flows per VNI
 	DroppedUnknownVNI  uint64
 	DroppedUnknownVLAN uint64
+	DroppedFrozenMAC   uint64 // a frozen MAC's frames from elsewhere
 	Flows              map[flowKind]int
 }
 
@@ -266,6 +268,8 @@ func FlowMetrics(fs []ofapp.FlowStats) FlowCounts {
 			fc.DroppedUnknownVNI += f.Packets
 		case pipeline.FeatureDropUnknownVLAN:
 			fc.DroppedUnknownVLAN += f.Packets
+		case pipeline.FeatureDropFrozenMAC:
+			fc.DroppedFrozenMAC += f.Packets
 		}
 	}
 	return fc
