@@ -43,6 +43,7 @@ type flapWatcher struct {
 
 	flaps  prometheus.Counter
 	nflaps atomic.Uint64
+	nmoves atomic.Uint64
 	moves  prometheus.Counter
 	frozen prometheus.GaugeFunc
 }
@@ -103,6 +104,7 @@ func (w *flapWatcher) pass(ctx context.Context) error {
 	moves, frozen := w.det.Observe(time.Now(), seen, detectorConfig(cfg))
 	w.mu.Unlock()
 	w.moves.Add(float64(len(moves)))
+	w.nmoves.Add(uint64(len(moves)))
 	for _, m := range moves {
 		w.a.log.WithFields(logrus.Fields{"vni": m.Key.VNI, "mac": m.Key.MAC, "from": m.From.String(), "to": m.To.String()}).
 			Debug("MAC moved")
@@ -266,5 +268,5 @@ func (w *flapWatcher) fillStatus(s *api.Status) {
 	if w == nil {
 		return
 	}
-	s.MACFlaps, s.FrozenMACs = w.nflaps.Load(), len(w.list())
+	s.MACMoves, s.MACFlaps, s.FrozenMACs = w.nmoves.Load(), w.nflaps.Load(), len(w.list())
 }

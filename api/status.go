@@ -29,8 +29,10 @@ type Status struct {
 	// OVSTunnelDropsError saying why.
 	OVSTunnelDrops      map[string]uint64 `json:"ovs_tunnel_drops,omitempty"`
 	OVSTunnelDropsError string            `json:"ovs_tunnel_drops_error,omitempty"`
-	// MACFlaps counts the MACs frozen for flapping since vtepd started;
-	// FrozenMACs is how many are frozen now (vtepctl macs flags them).
+	// MACMoves counts the moves of learned MACs vtepd saw; MACFlaps the
+	// MACs frozen for flapping since vtepd started; FrozenMACs is how many
+	// are frozen now (vtepctl macs flags them).
+	MACMoves   uint64 `json:"mac_moves"`
 	MACFlaps   uint64 `json:"mac_flaps"`
 	FrozenMACs int    `json:"frozen_macs"`
 	Stats      Stats  `json:"stats"`

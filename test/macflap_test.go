@@ -49,9 +49,10 @@ func featurePackets(t testing.TB, r *labs.Running, f pipeline.Feature) (n int, p
 
 // TestMACFlapFrozenAndFlushed: two VMs on hv1, p and q, take the same MAC
 // and speak in turn, 10 moves in about 10 s. With the default of 5 moves in
-// 180 s hv1's vtepd freezes the MAC on p (where it was first seen), flags
-// it in its MAC table, counts it, and drops q's frames with it; the flush
-// endpoint unfreezes it and q's next frame is learned again.
+// 180 s hv1's vtepd freezes the MAC on the 5th move, on p (where it was
+// first seen), flags it in its MAC table, counts it, and drops q's frames
+// with it; the flush endpoint unfreezes it and q's next frame is learned
+// again.
 func TestMACFlapFrozenAndFlushed(t *testing.T) {
 	r := upLab(t, "../labs/figure4.yaml", func(f *labs.File) {
 		f.Hypervisors = f.Hypervisors[:2]
@@ -61,10 +62,29 @@ func TestMACFlapFrozenAndFlushed(t *testing.T) {
 	})
 	mustExec(t, r, "q", "ip", "link", "set", "eth0", "address", flapMAC)
 	start := time.Now()
-	for i := range 11 { // p, q, p, ...: 10 moves
-		speakAs(t, r, []string{"p", "q"}[i%2])
+	speakAs(t, r, "p")
+	frozenAt := 0
+	for move := 1; move <= 10; move++ { // q, p, q, ...
+		speakAs(t, r, []string{"p", "q"}[move%2])
+		if frozenAt != 0 {
+			continue // frozen: q's frames are dropped, p's are not learned
+		}
+		// wait until vtepd saw this move, or froze the MAC
+		err := labs.WaitFor(ctxT(t, 5*time.Second), 50*time.Millisecond, func() (bool, error) {
+			s := status(t, r, "hv1")
+			return s.MACMoves >= uint64(move) || s.FrozenMACs > 0, nil
+		})
+		if err != nil {
+			t.Fatalf("vtepd did not see move %d: %+v", move, status(t, r, "hv1"))
+		}
+		if status(t, r, "hv1").FrozenMACs > 0 {
+			frozenAt = move
+		}
 	}
-	t.Logf("10 moves took %s", time.Since(start).Round(time.Millisecond))
+	t.Logf("10 moves took %s; frozen at move %d", time.Since(start).Round(time.Millisecond), frozenAt)
+	if frozenAt != 5 {
+		t.Errorf("frozen at move %d, want 5 (mac_flap.max_moves)", frozenAt)
+	}
 	err := labs.WaitFor(ctxT(t, 5*time.Second), 100*time.Millisecond, func() (bool, error) {
 		e, ok := frozenEntry(t, r)
 		return ok && e.Frozen, nil
@@ -77,8 +97,8 @@ func TestMACFlapFrozenAndFlushed(t *testing.T) {
 		t.Errorf("frozen entry %+v: want frozen on p (first seen), flapped with q", e)
 	}
 	s := status(t, r, "hv1")
-	if s.MACFlaps != 1 || s.FrozenMACs != 1 {
-		t.Errorf("status: mac_flaps %d, frozen_macs %d; want 1 and 1", s.MACFlaps, s.FrozenMACs)
+	if s.MACFlaps != 1 || s.FrozenMACs != 1 || s.MACMoves != 5 {
+		t.Errorf("status: mac_moves %d, mac_flaps %d, frozen_macs %d; want 5, 1 and 1", s.MACMoves, s.MACFlaps, s.FrozenMACs)
 	}
 	// q's frames with the MAC are dropped before learning
 	_, before := featurePackets(t, r, pipeline.FeatureDropFrozenMAC)

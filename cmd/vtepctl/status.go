@@ -212,7 +212,7 @@ func printActivity(w io.Writer, s api.Status) error {
 	fmt.Fprintf(tw, "  config reloads\t%s\n", reloads)
 	fmt.Fprintf(tw, "  packet-ins\t%d\n", s.PacketIns)
 	fmt.Fprintf(tw, "  OVS tunnel drops\t%s\n", ovsDrops(s))
-	fmt.Fprintf(tw, "  MAC flaps\t%d (%d frozen now; vtepctl macs flags them)\n", s.MACFlaps, s.FrozenMACs)
+	fmt.Fprintf(tw, "  MAC moves\t%d, %d flapping MACs frozen (%d now; vtepctl macs flags them)\n", s.MACMoves, s.MACFlaps, s.FrozenMACs)
 	errs := fmt.Sprint(st.Errors)
 	if st.LastError != "" {
 		errs += fmt.Sprintf(" (last %s ago: %s)", formatAge(time.Since(st.LastErrorTime).Seconds()), st.LastError)
