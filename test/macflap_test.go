@@ -130,3 +130,69 @@ func TestMACFlapFrozenAndFlushed(t *testing.T) {
 		t.Errorf("status after flush: mac_flaps %d, frozen_macs %d; want 1 and 0", s.MACFlaps, s.FrozenMACs)
 	}
 }
+
+// TestMACFlapFrozenAtLocalPortOverRemote: b on hv2 takes a's MAC, and b and
+// a speak in turn, b first. hv1 sees the MAC flap between VTEP 10.0.0.2
+// and its port a, and freezes it on a although the remote place came first:
+// a local port is vouched for by the hypervisor, a VXLAN sender is not.
+// hv2 freezes it on its own port b, for the same reason.
+func TestMACFlapFrozenAtLocalPortOverRemote(t *testing.T) {
+	r := upLab(t, "../labs/figure4.yaml", func(f *labs.File) {
+		f.Hypervisors = f.Hypervisors[:2]
+		f.VMs = f.VMs[:2]
+	})
+	const macA = "02:00:00:00:00:0a"
+	mustExec(t, r, "b", "ip", "link", "set", "eth0", "address", macA)
+	entry := func(hv string) (api.MACEntry, bool) {
+		ms, err := apiClient(r, hv).MACs(ctxT(t, 10*time.Second), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			if m.MAC == macA {
+				return m, true
+			}
+		}
+		return api.MACEntry{}, false
+	}
+	for i := range 8 { // b, a, b, ...: 7 moves on each VTEP
+		speakAs(t, r, []string{"b", "a"}[i%2])
+	}
+	err := labs.WaitFor(ctxT(t, 5*time.Second), 100*time.Millisecond, func() (bool, error) {
+		e1, _ := entry("hv1")
+		e2, _ := entry("hv2")
+		return e1.Frozen && e2.Frozen, nil
+	})
+	e1, _ := entry("hv1")
+	e2, _ := entry("hv2")
+	if err != nil {
+		t.Fatalf("not frozen on both VTEPs: hv1 %+v, hv2 %+v", e1, e2)
+	}
+	if e1.Remote || e1.Port != "a" || e1.FlappedWith != "VTEP 10.0.0.2" {
+		t.Errorf("hv1: %+v, want frozen on port a, flapped with VTEP 10.0.0.2", e1)
+	}
+	if e2.Remote || e2.Port != "b" || e2.FlappedWith != "VTEP 10.0.0.1" {
+		t.Errorf("hv2: %+v, want frozen on port b, flapped with VTEP 10.0.0.1", e2)
+	}
+	// b's frames with a's MAC now stop in hv1's tunnel-in table
+	var before uint64
+	for _, f := range flows(t, r, "hv1", "br-int", "table=10") {
+		if f.Cookie.Feature() == pipeline.FeatureDropFrozenMAC {
+			before += f.Packets
+		}
+	}
+	speakAs(t, r, "b")
+	revalidated(t, r, "hv1")
+	var after uint64
+	for _, f := range flows(t, r, "hv1", "br-int", "table=10") {
+		if f.Cookie.Feature() == pipeline.FeatureDropFrozenMAC {
+			after += f.Packets
+		}
+	}
+	if after <= before {
+		t.Errorf("hv1 tunnel-in drop-frozen-mac counted %d packets, %d before b spoke; want more", after, before)
+	}
+	if e, _ := entry("hv1"); !e.Frozen || e.Remote {
+		t.Errorf("hv1 after b spoke: %+v, want still frozen on a", e)
+	}
+}
