@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,11 +29,16 @@ type Agent struct {
 	cfgMu sync.RWMutex
 	cfg   *config.Config
 
-	db      *ovsdb.Client
-	ctrl    *ofapp.Controller
-	unixctl *underlay.Unixctl
-	igmp    groupMembership // the membership holder's client (agent/holder.go)
-	hold    MembershipHold
+	// Run's concrete clients, for start-up, events and the OVSDB monitor.
+	db   *ovsdb.Client
+	ctrl *ofapp.Controller
+	// What the reconcile uses, through the interfaces of deps.go.
+	ports        PortSource
+	switches     Switches
+	unixctl      Unixctl
+	igmp         Membership // the membership holder's client (agent/holder.go)
+	gatewayInUse GatewayCheck
+	hold         MembershipHold
 
 	overlayDPID  uint64
 	underlaySw   atomic.Pointer[ofapp.Switch]
@@ -46,6 +52,7 @@ type Agent struct {
 	readyOnce    sync.Once
 	ready        chan struct{}
 	resyncPeriod time.Duration
+	retryDelay   time.Duration // after a failed reconcile
 	metrics      *agentMetrics
 	health       healthState
 	remotes      *remoteKeeper // learned remote VTEPs' neighbour entries (remotes.go)
@@ -63,6 +70,8 @@ func New(cfg *config.Config, log *logrus.Entry) *Agent {
 		kick:         make(chan string, 1),
 		ready:        make(chan struct{}),
 		resyncPeriod: 30 * time.Second,
+		retryDelay:   time.Second,
+		gatewayInUse: underlay.GatewayInUse,
 	}
 	a.metrics = newAgentMetrics(a)
 	a.remotes = newRemoteKeeper(a)
@@ -109,7 +118,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err != nil {
 		return stopped(ctx, err)
 	}
-	a.db = db
+	a.db, a.ports = db, db
 	defer db.Close()
 	path, err := unixctlPath(cfg)
 	if err != nil {
@@ -117,23 +126,16 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	a.unixctl = &underlay.Unixctl{Path: path}
 
-	if err := prepareSocketDir(cfg.OpenFlow.Listen); err != nil {
-		return err
-	}
-	if dir, run := listenDir(cfg.OpenFlow.Listen), ovsRunDir(cfg); dir != "" && run != "" && dir != run {
-		// ovs-vswitchd refuses unix controller sockets outside its run dir.
-		a.log.WithFields(logrus.Fields{"openflow.listen": cfg.OpenFlow.Listen, "ovs_rundir": run}).
-			Warn("openflow.listen is outside OVS's run directory; ovs-vswitchd will not connect to it")
-	}
-	ln, err := ofapp.Listen(cfg.OpenFlow.Listen)
+	ln, err := a.listenOpenFlow(cfg)
 	if err != nil {
-		return fmt.Errorf("openflow.listen: %w", err)
+		return err
 	}
 	a.ctrl = ofapp.NewController(ofapp.Config{
 		Logger:     a.log.WithField("component", "openflow"),
 		OnPacketIn: func(*ofapp.Switch, ofapp.PacketIn) { a.packetIns.Add(1) },
 	})
 	defer a.ctrl.Close()
+	a.switches = controllerSwitches{a}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.ctrl.Serve(ctx, ln) }()
 
@@ -179,6 +181,23 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 }
 
+// listenOpenFlow opens openflow.listen, where the overlay bridge connects.
+func (a *Agent) listenOpenFlow(cfg *config.Config) (net.Listener, error) {
+	if err := prepareSocketDir(cfg.OpenFlow.Listen); err != nil {
+		return nil, err
+	}
+	if dir, run := listenDir(cfg.OpenFlow.Listen), ovsRunDir(cfg); dir != "" && run != "" && dir != run {
+		// ovs-vswitchd refuses unix controller sockets outside its run dir.
+		a.log.WithFields(logrus.Fields{"openflow.listen": cfg.OpenFlow.Listen, "ovs_rundir": run}).
+			Warn("openflow.listen is outside OVS's run directory; ovs-vswitchd will not connect to it")
+	}
+	ln, err := ofapp.Listen(cfg.OpenFlow.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("openflow.listen: %w", err)
+	}
+	return ln, nil
+}
+
 // Kick asks for a reconcile soon; kicks that arrive while one is pending merge.
 func (a *Agent) Kick(reason string) {
 	select {
@@ -217,7 +236,7 @@ func (a *Agent) reconcileAndLog(ctx context.Context, reason string) error {
 		go func() {
 			select {
 			case <-ctx.Done():
-			case <-time.After(time.Second):
+			case <-time.After(a.retryDelay):
 				a.Kick("retry after error")
 			}
 		}()

@@ -44,10 +44,7 @@ func (a *Agent) Status() api.Status {
 
 		TunnelReceiveRepairs: a.TunnelRxRepairs(),
 	}
-	if a.ctrl != nil {
-		_, s.OverlayConnected = a.ctrl.Switch(a.overlayDPID)
-	}
-	s.UnderlayConnected = a.underlaySw.Load() != nil
+	s.OverlayConnected, s.UnderlayConnected = a.connected()
 	for _, p := range cfg.Flood.Peers {
 		s.Peers = append(s.Peers, p.String())
 	}

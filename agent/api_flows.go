@@ -14,21 +14,25 @@ import (
 // GET /v1/flows/diff (what vtepd would change).
 
 // switchFor returns the connected switch of a bridge role and its name.
-func (a *Agent) switchFor(role string) (*ofapp.Switch, string, error) {
+func (a *Agent) switchFor(role string) (Switch, string, error) {
 	cfg := a.config()
 	switch role {
 	case api.BridgeOverlay:
-		if a.ctrl == nil {
+		if a.switches == nil {
 			return nil, cfg.Bridge, fmt.Errorf("overlay bridge %s: vtepd is not running its controller", cfg.Bridge)
 		}
-		sw, ok := a.ctrl.Switch(a.overlayDPID)
+		sw, ok := a.switches.Overlay()
 		if !ok {
 			return nil, cfg.Bridge, fmt.Errorf("overlay bridge %s (dpid %s) is not connected", cfg.Bridge, ofapp.DPIDString(a.overlayDPID))
 		}
 		return sw, cfg.Bridge, nil
 	case api.BridgeUnderlay:
-		sw := a.underlaySw.Load()
-		if sw == nil {
+		var sw Switch
+		ok := false
+		if a.switches != nil {
+			sw, ok = a.switches.Underlay()
+		}
+		if !ok {
 			return nil, cfg.Underlay.Bridge, fmt.Errorf("underlay bridge %s is not connected", cfg.Underlay.Bridge)
 		}
 		return sw, cfg.Underlay.Bridge, nil

@@ -19,10 +19,10 @@ import (
 // starts after that).
 func (a *Agent) ControllerStatus(ctx context.Context) (ovsdb.ControllerStatus, error) {
 	cfg := a.config()
-	if a.db == nil {
+	if a.ports == nil {
 		return ovsdb.ControllerStatus{}, fmt.Errorf("controller status of bridge %s: ovsdb: %w", cfg.Bridge, ErrNotConnected)
 	}
-	all, err := a.db.ControllerStatus(ctx, cfg.Bridge)
+	all, err := a.ports.ControllerStatus(ctx, cfg.Bridge)
 	if err != nil {
 		return ovsdb.ControllerStatus{}, fmt.Errorf("controller status: %w", err)
 	}

@@ -23,14 +23,22 @@
 // needs a restart is refused whole), when a MAC is frozen or flushed, and
 // periodically as a safety net.
 //
-// Files by concern: agent.go (the loop), bridges.go (start-up, the
-// underlay connection), events.go (switch events), reconcile.go (diff and
-// apply), groups.go (tunnel routes and IGMP), tunnelrx.go (OVS listening on
-// the VTEP address), health.go (health checks), reload.go (SIGHUP),
-// routes.go and api*.go (the local API), metrics.go (Prometheus),
-// portgone.go (a deleted port's learned MACs), flaps.go (MAC-flap
-// detection: frozen MACs join the desired state), ovsdrops.go (OVS's own
-// tunnel drop counters).
+// The reconcile reaches switches, OVSDB, ovs-vswitchd and the membership
+// holder only through the narrow interfaces of deps.go (Switch, Switches,
+// PortSource, Unixctl, Membership). Run sets them to the real clients;
+// the package's root-free tests set them to the fakes of agent/agenttest,
+// whose switch keeps its flows in a pipelinetest.Switch and whose
+// ovs-vswitchd keeps tunnel routes, tunnel receive addresses and the
+// neighbour cache in memory, so the loop is tested without OVS.
+//
+// Files by concern: agent.go (the loop), deps.go (the interfaces),
+// bridges.go (start-up, the underlay connection), events.go (switch
+// events), reconcile.go (diff and apply), groups.go (tunnel routes and
+// IGMP), tunnelrx.go (OVS listening on the VTEP address), health.go
+// (health checks), reload.go (SIGHUP), routes.go and api*.go (the local
+// API), metrics.go (Prometheus), portgone.go (a deleted port's learned
+// MACs), flaps.go (MAC-flap detection: frozen MACs join the desired
+// state), ovsdrops.go (OVS's own tunnel drop counters). The tests' rig (rig_test.go) wires an agent to the fakes.
 //
 // The underlay bridge keeps standalone fail mode and no controller, so it
 // keeps switching normally whatever happens to vtepd; vtepd adds its join

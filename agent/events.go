@@ -36,7 +36,11 @@ func (a *Agent) eventLoop(ctx context.Context) {
 					// reconcile again once the ofport is there.
 					go a.kickWhenOfport(ctx, ev.Port.Name, reason)
 				} else {
-					go a.forgetPortMACs(ctx, ev.Switch, ev.Port) // portgone.go
+					var sw Switch // nil when the event names no session
+					if ev.Switch != nil {
+						sw = ev.Switch
+					}
+					go a.forgetPortMACs(ctx, sw, ev.Port) // portgone.go
 				}
 			}
 		}

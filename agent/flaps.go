@@ -73,18 +73,11 @@ func newFlapWatcher(a *Agent) *flapWatcher {
 
 // run makes a pass every flapPeriod until ctx ends.
 func (w *flapWatcher) run(ctx context.Context) {
-	t := time.NewTicker(flapPeriod)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := w.pass(ctx); err != nil {
-				w.a.log.WithError(err).Debug("MAC flaps: pass skipped")
-			}
+	every(ctx, flapPeriod, func() {
+		if err := w.pass(ctx); err != nil {
+			w.a.log.WithError(err).Debug("MAC flaps: pass skipped")
 		}
-	}
+	})
 }
 
 // pass reads the learned MACs, feeds the detector, logs and counts what

@@ -132,7 +132,7 @@ func (a *Agent) gatewaysInUse(ctx context.Context, cfg *config.Config, gws []con
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if mac, ok := underlay.GatewayInUse(ctx, cfg.Underlay.Bridge, cfg.Underlay.LocalIP.Addr().AsSlice(), gw.Gateway.AsSlice()); ok {
+			if mac, ok := a.gatewayInUse(ctx, cfg.Underlay.Bridge, cfg.Underlay.LocalIP.Addr().AsSlice(), gw.Gateway.AsSlice()); ok {
 				mu.Lock()
 				used[gw.Gateway.String()] = mac
 				mu.Unlock()

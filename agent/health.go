@@ -52,16 +52,13 @@ func (a *Agent) setMissingRoutes(groups []net.IP) {
 // to the switches.
 func (a *Agent) Health() api.Health {
 	cfg := a.config()
-	overlay := a.ctrl != nil
-	if overlay {
-		_, overlay = a.ctrl.Switch(a.overlayDPID)
-	}
+	overlay, under := a.connected()
 	a.health.mu.Lock()
 	hs := a.health.healthView
 	a.health.mu.Unlock()
 	checks := []api.Check{
 		connCheck(api.CheckOverlayBridge, cfg.Bridge, overlay, a.overlayReason),
-		connCheck(api.CheckUnderlayBridge, cfg.Underlay.Bridge, a.underlaySw.Load() != nil,
+		connCheck(api.CheckUnderlayBridge, cfg.Underlay.Bridge, under,
 			func() string { return "no OpenFlow session to its management socket " + mgmtPath(cfg) }),
 		programmedCheck(a.isReady(), hs.reconcileErr),
 		rxCheck(cfg, hs),
@@ -74,6 +71,17 @@ func (a *Agent) Health() api.Health {
 		h.Healthy = h.Healthy && c.OK
 	}
 	return h
+}
+
+// connected reports whether the overlay and the underlay bridge have a
+// session.
+func (a *Agent) connected() (overlay, under bool) {
+	if a.switches == nil {
+		return false, false
+	}
+	_, overlay = a.switches.Overlay()
+	_, under = a.switches.Underlay()
+	return overlay, under
 }
 
 // overlayReason says why the overlay bridge has no session, as far as

@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"fmt"
-	"net"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -42,17 +41,10 @@ const selfExe = "/proc/self/exe"
 // before Run.
 func (a *Agent) SetMembershipHold(h MembershipHold) { a.hold = h }
 
-// groupMembership is what the agent needs of IGMP membership.
-type groupMembership interface {
-	Set(want []net.IP) error
-	Groups() []net.IP
-	Close() error
-}
-
 // openMembership adopts the running membership holder of this bridge, or
 // starts one, in multicast mode. In replication mode it tells a holder left
 // from a multicast run to leave its groups, and returns nil.
-func (a *Agent) openMembership(ctx context.Context, cfg *config.Config) (groupMembership, error) {
+func (a *Agent) openMembership(ctx context.Context, cfg *config.Config) (Membership, error) {
 	files := underlay.HolderFilesIn(RunDir(cfg), cfg.Bridge)
 	if cfg.Flood.Mode != config.FloodMulticast {
 		if stopped, err := underlay.StopHolder(ctx, files.Socket); err != nil {

@@ -59,7 +59,7 @@ func newAgentMetrics(a *Agent) *agentMetrics {
 }
 
 // observeBundle records one bundle sent to the bridge of sw.
-func (a *Agent) observeBundle(sw *ofapp.Switch, changes int, took time.Duration, err error) {
+func (a *Agent) observeBundle(sw Switch, changes int, took time.Duration, err error) {
 	if a.metrics == nil {
 		return
 	}
@@ -74,7 +74,7 @@ func (a *Agent) observeBundle(sw *ofapp.Switch, changes int, took time.Duration,
 }
 
 // bridgeOf names the bridge a switch connection belongs to.
-func (a *Agent) bridgeOf(sw *ofapp.Switch) string {
+func (a *Agent) bridgeOf(sw Switch) string {
 	cfg := a.config()
 	if sw.DPID() == a.overlayDPID {
 		return cfg.Bridge
@@ -167,8 +167,9 @@ func (c *switchCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
 	}
 	over, err := a.overlaySwitch()
+	_, under := a.connected()
 	gauge(descConnected, b2f(err == nil), cfg.Bridge, api.BridgeOverlay)
-	gauge(descConnected, b2f(a.underlaySw.Load() != nil), cfg.Underlay.Bridge, api.BridgeUnderlay)
+	gauge(descConnected, b2f(under), cfg.Underlay.Bridge, api.BridgeUnderlay)
 	counter(descReconciles, float64(stats.Reconciles))
 	counter(descErrors, float64(stats.Errors))
 	gauge(descReconcileSeconds, stats.LastDuration.Seconds())
@@ -219,7 +220,7 @@ func (c *switchCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // overlaySwitch returns the overlay bridge's connection.
-func (a *Agent) overlaySwitch() (*ofapp.Switch, error) {
+func (a *Agent) overlaySwitch() (Switch, error) {
 	sw, _, err := a.switchFor(api.BridgeOverlay)
 	return sw, err
 }

@@ -55,7 +55,7 @@ vtepd_ovs_tunnel_drops_total{reason="invalid_tunnel_port"} 2
 vtepd_ovs_tunnel_drops_total{reason="rx_invalid_packet"} 0
 vtepd_ovs_tunnel_drops_total{reason="tunnel_pop_error"} 15
 `
-	if got := scrape(t, ovsDropsCollector{a: a}); !strings.Contains(got, want) {
+	if got := scrapeCollector(t, ovsDropsCollector{a: a}); !strings.Contains(got, want) {
 		t.Errorf("scrape:\n%s\nwant:\n%s", got, want)
 	}
 	var s api.Status
@@ -68,7 +68,7 @@ vtepd_ovs_tunnel_drops_total{reason="tunnel_pop_error"} 15
 func TestOVSTunnelDropsUnreadable(t *testing.T) {
 	a := New(mustConfig(t, baseConfig), nil)
 	a.unixctl = &underlay.Unixctl{Path: filepath.Join(t.TempDir(), "none.ctl")}
-	if got := scrape(t, ovsDropsCollector{a: a}); strings.Contains(got, "vtepd_ovs_tunnel_drops_total") {
+	if got := scrapeCollector(t, ovsDropsCollector{a: a}); strings.Contains(got, "vtepd_ovs_tunnel_drops_total") {
 		t.Errorf("metrics from an unreadable control socket:\n%s", got)
 	}
 	var s api.Status
@@ -78,8 +78,8 @@ func TestOVSTunnelDropsUnreadable(t *testing.T) {
 	}
 }
 
-// scrape returns what one collector exposes, in the text format.
-func scrape(t *testing.T, c prometheus.Collector) string {
+// scrapeCollector returns what one collector exposes, in the text format.
+func scrapeCollector(t *testing.T, c prometheus.Collector) string {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(c)

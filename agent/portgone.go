@@ -32,7 +32,7 @@ const forgetPortTimeout = 5 * time.Second
 // forgetPortMACs deletes the MAC entries learned on port p of the overlay
 // bridge sw, which reported p deleted. Errors are logged: the entries then
 // expire after mac_ageing.
-func (a *Agent) forgetPortMACs(ctx context.Context, sw *ofapp.Switch, p ofapp.Port) {
+func (a *Agent) forgetPortMACs(ctx context.Context, sw Switch, p ofapp.Port) {
 	log := a.log.WithFields(logrus.Fields{"port": p.Name, "ofport": p.No})
 	if sw == nil || p.No == 0 || p.No > pipeline.MaxPort {
 		log.Debug("no learned MACs to forget for this port")
@@ -49,7 +49,7 @@ func (a *Agent) forgetPortMACs(ctx context.Context, sw *ofapp.Switch, p ofapp.Po
 // forgetGonePorts deletes the MAC entries of the overlay bridge sw that
 // were learned on ports it no longer has. It runs when sw connects; errors
 // are logged (the entries then expire after mac_ageing).
-func (a *Agent) forgetGonePorts(ctx context.Context, sw *ofapp.Switch) {
+func (a *Agent) forgetGonePorts(ctx context.Context, sw PortSwitch) {
 	ctx, cancel := context.WithTimeout(ctx, forgetPortTimeout)
 	defer cancel()
 	// Learned flows first: a port whose MACs were read and that is missing
@@ -97,14 +97,14 @@ func gonePorts(learned []ofapp.FlowStats, ports []ofapp.Port) []uint32 {
 
 // deleteLearnedOnPort deletes, in one bundle, the flows of table mac that
 // the learn action made for MACs learned on port no.
-func deleteLearnedOnPort(ctx context.Context, sw *ofapp.Switch, no uint32) error {
+func deleteLearnedOnPort(ctx context.Context, sw Switch, no uint32) error {
 	ctx, cancel := context.WithTimeout(ctx, forgetPortTimeout)
 	defer cancel()
 	value, mask := pipeline.LearnedOnPort(no)
 	var b ofapp.Batch
 	b.DeleteByCookieInTable(pipeline.TableMAC, uint64(value), uint64(mask))
 	if err := sw.Apply(ctx, &b); err != nil {
-		return fmt.Errorf("%s: delete learned MACs of port %d (cookie %#x/%#x): %w", sw, no, uint64(value), uint64(mask), err)
+		return fmt.Errorf("switch %s: delete learned MACs of port %d (cookie %#x/%#x): %w", ofapp.DPIDString(sw.DPID()), no, uint64(value), uint64(mask), err)
 	}
 	return nil
 }

@@ -18,7 +18,7 @@ import (
 func (a *Agent) Reconcile(ctx context.Context) (int, error) {
 	a.reconcileMu.Lock()
 	defer a.reconcileMu.Unlock()
-	if a.db == nil || a.ctrl == nil {
+	if a.ports == nil || a.switches == nil {
 		return 0, errNotStarted
 	}
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
@@ -37,7 +37,7 @@ func (a *Agent) Reconcile(ctx context.Context) (int, error) {
 		// before the flood flows use them
 		total += a.resolvePeers(ctx, cfg)
 	}
-	over, ok := a.ctrl.Switch(a.overlayDPID)
+	over, ok := a.switches.Overlay()
 	if !ok {
 		return 0, fmt.Errorf("overlay bridge %s (dpid %s): %w", cfg.Bridge, ofapp.DPIDString(a.overlayDPID), ErrNotConnected)
 	}
@@ -57,8 +57,8 @@ func (a *Agent) Reconcile(ctx context.Context) (int, error) {
 func (a *Agent) reconcileUnderlay(ctx context.Context, cfg *config.Config, flows []ofapp.Flow) (int, error) {
 	total := 0
 	var errs []error
-	sw := a.underlaySw.Load()
-	if sw == nil {
+	sw, ok := a.switches.Underlay()
+	if !ok {
 		errs = append(errs, fmt.Errorf("underlay bridge %s (management socket %s): %w", cfg.Underlay.Bridge, mgmtPath(cfg), ErrNotConnected))
 	} else {
 		n, err := a.apply(ctx, sw, flows, nil)
@@ -78,7 +78,7 @@ func (a *Agent) reconcileUnderlay(ctx context.Context, cfg *config.Config, flows
 
 // apply diffs and applies one switch's flows (and groups, when groups is
 // not nil) in one bundle.
-func (a *Agent) apply(ctx context.Context, sw *ofapp.Switch, flows []ofapp.Flow, groups []ofapp.GroupEntry) (int, error) {
+func (a *Agent) apply(ctx context.Context, sw Switch, flows []ofapp.Flow, groups []ofapp.GroupEntry) (int, error) {
 	installed, err := sw.Flows(ctx, uint64(pipeline.ProgrammedValue), uint64(pipeline.ProgrammedMask))
 	if err != nil {
 		return 0, err

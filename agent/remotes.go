@@ -89,18 +89,11 @@ func newRemoteKeeper(a *Agent) *remoteKeeper {
 
 // run makes a pass every remotesPeriod until ctx ends.
 func (k *remoteKeeper) run(ctx context.Context) {
-	t := time.NewTicker(remotesPeriod)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := k.pass(ctx); err != nil {
-				k.a.log.WithError(err).Debug("remote VTEPs: pass skipped")
-			}
+	every(ctx, remotesPeriod, func() {
+		if err := k.pass(ctx); err != nil {
+			k.a.log.WithError(err).Debug("remote VTEPs: pass skipped")
 		}
-	}
+	})
 }
 
 // pass reads the learned remote VTEPs and OVS's cache and starts the

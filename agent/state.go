@@ -20,7 +20,7 @@ const TunnelPortName = pipeline.TunnelPortName
 func (a *Agent) readState(ctx context.Context, cfg *config.Config) (pipeline.State, error) {
 	st := pipeline.State{Desired: Desired(cfg)}
 	st.Desired.FrozenMACs = a.flaps.desired()
-	ports, err := a.db.ListPorts(ctx, cfg.Bridge)
+	ports, err := a.ports.ListPorts(ctx, cfg.Bridge)
 	if err != nil {
 		return st, err
 	}
@@ -60,7 +60,7 @@ func (a *Agent) readState(ctx context.Context, cfg *config.Config) (pipeline.Sta
 func (a *Agent) readUnderlay(ctx context.Context) (pipeline.Underlay, error) {
 	cfg := a.config()
 	var u pipeline.Underlay
-	ports, err := a.db.ListPorts(ctx, cfg.Underlay.Bridge)
+	ports, err := a.ports.ListPorts(ctx, cfg.Underlay.Bridge)
 	if err != nil {
 		return u, fmt.Errorf("underlay.bridge %q: %w", cfg.Underlay.Bridge, err)
 	}

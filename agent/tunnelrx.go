@@ -15,14 +15,19 @@ const tunnelRxPeriod = 2 * time.Second
 
 // tunnelRxLoop checks tunnel receive every tunnelRxPeriod until ctx ends.
 func (a *Agent) tunnelRxLoop(ctx context.Context) {
-	t := time.NewTicker(tunnelRxPeriod)
+	every(ctx, tunnelRxPeriod, func() { a.checkTunnelReceive(ctx) })
+}
+
+// every calls f every period until ctx ends.
+func every(ctx context.Context, period time.Duration, f func()) {
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			a.checkTunnelReceive(ctx)
+			f()
 		}
 	}
 }

@@ -8,7 +8,17 @@ type Change struct {
 	Op    string
 	Flow  *Flow
 	Group *GroupEntry
-	Text  string
+	// Cookie is set for a delete by cookie: what it deletes.
+	Cookie *CookieDelete
+	Text   string
+}
+
+// CookieDelete is a delete by cookie: every flow of Table (of every table
+// when AllTables) whose cookie equals Cookie in the bits set in Mask.
+type CookieDelete struct {
+	Table        uint8
+	AllTables    bool
+	Cookie, Mask uint64
 }
 
 // Changes lists the batch's messages in bundle order without sending them,
@@ -16,7 +26,7 @@ type Change struct {
 func (b *Batch) Changes() []Change {
 	out := make([]Change, 0, b.Len())
 	for i := range b.Len() {
-		_, f, g, _ := b.at(i)
+		_, f, g, cd := b.at(i)
 		op, text := b.describe(i)
 		c := Change{Op: op, Text: text}
 		if f != nil {
@@ -26,6 +36,9 @@ func (b *Batch) Changes() []Change {
 		if g != nil {
 			gc := *g
 			c.Group = &gc
+		}
+		if cd != nil {
+			c.Cookie = &CookieDelete{Table: cd.table, AllTables: cd.table == tableAll, Cookie: cd.cookie, Mask: cd.mask}
 		}
 		out = append(out, c)
 	}

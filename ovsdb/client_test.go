@@ -256,16 +256,7 @@ func TestDropIsReportedAndClientReconnects(t *testing.T) {
 	if !errors.Is(err, ErrDisconnected) {
 		t.Fatalf("in-flight err = %v, want ErrDisconnected", err)
 	}
-	for _, want := range []State{Disconnected, Connected} {
-		select {
-		case got := <-states:
-			if got != want {
-				t.Fatalf("state = %v, want %v", got, want)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatalf("no %v state", want)
-		}
-	}
+	waitStates(t, states, Disconnected, Connected)
 	if _, err := c.Transact(context.Background(), Select{Table: "Bridge"}); err != nil {
 		t.Fatalf("after reconnect: %v", err)
 	}
@@ -322,5 +313,20 @@ func TestDialFails(t *testing.T) {
 	}
 	if _, err := Dial(context.Background(), "/run/db.sock"); err == nil {
 		t.Error("Dial of a target without a scheme succeeded")
+	}
+}
+
+// waitStates waits for the client's next connection states, in order.
+func waitStates(t *testing.T, states <-chan State, want ...State) {
+	t.Helper()
+	for _, w := range want {
+		select {
+		case got := <-states:
+			if got != w {
+				t.Fatalf("state = %v, want %v", got, w)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no %v state", w)
+		}
 	}
 }

@@ -150,16 +150,7 @@ func TestMonitorReestablishedAfterReconnect(t *testing.T) {
 		t.Errorf("event after reconnect = %+v, want the initial rows again", ev)
 	}
 	// The monitor is back before the client reports the connection.
-	for _, want := range []State{Disconnected, Connected} {
-		select {
-		case got := <-states:
-			if got != want {
-				t.Fatalf("state = %v, want %v", got, want)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatalf("no %v state", want)
-		}
-	}
+	waitStates(t, states, Disconnected, Connected)
 	var id string
 	_ = json.Unmarshal(first.Params[1], &id)
 	ms.send(t, `{"id":null,"method":"update","params":["`+id+`",{"Port":{"`+uuidA+`":{"old":{"tag":1},"new":{"tag":2}}}}]}`)

@@ -171,16 +171,7 @@ func TestServerClosesMidReply(t *testing.T) {
 	if !errors.As(err, &ce) || !errors.Is(err, ErrDisconnected) || !strings.Contains(err.Error(), "middle of a message") {
 		t.Fatalf("err = %v, want a ConnError for a reply cut short", err)
 	}
-	for _, want := range []State{Disconnected, Connected} {
-		select {
-		case got := <-states:
-			if got != want {
-				t.Fatalf("state = %v, want %v", got, want)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatalf("no %v state", want)
-		}
-	}
+	waitStates(t, states, Disconnected, Connected)
 	if got := selectName(t, c, "Port"); got != "Port" {
 		t.Errorf("after reconnect: reply = %q", got)
 	}

@@ -3,7 +3,10 @@ package test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -54,4 +57,15 @@ func dumpFlows(t testing.TB, r *labs.Running, hv, bridge string, args ...string)
 		t.Fatal(err)
 	}
 	return out
+}
+
+// sighup writes cfg as hv's vtepd configuration and makes vtepd reload it.
+func sighup(t testing.TB, r *labs.Running, hv, cfg string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(r.NodeDir(hv), "vtepd.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Vtepds[hv].Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
 }

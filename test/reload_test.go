@@ -154,15 +154,7 @@ func TestReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reload := func(cfg string) {
-		t.Helper()
-		if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := r.Vtepds["hv1"].Signal(syscall.SIGHUP); err != nil {
-			t.Fatal(err)
-		}
-	}
+	reload := func(cfg string) { t.Helper(); sighup(t, r, "hv1", cfg) }
 	beforeO, beforeU := programmed(t, r, "hv1", "br-int"), programmed(t, r, "hv1", "br-phy")
 	start := time.Now()
 
@@ -233,15 +225,7 @@ func TestReload(t *testing.T) {
 // changes.
 func refuseReloads(t *testing.T, r *labs.Running, cfgPath, orig string, good map[string]dumpedFlow, reloads uint64, mark time.Time) {
 	t.Helper()
-	reload := func(cfg string) {
-		t.Helper()
-		if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := r.Vtepds["hv1"].Signal(syscall.SIGHUP); err != nil {
-			t.Fatal(err)
-		}
-	}
+	reload := func(cfg string) { t.Helper(); sighup(t, r, "hv1", cfg) }
 	reload(strings.Replace(orig, "bridge: br-int", "bridge: br-other", 1))
 	waitRejected(t, r, "hv1", 2, "restart-only", `bridge: changing "br-int" to "br-other" needs a restart`)
 	reload(strings.Replace(orig, "uplink: ", "uplink: x", 1))

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -58,12 +57,7 @@ func TestReloadKeepsTunnelReceive(t *testing.T) {
 	}()
 	reloadTo := func(cfg string, applied uint64) {
 		t.Helper()
-		if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := r.Vtepds["hv3"].Signal(syscall.SIGHUP); err != nil {
-			t.Fatal(err)
-		}
+		sighup(t, r, "hv3", cfg)
 		err := labs.WaitFor(ctxT(t, 10*time.Second), 20*time.Millisecond, func() (bool, error) {
 			return status(t, r, "hv3").Stats.ConfigReloads == applied, nil
 		})

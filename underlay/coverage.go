@@ -95,7 +95,7 @@ func (c Coverage) TunnelDrops() map[string]uint64 {
 
 // ReadTunnelDrops reads ovs-vswitchd's coverage counters and returns its
 // tunnel drops by reason.
-func ReadTunnelDrops(ctx context.Context, u *Unixctl) (map[string]uint64, error) {
+func ReadTunnelDrops(ctx context.Context, u Caller) (map[string]uint64, error) {
 	out, err := u.Call(ctx, "coverage/show")
 	if err != nil {
 		return nil, fmt.Errorf("read OVS's coverage counters: %w", err)

@@ -11,7 +11,7 @@ import (
 // port: whether tnl/ports/show -v lists a receive entry for that address
 // and port. A VTEP whose address is missing there answers every VXLAN
 // packet with ICMP port unreachable.
-func Listening(ctx context.Context, u *Unixctl, local net.IP, port uint16) (bool, error) {
+func Listening(ctx context.Context, u Caller, local net.IP, port uint16) (bool, error) {
 	show, err := u.Call(ctx, "tnl/ports/show", "-v")
 	if err != nil {
 		return false, fmt.Errorf("read tunnel receive ports: %w", err)

@@ -30,7 +30,7 @@ type PeerNeighbor struct {
 
 // Ensure resolves the peer and sets OVS's entry if it is missing or
 // differs. It reports whether it changed OVS's cache.
-func (p PeerNeighbor) Ensure(ctx context.Context, u *Unixctl) (bool, error) {
+func (p PeerNeighbor) Ensure(ctx context.Context, u Caller) (bool, error) {
 	mac, err := p.resolve(ctx, 2*time.Second)
 	if err != nil {
 		return false, err

@@ -146,7 +146,7 @@ type NextHop struct {
 }
 
 // LookupNextHop asks OVS's tunnel router how it reaches ip.
-func LookupNextHop(ctx context.Context, u *Unixctl, ip netip.Addr) (NextHop, error) {
+func LookupNextHop(ctx context.Context, u Caller, ip netip.Addr) (NextHop, error) {
 	out, err := u.Call(ctx, "ovs/route/lookup", ip.String()+"/32")
 	if err != nil {
 		return NextHop{}, fmt.Errorf("route to %s: %w", ip, err)

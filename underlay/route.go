@@ -32,7 +32,7 @@ type GroupRoute struct {
 // ovs/route/add replaces a route with the same prefix), never deleted
 // first: a deletion would stop OVS listening for tunnels (see Reregister).
 // It reports whether it changed anything.
-func (r GroupRoute) Ensure(ctx context.Context, u *Unixctl) (bool, error) {
+func (r GroupRoute) Ensure(ctx context.Context, u Caller) (bool, error) {
 	changed := false
 	routes, err := u.Call(ctx, "ovs/route/show")
 	if err != nil {
@@ -64,7 +64,7 @@ func (r GroupRoute) Ensure(ctx context.Context, u *Unixctl) (bool, error) {
 // its placeholder ages out of OVS's cache). OVS forgets the tunnel receive
 // addresses of the route's bridge when it deletes a route: the caller must
 // Reregister the bridge afterwards.
-func RemoveGroupRoute(ctx context.Context, u *Unixctl, group net.IP) error {
+func RemoveGroupRoute(ctx context.Context, u Caller, group net.IP) error {
 	if _, err := u.Call(ctx, "ovs/route/del", group.String()+"/32"); err != nil {
 		return fmt.Errorf("group %s: remove route: %w", group, err)
 	}
@@ -84,7 +84,7 @@ func RemoveGroupRoute(ctx context.Context, u *Unixctl, group net.IP) error {
 // address through the bridge: OVS's local route to that address has a
 // higher priority, so lookups are unchanged, and adding it again replaces
 // it, so Reregister is idempotent.
-func Reregister(ctx context.Context, u *Unixctl, bridge string, local net.IP) error {
+func Reregister(ctx context.Context, u Caller, bridge string, local net.IP) error {
 	if _, err := u.Call(ctx, "ovs/route/add", local.String()+"/32", bridge); err != nil {
 		return fmt.Errorf("re-register tunnel receive on %s (%s): %w", bridge, local, err)
 	}

@@ -19,6 +19,15 @@ type Unixctl struct {
 	id int
 }
 
+// Caller runs one ovs-vswitchd control command and returns its text
+// output. *Unixctl is the real one; tests use fakes that keep OVS's tables
+// in memory.
+type Caller interface {
+	Call(ctx context.Context, command string, args ...string) (string, error)
+}
+
+var _ Caller = (*Unixctl)(nil)
+
 // CommandError is a command ovs-vswitchd answered with an error.
 type CommandError struct {
 	Command string

@@ -13,4 +13,10 @@
 // timeout (see ageing.go). It is strict where OVS would silently do something the
 // pipeline never means to: two matching flows of equal priority, popping a
 // missing VLAN tag or pushing a second one are errors.
+//
+// A Switch also takes changes as a controller sends them (batch.go):
+// Apply applies an ofapp.Batch as OVS commits an ONF bundle, all or
+// nothing and in bundle order, with strict deletes, deletes by cookie and
+// group changes, and FlowStats and Groups read back what it holds. The
+// agent's fake switch (agent/agenttest) is built on it.
 package pipelinetest

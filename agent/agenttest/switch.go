@@ -1,0 +1,162 @@
+package agenttest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/vtep/vtep/ofapp"
+	"github.com/vtep/vtep/pipeline/pipelinetest"
+)
+
+// Op names an operation of a fake that can be made to fail.
+type Op string
+
+// The operations of Switch that Fail can break.
+const (
+	OpFlows     Op = "flows"      // Flows and TableFlows
+	OpGroups    Op = "groups"     // Groups
+	OpApply     Op = "apply"      // Apply
+	OpPortDescs Op = "port-descs" // PortDescs
+)
+
+// Switch is a fake OpenFlow switch. Its tables are a pipelinetest.Switch:
+// batches change them as an ONF bundle does (all or nothing, in bundle
+// order), reads return what they hold, and packets can be run through them.
+type Switch struct {
+	dpid uint64
+
+	mu      sync.Mutex
+	sim     *pipelinetest.Switch
+	ports   []ofapp.Port
+	batches []*ofapp.Batch
+	fail    map[Op]error
+}
+
+// NewSwitch returns an empty switch with this datapath ID.
+func NewSwitch(dpid uint64) *Switch {
+	return &Switch{dpid: dpid, sim: pipelinetest.New(nil, nil), fail: map[Op]error{}}
+}
+
+// DPID returns the switch's datapath ID.
+func (s *Switch) DPID() uint64 { return s.dpid }
+
+// String names the switch as ofapp.Switch does.
+func (s *Switch) String() string { return "switch " + ofapp.DPIDString(s.dpid) }
+
+// Fail makes op fail with err from now on; a nil err makes it work again.
+func (s *Switch) Fail(op Op, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err == nil {
+		delete(s.fail, op)
+		return
+	}
+	s.fail[op] = err
+}
+
+func (s *Switch) failed(op Op) error {
+	if err := s.fail[op]; err != nil {
+		return fmt.Errorf("%s: %s: %w", s, op, err)
+	}
+	return nil
+}
+
+// Flows returns the flows of every table whose cookie matches cookie under
+// mask (a mask of 0 selects every flow).
+func (s *Switch) Flows(ctx context.Context, cookie, mask uint64) ([]ofapp.FlowStats, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failed(OpFlows); err != nil {
+		return nil, err
+	}
+	return s.sim.FlowStats(cookie, mask), nil
+}
+
+// TableFlows is Flows limited to one table.
+func (s *Switch) TableFlows(ctx context.Context, table uint8, cookie, mask uint64) ([]ofapp.FlowStats, error) {
+	all, err := s.Flows(ctx, cookie, mask)
+	if err != nil {
+		return nil, err
+	}
+	var out []ofapp.FlowStats
+	for _, f := range all {
+		if f.Table == table {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// Groups returns the groups, by ID.
+func (s *Switch) Groups(ctx context.Context) ([]ofapp.GroupStats, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failed(OpGroups); err != nil {
+		return nil, err
+	}
+	var out []ofapp.GroupStats
+	for _, g := range s.sim.Groups() {
+		out = append(out, ofapp.GroupStats{GroupEntry: g})
+	}
+	return out, nil
+}
+
+// Apply applies a batch all or nothing and records it. An empty batch
+// changes nothing and is not recorded: ofapp.Switch sends nothing for it.
+func (s *Switch) Apply(ctx context.Context, b *ofapp.Batch) error {
+	if b.Len() == 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failed(OpApply); err != nil {
+		return err
+	}
+	if err := s.sim.Apply(b); err != nil {
+		return fmt.Errorf("%s: %w", s, err)
+	}
+	s.batches = append(s.batches, b)
+	return nil
+}
+
+// SetPorts sets the ports PortDescs returns.
+func (s *Switch) SetPorts(ports ...ofapp.Port) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ports = append([]ofapp.Port(nil), ports...)
+}
+
+// PortDescs returns the ports SetPorts set.
+func (s *Switch) PortDescs(ctx context.Context) ([]ofapp.Port, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failed(OpPortDescs); err != nil {
+		return nil, err
+	}
+	return append([]ofapp.Port(nil), s.ports...), nil
+}
+
+// Install adds flows directly, as another controller, ovs-ofctl or a
+// learn action would: the agent did not send them.
+func (s *Switch) Install(flows ...ofapp.Flow) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range flows {
+		s.sim.Add(f)
+	}
+}
+
+// Batches returns the non-empty batches applied so far, in order.
+func (s *Switch) Batches() []*ofapp.Batch {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*ofapp.Batch(nil), s.batches...)
+}
+
+// Run sends one packet through the switch's tables (see pipelinetest).
+func (s *Switch) Run(p pipelinetest.Packet) (pipelinetest.Trace, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sim.Run(p)
+}
