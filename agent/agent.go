@@ -56,6 +56,7 @@ type Agent struct {
 	metrics      *agentMetrics
 	health       healthState
 	remotes      *remoteKeeper // learned remote VTEPs' neighbour entries (remotes.go)
+	flaps        *flapWatcher  // MAC-flap detection and frozen MACs (flaps.go)
 }
 
 // New returns an agent for a validated configuration.
@@ -74,6 +75,7 @@ func New(cfg *config.Config, log *logrus.Entry) *Agent {
 	}
 	a.metrics = newAgentMetrics(a)
 	a.remotes = newRemoteKeeper(a)
+	a.flaps = newFlapWatcher(a)
 	return a
 }
 
@@ -150,6 +152,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	go a.eventLoop(ctx)
 	go a.watchOVSDB(ctx)
 	go a.remotes.run(ctx)
+	go a.flaps.run(ctx)
 	apiErr := make(chan error, 2)
 	go func() { apiErr <- a.ServeAPI(ctx) }()
 	go func() { apiErr <- a.ServeMetrics(ctx) }()

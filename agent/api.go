@@ -90,6 +90,8 @@ func (a *Agent) Status() api.Status {
 		}
 		sort.Strings(s.GroupsJoined)
 	}
+	a.fillOVSDrops(&s)
+	a.flaps.fillStatus(&s)
 	return s
 }
 

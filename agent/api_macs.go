@@ -45,7 +45,7 @@ func (a *Agent) MACs(ctx context.Context, vni uint32) ([]api.MACEntry, error) {
 		out = append(out, e)
 	}
 	api.SortMACs(out)
-	return out, nil
+	return a.flaps.markFrozen(out, vni, pi), nil
 }
 
 // decodeLearned reads one learned flow: match reg0 (VNI) and dl_dst, actions

@@ -20,7 +20,8 @@
 // OVSDB update of the columns vtepd reads (monitor.go: a monitor, updates
 // within 50 ms coalesced, sent again with a reconcile after a reconnect),
 // on SIGHUP (Reload: a configuration that fails validation or changes what
-// needs a restart is refused whole), and periodically as a safety net.
+// needs a restart is refused whole), when a MAC is frozen or flushed, and
+// periodically as a safety net.
 //
 // The reconcile reaches switches, OVSDB, ovs-vswitchd and the membership
 // holder only through the narrow interfaces of deps.go (Switch, Switches,
@@ -36,7 +37,8 @@
 // IGMP), tunnelrx.go (OVS listening on the VTEP address), health.go
 // (health checks), reload.go (SIGHUP), routes.go and api*.go (the local
 // API), metrics.go (Prometheus), portgone.go (a deleted port's learned
-// MACs). The tests' rig (rig_test.go) wires an agent to the fakes.
+// MACs), flaps.go (MAC-flap detection: frozen MACs join the desired
+// state), ovsdrops.go (OVS's own tunnel drop counters). The tests' rig (rig_test.go) wires an agent to the fakes.
 //
 // The underlay bridge keeps standalone fail mode and no controller, so it
 // keeps switching normally whatever happens to vtepd; vtepd adds its join

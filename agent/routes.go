@@ -38,6 +38,13 @@ var routes = []struct {
 		}
 		return a.MACs(r.Context(), q.VNI)
 	}},
+	{"POST /v1/macs/flush", func(a *Agent, r *http.Request) (any, error) {
+		q, err := api.ParseFlushQuery(r.URL.Query())
+		if err != nil {
+			return nil, badRequest{err}
+		}
+		return a.FlushMAC(q.MAC, q.VNI)
+	}},
 	{"GET /v1/remotes", func(a *Agent, r *http.Request) (any, error) { return a.RemoteVTEPs(r.Context()) }},
 	{"GET /v1/trace", func(a *Agent, r *http.Request) (any, error) {
 		req, err := api.ParseTraceRequest(r.URL.Query())

@@ -19,6 +19,7 @@ const TunnelPortName = pipeline.TunnelPortName
 // columns, and the underlay bridge's uplink port and MAC.
 func (a *Agent) readState(ctx context.Context, cfg *config.Config) (pipeline.State, error) {
 	st := pipeline.State{Desired: Desired(cfg)}
+	st.Desired.FrozenMACs = a.flaps.desired()
 	ports, err := a.ports.ListPorts(ctx, cfg.Bridge)
 	if err != nil {
 		return st, err

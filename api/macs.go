@@ -23,6 +23,23 @@ type MACEntry struct {
 	// was last seen as a source.
 	HardTimeout uint16 `json:"hard_timeout"`
 	Hits        uint64 `json:"hits"`
+	// Frozen is true for a MAC frozen at this place because it flapped
+	// (moved mac_flap.max_moves times within mac_flap.window); Age is
+	// then the time since it froze. vtepctl macs flush releases it.
+	Frozen bool `json:"frozen,omitempty"`
+	// FlappedWith is the other place a frozen MAC moved to and fro.
+	FlappedWith string `json:"flapped_with,omitempty"`
+}
+
+// MACKey names a MAC in a VNI.
+type MACKey struct {
+	VNI uint32 `json:"vni"`
+	MAC string `json:"mac"`
+}
+
+// FlushResult is the answer to POST /v1/macs/flush: the MACs unfrozen.
+type FlushResult struct {
+	Unfrozen []MACKey `json:"unfrozen"`
 }
 
 // SortMACs orders entries by VNI, then MAC.

@@ -23,7 +23,19 @@ type Status struct {
 	// TunnelReceiveRepairs counts the times vtepd found OVS not listening
 	// for VXLAN on the VTEP address and re-registered it.
 	TunnelReceiveRepairs uint64 `json:"tunnel_receive_repairs"`
-	Stats                Stats  `json:"stats"`
+	// OVSTunnelDrops are the tunnel packets ovs-vswitchd dropped before any
+	// flow saw them (bad VXLAN headers, truncated frames), by reason, read
+	// from its coverage counters; nil when they could not be read, with
+	// OVSTunnelDropsError saying why.
+	OVSTunnelDrops      map[string]uint64 `json:"ovs_tunnel_drops,omitempty"`
+	OVSTunnelDropsError string            `json:"ovs_tunnel_drops_error,omitempty"`
+	// MACMoves counts the moves of learned MACs vtepd saw; MACFlaps the
+	// MACs frozen for flapping since vtepd started; FrozenMACs is how many
+	// are frozen now (vtepctl macs flags them).
+	MACMoves   uint64 `json:"mac_moves"`
+	MACFlaps   uint64 `json:"mac_flaps"`
+	FrozenMACs int    `json:"frozen_macs"`
+	Stats      Stats  `json:"stats"`
 }
 
 // NetworkStatus is one configured network.

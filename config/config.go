@@ -33,6 +33,8 @@ type Config struct {
 	// MaxMACsPerPort bounds the MACs learned on one local port in one
 	// network (0: only the network's max_macs).
 	MaxMACsPerPort uint32 `yaml:"max_macs_per_port" range:"0..1000000"`
+	// MACFlap configures MAC-flap detection (see MACFlap).
+	MACFlap MACFlap `yaml:"mac_flap"`
 	// Networks are the overlay networks: VNI, local VLAN, multicast group.
 	Networks []Network `yaml:"networks"`
 	// API is where vtepctl reaches vtepd.
@@ -147,6 +149,7 @@ func Default() Config {
 		Underlay:     Underlay{Bridge: DefaultUnderlayBridge, UDPPort: DefaultUDPPort},
 		Flood:        Flood{Mode: FloodMulticast},
 		MACAgeing:    DefaultMACAgeing,
+		MACFlap:      MACFlap{MaxMoves: DefaultMACFlapMaxMoves, Window: DefaultMACFlapWindow},
 		API:          API{Listen: DefaultAPIListen},
 	}
 }

@@ -35,7 +35,7 @@ var restartOnly = []struct {
 // reloadable lists the keys a reload applies (SIGHUP): the overlay's
 // content. docs/config.md marks these "yes".
 var reloadable = []string{
-	"mac_ageing", "max_macs", "max_macs_per_port",
+	"mac_ageing", "mac_flap.max_moves", "mac_flap.window", "max_macs", "max_macs_per_port",
 	"networks", "networks[i].vni", "networks[i].vlan", "networks[i].group", "networks[i].subnets", "networks[i].max_macs",
 	"underlay.mcast_gateways",
 	"underlay.trusted_vteps",

@@ -37,6 +37,7 @@ func (c *Config) Validate() error {
 	} else if c.MACAgeing%time.Second != 0 {
 		errs.addf("mac_ageing", c.MACAgeing.String(), ErrInvalid, "want whole seconds")
 	}
+	c.validateMACFlap(&errs)
 	c.validateNetworks(&errs)
 	if len(errs) == 0 && c.Flood.Mode == FloodMulticast {
 		if _, err := c.MulticastGateways(); err != nil {

@@ -66,6 +66,11 @@
 //     element header as version bitmaps and panics on a bitmap element whose
 //     length is not a multiple of 4 (TestLibOpenflowHelloPanics).
 //
+//   - ONF's flow monitor for OpenFlow 1.3 (flowmonitor_wire.go,
+//     Switch.MonitorFlows): libOpenflow has no flow monitor messages. Its
+//     updates after the initial reply carry xid 0, which no request uses,
+//     so the session hands them to a request registered under xid 0.
+//
 //   - ECHO_REPLY: libOpenflow's echo messages are a bare header and cannot
 //     carry the request's payload back; PACKET_IN (only counted): its
 //     decoder uses the lossy match decoder.

@@ -87,6 +87,7 @@ func Build(s State) (Result, error) {
 	overlay = append(overlay, flow(TableMAC, prioDefault, FeatureMACMiss, 0, nil, nil, 0))
 	overlay = b.egress(overlay)
 	overlay = b.flood(overlay)
+	overlay = b.frozen(overlay)
 	underlay, err := b.underlay()
 	if err != nil {
 		return Result{}, err

@@ -91,6 +91,8 @@ const (
 	FeatureMACStatic          = featureVtep | 21 // table 30: a secured port's MAC, static, above learned entries
 	FeatureMACLimit           = featureVtep | 22 // table 25: a frame whose source was not learned: max_macs reached (counted)
 	FeatureMACLimitOK         = featureVtep | 23 // table 25: anything else
+	FeatureFrozenMAC          = featureVtep | 24 // tables 10, 20, 30: a flapping MAC frozen at one place (frozen.go)
+	FeatureDropFrozenMAC      = featureVtep | 25 // tables 10, 20: a frozen MAC's frames from elsewhere (counted)
 )
 
 // Features of flows the switch makes with the learn action.
@@ -123,6 +125,8 @@ var featureNames = map[Feature]string{
 	FeatureMACStatic:          "mac-static",
 	FeatureMACLimit:           "mac-limit",
 	FeatureMACLimitOK:         "mac-limit-ok",
+	FeatureFrozenMAC:          "frozen-mac",
+	FeatureDropFrozenMAC:      "drop-frozen-mac",
 	FeatureLearnedRemote:      "learned-remote",
 	FeatureLearnedLocal:       "learned-local",
 }
@@ -136,6 +140,7 @@ var dropReasons = map[Feature]string{
 	FeatureDropInvalidSource: "invalid-source",
 	FeatureDropStackedVLAN:   "stacked-vlan",
 	FeatureDropPortSecurity:  "port-security",
+	FeatureDropFrozenMAC:     "frozen-mac",
 }
 
 // DropReason returns the reason a flow of feature f drops frames for

@@ -155,6 +155,14 @@
 // there is switched normally. The send side (a route per group via a
 // placeholder gateway) is not a flow: see config.MulticastGateways.
 //
+// # Frozen MACs
+//
+// A MAC that flaps (see package macflap) is frozen at one place:
+// Desired.FrozenMACs gives it a static entry in table mac above the learned
+// ones, a drop of its frames from anywhere else in the learning tables, and
+// a flow forwarding its frames from the frozen place without learning
+// (frozen.go, cookie features frozen-mac and drop-frozen-mac).
+//
 // # Learned MACs
 //
 // The learned MAC table is the flows the learn actions made in table mac.

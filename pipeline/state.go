@@ -38,6 +38,9 @@ type Desired struct {
 	// MACAgeing is the lifetime of a learned MAC after its last frame as a
 	// source, in seconds (1..65535).
 	MACAgeing uint16
+	// FrozenMACs are MACs pinned to one place (MAC-flap detection), in any
+	// order; see frozen.go.
+	FrozenMACs []FrozenMAC
 }
 
 // Network is one overlay network: its VNI, the local VLAN that carries it

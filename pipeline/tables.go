@@ -47,7 +47,7 @@ var overlayTables = []Table{
 		Write: []string{"reg0", "reg1"}},
 	{ID: TableTunnelIn, Name: "tunnel-in",
 		Doc:      "learn source MAC + VNI -> remote VTEP (tun_src), look up the destination",
-		Match:    []string{"reg0", "dl_src"},
+		Match:    []string{"reg0", "dl_src", "tun_src"},
 		Goto:     []uint8{TableEgress},
 		Resubmit: []uint8{TableMACLimit, TableMAC},
 		Learn:    []uint8{TableMAC},

@@ -18,6 +18,7 @@ func TestPrintMACsLayout(t *testing.T) {
 		{MAC: "02:00:00:00:00:0a", VNI: 10, Port: "a", OFPort: 1, VLAN: 1, Age: 12.7, Hits: 3},
 		{MAC: "02:00:00:00:00:0b", VNI: 10, Remote: true, VTEP: "10.0.0.2", Port: "vxlan0", OFPort: 2, Age: 185, Hits: 1204},
 		{MAC: "02:00:00:00:01:0c", VNI: 20, Port: "web-1", OFPort: 7, Age: 7322},
+		{MAC: "02:00:00:00:01:0d", VNI: 20, Port: "web-2", OFPort: 8, Age: 42, Frozen: true, FlappedWith: "VTEP 10.0.0.3"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -134,6 +135,10 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"macs", "--vni", "0"}, 2, `invalid value "0" for flag --vni: want a VNI 1..16777215`},
 		{[]string{"macs", "--vni", "x"}, 2, "usage: vtepctl macs"},
 		{[]string{"macs", "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"macs", "flush"}, 2, "MAC required"},
+		{[]string{"macs", "flush", "zz"}, 2, `MAC "zz": want an Ethernet address`},
+		{[]string{"macs", "flush", "02:00:00:00:00:0a", "x"}, 2, `unexpected argument "x"`},
+		{[]string{"macs", "flush", "02:00:00:00:00:0a", "--vni", "0"}, 2, `invalid value "0" for flag --vni`},
 		{[]string{"macs", "-o", "yaml"}, 2, `-o "yaml": want table or json`},
 		{[]string{"macs", "--api", "/tmp/x.sock"}, 2, `--api "/tmp/x.sock": want unix:PATH or tcp:HOST:PORT`},
 		{[]string{"macs", "--api", missing, "--config", badCfg}, 2, "--api and --config both given"},

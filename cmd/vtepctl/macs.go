@@ -16,7 +16,7 @@ func newMACsCmd() *cobra.Command {
 	var vni vniFlag
 	cmd := &cobra.Command{
 		Use:   "macs [--vni N] [-o json] [--api ADDR | --config FILE]",
-		Short: "the learned MAC table: MAC, VNI, remote VTEP or local port and VLAN, age, hits",
+		Short: "the learned MAC table: MAC, VNI, remote VTEP or local port and VLAN, age, hits, frozen",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return o.do(cmd.Context(), func(ctx context.Context, cl *api.Client) error {
@@ -33,6 +33,7 @@ func newMACsCmd() *cobra.Command {
 	}
 	o.bind(cmd)
 	cmd.Flags().Var(&vni, "vni", "show only this VNI")
+	cmd.AddCommand(newMACsFlushCmd())
 	return cmd
 }
 
@@ -44,7 +45,7 @@ func printMACs(w io.Writer, ms []api.MACEntry) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "VNI\tMAC\tWHERE\tPORT\tVLAN\tAGE\tHITS")
+	fmt.Fprintln(tw, "VNI\tMAC\tWHERE\tPORT\tVLAN\tAGE\tHITS\tFROZEN")
 	for _, m := range ms {
 		where, vlan := "local", "-"
 		if m.Remote {
@@ -54,7 +55,7 @@ func printMACs(w io.Writer, ms []api.MACEntry) error {
 		} else {
 			vlan = "untagged"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\n", m.VNI, m.MAC, where, m.Port, vlan, formatAge(m.Age), m.Hits)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", m.VNI, m.MAC, where, m.Port, vlan, formatAge(m.Age), m.Hits, frozenCell(m))
 	}
 	return tw.Flush()
 }

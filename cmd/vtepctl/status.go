@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -209,6 +211,8 @@ func printActivity(w io.Writer, s api.Status) error {
 	}
 	fmt.Fprintf(tw, "  config reloads\t%s\n", reloads)
 	fmt.Fprintf(tw, "  packet-ins\t%d\n", s.PacketIns)
+	fmt.Fprintf(tw, "  OVS tunnel drops\t%s\n", ovsDrops(s))
+	fmt.Fprintf(tw, "  MAC moves\t%d, %d flapping MACs frozen (%d now; vtepctl macs flags them)\n", s.MACMoves, s.MACFlaps, s.FrozenMACs)
 	errs := fmt.Sprint(st.Errors)
 	if st.LastError != "" {
 		errs += fmt.Sprintf(" (last %s ago: %s)", formatAge(time.Since(st.LastErrorTime).Seconds()), st.LastError)
@@ -239,4 +243,25 @@ func joinUints(vs []uint32) string {
 		parts[i] = fmt.Sprint(v)
 	}
 	return strings.Join(parts, ",")
+}
+
+// ovsDrops prints OVS's tunnel drops as "N (reason N, ...)", nonzero
+// reasons only, or why they are unknown.
+func ovsDrops(s api.Status) string {
+	if s.OVSTunnelDrops == nil {
+		return "unknown: " + orDash(s.OVSTunnelDropsError)
+	}
+	var total uint64
+	var parts []string
+	for _, r := range slices.Sorted(maps.Keys(s.OVSTunnelDrops)) {
+		n := s.OVSTunnelDrops[r]
+		total += n
+		if n != 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", r, n))
+		}
+	}
+	if len(parts) == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%d (%s)", total, strings.Join(parts, ", "))
 }

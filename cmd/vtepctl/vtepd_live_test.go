@@ -148,7 +148,7 @@ func TestLiveMACs(t *testing.T) {
 		}
 	}
 	out := mustVtepctl(t, "macs", "--api", addr, "--vni", "10")
-	golden(t, "macs_hv1", normalizer{{regexp.MustCompile(ageRe + `\s+\d+$`), "AGE HITS"}}.apply(out))
+	golden(t, "macs_hv1", normalizer{{regexp.MustCompile(ageRe + `\s+\d+\s+-$`), "AGE HITS -"}}.apply(out))
 	if out := mustVtepctl(t, "macs", "--api", addr, "--vni", "11"); out != "no learned MACs\n" {
 		t.Errorf("macs --vni 11 = %q, want none", out)
 	}
