@@ -1,10 +1,14 @@
 package agent
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"os"
 	"os/user"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/sirupsen/logrus"
@@ -35,8 +39,49 @@ func openflowOptions(cfg *config.Config, log logrus.FieldLogger) (openflowSetup,
 		}
 	}
 	log.WithFields(logrus.Fields{"ovs_uid": uid, "from": from}).Info("unix OpenFlow connections are accepted from root, vtepd's user and OVS's user")
+	if strings.HasPrefix(cfg.OpenFlow.Listen, "ssl:") {
+		if st.listen.TLS, err = serverTLS(cfg.OpenFlow); err != nil {
+			return st, err
+		}
+	}
 	return st, nil
 }
+
+// serverTLS loads OVS's PKI files for an ssl: listener: vtepd's key and
+// certificate, and the CA that must have signed every switch's
+// certificate (a switch without one fails the TLS handshake).
+func serverTLS(o config.OpenFlow) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(o.Certificate, o.PrivateKey)
+	if err != nil {
+		return nil, fmt.Errorf("openflow.certificate %q, openflow.private_key %q: %w", o.Certificate, o.PrivateKey, err)
+	}
+	pool, err := readCAPool(o.CACert)
+	if err != nil {
+		return nil, err
+	}
+	return &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		ClientAuth:   tls.RequireAndVerifyClientCert,
+		ClientCAs:    pool,
+		MinVersion:   tls.VersionTLS12,
+	}, nil
+}
+
+// readCAPool reads openflow.ca_cert.
+func readCAPool(file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("openflow.ca_cert %q: %w", file, err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("openflow.ca_cert %q: %w", file, errNoPEMCertificate)
+	}
+	return pool, nil
+}
+
+// errNoPEMCertificate says a CA certificate file holds no PEM certificate.
+var errNoPEMCertificate = errors.New("no PEM certificate in it")
 
 // controllerConfig is the OpenFlow controller's configuration: the caps of
 // the openflow section, and the users besides root and vtepd's own whose

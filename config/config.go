@@ -38,7 +38,7 @@ type Config struct {
 
 // OpenFlow configures where Open vSwitch connects to vtepd, and who may.
 type OpenFlow struct {
-	// Listen is unix:PATH or tcp:HOST:PORT.
+	// Listen is unix:PATH, tcp:HOST:PORT or ssl:HOST:PORT.
 	Listen string `yaml:"listen"`
 	// OVSUser is the user (name or uid) ovs-vswitchd runs as, whose
 	// processes may connect to a unix Listen socket besides root's and
@@ -48,6 +48,12 @@ type OpenFlow struct {
 	MaxConnections uint32 `yaml:"max_connections" range:"1..65535"`
 	// MaxHandshakes caps the connections in handshake at once.
 	MaxHandshakes uint32 `yaml:"max_handshakes" range:"1..65535"`
+	// PrivateKey, Certificate and CACert are vtepd's PEM private key, its
+	// certificate and the CA certificate that signs the switches'
+	// certificates (ssl: only), as OVS's SSL table names them.
+	PrivateKey  string `yaml:"private_key"`
+	Certificate string `yaml:"certificate"`
+	CACert      string `yaml:"ca_cert"`
 }
 
 // Underlay describes the underlay network.

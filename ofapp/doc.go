@@ -87,8 +87,10 @@
 // libOpenflow's MessageStream is not used: it parses with 25 goroutines
 // (reordering replies) and trusts length fields.
 //
-// A Controller listens (unix socket by default, tcp optional; OVS connects to
-// unix sockets only inside its own run directory) or connects actively to a
+// A Controller listens (unix socket by default, tcp or ssl optional; OVS
+// connects to unix sockets only inside its own run directory; an ssl
+// listener takes its tls.Config, with client certificates required, from
+// ListenWith) or connects actively to a
 // switch's punix:/ptcp: listener. A unix socket is created with mode 0600
 // whatever the umask (bound in a private directory, then linked to its
 // path). Serve admits an accepted connection only if a unix peer is root,
