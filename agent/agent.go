@@ -127,14 +127,15 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.unixctl = &underlay.Unixctl{Path: path}
 	warnOpenTunnels(a.log, cfg)
 
-	ln, err := a.listenOpenFlow(cfg)
+	of, err := openflowOptions(cfg, a.log)
 	if err != nil {
 		return err
 	}
-	a.ctrl = ofapp.NewController(ofapp.Config{
-		Logger:     a.log.WithField("component", "openflow"),
-		OnPacketIn: func(*ofapp.Switch, ofapp.PacketIn) { a.packetIns.Add(1) },
-	})
+	ln, err := a.listenOpenFlow(cfg, of.listen)
+	if err != nil {
+		return err
+	}
+	a.ctrl = ofapp.NewController(a.controllerConfig(cfg, of.peers))
 	defer a.ctrl.Close()
 	a.switches = controllerSwitches{a}
 	serveErr := make(chan error, 1)
@@ -183,7 +184,7 @@ func (a *Agent) Run(ctx context.Context) error {
 }
 
 // listenOpenFlow opens openflow.listen, where the overlay bridge connects.
-func (a *Agent) listenOpenFlow(cfg *config.Config) (net.Listener, error) {
+func (a *Agent) listenOpenFlow(cfg *config.Config, opts ofapp.ListenOptions) (net.Listener, error) {
 	if err := prepareSocketDir(cfg.OpenFlow.Listen); err != nil {
 		return nil, err
 	}
@@ -192,7 +193,7 @@ func (a *Agent) listenOpenFlow(cfg *config.Config) (net.Listener, error) {
 		a.log.WithFields(logrus.Fields{"openflow.listen": cfg.OpenFlow.Listen, "ovs_rundir": run}).
 			Warn("openflow.listen is outside OVS's run directory; ovs-vswitchd will not connect to it")
 	}
-	ln, err := ofapp.Listen(cfg.OpenFlow.Listen)
+	ln, err := ofapp.ListenWith(cfg.OpenFlow.Listen, opts)
 	if err != nil {
 		return nil, fmt.Errorf("openflow.listen: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vtep/vtep/agent/agenttest"
+	"github.com/vtep/vtep/ofapp"
 )
 
 // TestRunDirAndLock: the lock lives in the run directory of the
@@ -105,7 +106,7 @@ func TestOpenMembershipInReplicationMode(t *testing.T) {
 func TestListenOpenFlow(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
 	r := newRig(t, strings.Replace(rigConfig, "unix:/run/openvswitch/vtepd.sock", "unix:"+filepath.Join(dir, "vtepd.sock"), 1))
-	ln, err := r.a.listenOpenFlow(r.a.config())
+	ln, err := r.a.listenOpenFlow(r.a.config(), ofapp.ListenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func TestListenOpenFlow(t *testing.T) {
 	if !warned(r, "outside OVS's run directory") {
 		t.Errorf("no warning about a socket outside /run/openvswitch")
 	}
-	if _, err := r.a.listenOpenFlow(r.a.config()); err == nil || !strings.Contains(err.Error(), "openflow.listen") {
+	if _, err := r.a.listenOpenFlow(r.a.config(), ofapp.ListenOptions{}); err == nil || !strings.Contains(err.Error(), "openflow.listen") {
 		t.Errorf("second listen: err = %v, want it refused naming openflow.listen", err)
 	}
 }

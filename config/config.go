@@ -43,10 +43,24 @@ type Config struct {
 	Metrics Metrics `yaml:"metrics"`
 }
 
-// OpenFlow configures where Open vSwitch connects to vtepd.
+// OpenFlow configures where Open vSwitch connects to vtepd, and who may.
 type OpenFlow struct {
-	// Listen is unix:PATH or tcp:HOST:PORT.
+	// Listen is unix:PATH, tcp:HOST:PORT or ssl:HOST:PORT.
 	Listen string `yaml:"listen"`
+	// OVSUser is the user (name or uid) ovs-vswitchd runs as, whose
+	// processes may connect to a unix Listen socket besides root's and
+	// vtepd's; empty means the owner of OVS's run directory.
+	OVSUser string `yaml:"ovs_user"`
+	// MaxConnections caps the OpenFlow connections vtepd keeps at once.
+	MaxConnections uint32 `yaml:"max_connections" range:"1..65535"`
+	// MaxHandshakes caps the connections in handshake at once.
+	MaxHandshakes uint32 `yaml:"max_handshakes" range:"1..65535"`
+	// PrivateKey, Certificate and CACert are vtepd's PEM private key, its
+	// certificate and the CA certificate that signs the switches'
+	// certificates (ssl: only), as OVS's SSL table names them.
+	PrivateKey  string `yaml:"private_key"`
+	Certificate string `yaml:"certificate"`
+	CACert      string `yaml:"ca_cert"`
 }
 
 // Underlay describes the underlay network.
@@ -135,6 +149,8 @@ const (
 	DefaultUDPPort        = 4789
 	DefaultMACAgeing      = 300 * time.Second
 	DefaultAPIListen      = "unix:/var/run/vtep/vtepd-api.sock"
+	DefaultMaxConnections = 64
+	DefaultMaxHandshakes  = 16
 )
 
 // Default returns a Config holding the default of every optional key; the
@@ -143,7 +159,7 @@ const (
 func Default() Config {
 	return Config{
 		OVSDB:        DefaultOVSDB,
-		OpenFlow:     OpenFlow{Listen: DefaultOpenFlowListen},
+		OpenFlow:     OpenFlow{Listen: DefaultOpenFlowListen, MaxConnections: DefaultMaxConnections, MaxHandshakes: DefaultMaxHandshakes},
 		Bridge:       DefaultBridge,
 		DatapathType: DefaultDatapathType,
 		Underlay:     Underlay{Bridge: DefaultUnderlayBridge, UDPPort: DefaultUDPPort},

@@ -16,7 +16,7 @@ var linkLocalGroups = netip.MustParsePrefix("224.0.0.0/24")
 func (c *Config) Validate() error {
 	var errs errorList
 	checkEndpoint(&errs, "ovsdb", c.OVSDB, true)
-	checkEndpoint(&errs, "openflow.listen", c.OpenFlow.Listen, true)
+	c.validateOpenFlow(&errs)
 	checkEndpoint(&errs, "api.listen", c.API.Listen, false)
 	if c.Metrics.Listen != "" {
 		if _, port, err := net.SplitHostPort(c.Metrics.Listen); err != nil || port == "" {
@@ -172,18 +172,27 @@ func checkEndpoint(errs *errorList, path, v string, required bool) {
 		}
 		return
 	}
+	if !endpointOK(v, false) {
+		errs.addf(path, v, ErrInvalid, "want unix:PATH or tcp:HOST:PORT")
+	}
+}
+
+// endpointOK reads unix:PATH, tcp:HOST:PORT and, if ssl, ssl:HOST:PORT.
+func endpointOK(v string, ssl bool) bool {
 	kind, rest, _ := strings.Cut(v, ":")
 	switch kind {
 	case "unix":
-		if rest != "" {
-			return
+		return rest != ""
+	case "ssl":
+		if !ssl {
+			return false
 		}
+		fallthrough
 	case "tcp":
-		if _, port, err := net.SplitHostPort(rest); err == nil && port != "" {
-			return
-		}
+		_, port, err := net.SplitHostPort(rest)
+		return err == nil && port != ""
 	}
-	errs.addf(path, v, ErrInvalid, "want unix:PATH or tcp:HOST:PORT")
+	return false
 }
 
 // checkName accepts a Linux/OVS interface name: 1..15 characters, no

@@ -2,19 +2,16 @@ package ofapp
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
-	"os"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/sirupsen/logrus"
-
-	"github.com/vtep/vtep/internal/sockfile"
 )
 
 // Config tunes a Controller. The zero value works: every zero field gets the
@@ -38,6 +35,20 @@ type Config struct {
 	// OnPacketIn, if set, is called for every PACKET_IN on the switch's
 	// reader goroutine; it must not block.
 	OnPacketIn func(*Switch, PacketIn)
+	// MaxConnections caps the connections Serve keeps at once, in
+	// handshake or in session; more are closed at accept. Default 64.
+	MaxConnections int
+	// MaxHandshakes caps the accepted connections that have not finished
+	// their handshake; more are closed at accept. Default 16.
+	MaxHandshakes int
+	// PeerUIDs are the users, besides root and vtepd's own, whose
+	// processes may connect over a unix socket (the user ovs-vswitchd
+	// runs as); others are refused at accept.
+	PeerUIDs []uint32
+	// TakeoverProbe bounds the echo that asks a live session whether it
+	// still answers when a new connection presents its datapath ID.
+	// Default 2s.
+	TakeoverProbe time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -59,6 +70,15 @@ func (c Config) withDefaults() Config {
 	if c.MissSendLen == 0 {
 		c.MissSendLen = 0xffff
 	}
+	if c.MaxConnections == 0 {
+		c.MaxConnections = DefaultMaxConnections
+	}
+	if c.MaxHandshakes == 0 {
+		c.MaxHandshakes = DefaultMaxHandshakes
+	}
+	if c.TakeoverProbe == 0 {
+		c.TakeoverProbe = 2 * time.Second
+	}
 	return c
 }
 
@@ -74,7 +94,11 @@ type Controller struct {
 	changed  chan struct{} // closed and replaced whenever switches changes
 	wg       sync.WaitGroup
 	stop     chan struct{}
+	stopCtx  context.Context // cancelled with stop
+	cancel   context.CancelFunc
 	stopOnce sync.Once
+
+	adm admission
 }
 
 // NewController returns a controller; call Serve or Connect to get switches
@@ -89,6 +113,7 @@ func NewController(cfg Config) *Controller {
 		changed:  make(chan struct{}),
 		stop:     make(chan struct{}),
 	}
+	c.stopCtx, c.cancel = context.WithCancel(context.Background())
 	go c.events.run(c.stop)
 	return c
 }
@@ -97,49 +122,6 @@ func NewController(cfg Config) *Controller {
 // bound until read, so a slow reader never stalls a session; the channel is
 // closed by Close.
 func (c *Controller) Events() <-chan Event { return c.events.out }
-
-// Listen opens a listener for a controller target as OVS writes it:
-// "unix:PATH" (the default when there is no prefix) or "tcp:HOST:PORT".
-// A stale unix socket nobody answers on is replaced. Closing a unix
-// listener removes its socket file only while the file is still the one it
-// created, never the socket of a process that replaced it.
-func Listen(target string) (net.Listener, error) {
-	network, addr := splitTarget(target)
-	ln, err := listen(network, addr)
-	if err != nil && network == "unix" && errors.Is(err, syscall.EADDRINUSE) {
-		if c, derr := net.DialTimeout("unix", addr, time.Second); derr == nil {
-			c.Close()
-			return nil, fmt.Errorf("listen %s: socket is in use: %w", target, err)
-		}
-		if fi, serr := os.Lstat(addr); serr == nil && fi.Mode()&os.ModeSocket != 0 {
-			os.Remove(addr)
-			ln, err = listen(network, addr)
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("listen %s: %w", target, err)
-	}
-	return ln, nil
-}
-
-// listen listens on a unix socket through sockfile, on anything else with
-// net.Listen.
-func listen(network, addr string) (net.Listener, error) {
-	if network != "unix" {
-		return net.Listen(network, addr)
-	}
-	return sockfile.Listen(addr)
-}
-
-func splitTarget(target string) (network, addr string) {
-	switch {
-	case strings.HasPrefix(target, "unix:"), strings.HasPrefix(target, "punix:"):
-		return "unix", target[strings.IndexByte(target, ':')+1:]
-	case strings.HasPrefix(target, "tcp:"), strings.HasPrefix(target, "ptcp:"):
-		return "tcp", target[strings.IndexByte(target, ':')+1:]
-	}
-	return "unix", target
-}
 
 // Serve accepts switch connections on ln until ctx is cancelled or Close is
 // called, then closes ln and returns nil; it returns an error if accepting fails.
@@ -166,12 +148,19 @@ func (c *Controller) Serve(ctx context.Context, ln net.Listener) error {
 			}
 			return fmt.Errorf("accept on %s: %w", ln.Addr(), err)
 		}
+		// The handshake, TLS's included, must end this long after accept.
+		conn.SetDeadline(time.Now().Add(c.cfg.HandshakeTimeout))
+		p, ok := c.admit(conn)
+		if !ok {
+			conn.Close()
+			continue
+		}
 		c.wg.Add(1)
 		go func() {
 			defer c.wg.Done()
-			if _, err := c.run(ctx, conn, nil); err != nil {
-				c.log.WithFields(logrus.Fields{"dpid": "-", "remote": remote(conn)}).WithError(err).Warn("switch session failed")
-			}
+			defer c.adm.conns.Add(-1)
+			_, err := c.run(ctx, conn, p, nil)
+			c.logSessionError(p, err)
 		}()
 	}
 }
@@ -182,7 +171,7 @@ func (c *Controller) Serve(ctx context.Context, ln net.Listener) error {
 func (c *Controller) ServeConn(ctx context.Context, conn net.Conn) error {
 	c.wg.Add(1)
 	defer c.wg.Done()
-	_, err := c.run(ctx, conn, nil)
+	_, err := c.run(ctx, conn, &peer{remote: remote(conn)}, nil)
 	return err
 }
 
@@ -201,7 +190,7 @@ func (c *Controller) Connect(ctx context.Context, target string) (*Switch, error
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
-		_, err := c.run(ctx, conn, ready)
+		_, err := c.run(ctx, conn, &peer{remote: remote(conn)}, ready)
 		errc <- err
 	}()
 	select {
@@ -232,40 +221,12 @@ func remote(conn net.Conn) string {
 }
 
 // run handshakes and serves one connection until it ends.
-func (c *Controller) run(ctx context.Context, conn net.Conn, ready chan<- *Switch) (*Switch, error) {
-	cfg := c.cfg
-	s := &Switch{
-		cfg:     &cfg,
-		conn:    conn,
-		log:     c.log.WithFields(logrus.Fields{"dpid": "-", "remote": remote(conn)}),
-		out:     make(chan []byte, 64),
-		ctrl:    make(chan []byte, 1024),
-		pending: map[uint32]*request{},
-		closed:  make(chan struct{}),
-		done:    make(chan struct{}),
-		events:  c.events.push,
-	}
-	stopWatch := context.AfterFunc(ctx, func() { s.shutdown(ctx.Err()) })
-	defer stopWatch()
-	watchStop := make(chan struct{})
-	defer close(watchStop)
-	go func() {
-		select {
-		case <-c.stop:
-			s.shutdown(ErrClosed)
-		case <-watchStop:
-		}
-	}()
-
-	br := bufio.NewReaderSize(conn, 64<<10)
-	if err := s.handshake(br); err != nil {
-		s.shutdown(err)
-		close(s.done)
+func (c *Controller) run(ctx context.Context, conn net.Conn, p *peer, ready chan<- *Switch) (*Switch, error) {
+	s, br, unwatch, err := c.open(ctx, conn, p)
+	if err != nil {
 		return nil, err
 	}
-	s.log = c.log.WithFields(logrus.Fields{"dpid": DPIDString(s.DPID()), "remote": remote(conn)})
-	s.lastRecv.Store(time.Now().UnixNano())
-
+	defer unwatch()
 	var wg sync.WaitGroup
 	wg.Add(3)
 	go func() { defer wg.Done(); s.writer() }()
@@ -274,7 +235,7 @@ func (c *Controller) run(ctx context.Context, conn net.Conn, ready chan<- *Switc
 
 	// SET_CONFIG, then the session is usable.
 	xid := s.nextXID()
-	if err := s.send(ctx, appendSetConfig(getBuf(), xid, cfg.MissSendLen)); err == nil {
+	if err := s.send(ctx, appendSetConfig(getBuf(), xid, c.cfg.MissSendLen)); err == nil {
 		err = s.Barrier(ctx)
 		if err != nil {
 			s.shutdown(err)
@@ -295,6 +256,71 @@ func (c *Controller) run(ctx context.Context, conn net.Conn, ready chan<- *Switc
 	close(s.done)
 	c.detach(s)
 	return s, nil
+}
+
+// open handshakes on a new connection and, unless a live session of the
+// same datapath keeps it, readies the session: until then a connection
+// holds only a small read buffer and one goroutine.
+func (c *Controller) open(ctx context.Context, conn net.Conn, p *peer) (*Switch, *bufio.Reader, func(), error) {
+	s := &Switch{
+		cfg:    &c.cfg,
+		conn:   conn,
+		peer:   p.remote,
+		log:    c.log.WithFields(logrus.Fields{"dpid": "-", "remote": p.remote}),
+		closed: make(chan struct{}),
+		done:   make(chan struct{}),
+		events: c.events.push,
+	}
+	stopWatch := context.AfterFunc(ctx, func() { s.shutdown(ctx.Err()) })
+	stopClose := context.AfterFunc(c.stopCtx, func() { s.shutdown(ErrClosed) })
+	deadline := p.deadline
+	if deadline.IsZero() {
+		deadline = time.Now().Add(c.cfg.HandshakeTimeout)
+	}
+	small := bufio.NewReaderSize(conn, handshakeBufSize)
+	err := s.handshake(small, deadline)
+	if err != nil {
+		err = &handshakeError{err}
+	}
+	if p.handshaking {
+		c.adm.handshakes.Add(-1)
+	}
+	if err == nil {
+		s.log = c.log.WithFields(logrus.Fields{"dpid": DPIDString(s.DPID()), "remote": p.remote})
+		if p.accepted {
+			err = c.checkTakeover(s)
+		}
+	}
+	if err != nil {
+		stopWatch()
+		stopClose()
+		s.shutdown(err)
+		close(s.done)
+		return nil, nil, nil, err
+	}
+	s.out = make(chan []byte, 64)
+	s.ctrl = make(chan []byte, 1024)
+	s.pending = map[uint32]*request{}
+	s.lastRecv.Store(time.Now().UnixNano())
+	return s, growReader(small, conn), func() { stopWatch(); stopClose() }, nil
+}
+
+// handshakeBufSize is the read buffer of a connection in handshake: HELLO
+// and FEATURES_REPLY are a few dozen bytes.
+const handshakeBufSize = 256
+
+// sessionBufSize is the read buffer of a session.
+const sessionBufSize = 64 << 10
+
+// growReader returns a session-sized reader on conn that first yields
+// what small has buffered.
+func growReader(small *bufio.Reader, conn net.Conn) *bufio.Reader {
+	n := small.Buffered()
+	if n == 0 {
+		return bufio.NewReaderSize(conn, sessionBufSize)
+	}
+	rest, _ := small.Peek(n)
+	return bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(rest)), conn), sessionBufSize)
 }
 
 // attach makes s the session of its datapath, closing the one it replaces.
@@ -373,7 +399,7 @@ func (c *Controller) WaitSwitch(ctx context.Context, dpid uint64) (*Switch, erro
 
 // Close ends every session and waits for them; Serve returns.
 func (c *Controller) Close() error {
-	c.stopOnce.Do(func() { close(c.stop) })
+	c.stopOnce.Do(func() { close(c.stop); c.cancel() })
 	c.wg.Wait()
 	return nil
 }

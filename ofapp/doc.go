@@ -92,9 +92,23 @@
 // libOpenflow's MessageStream is not used: it parses with 25 goroutines
 // (reordering replies) and trusts length fields.
 //
-// A Controller listens (unix socket by default, tcp optional; OVS connects to
-// unix sockets only inside its own run directory) or connects actively to a
-// switch's punix:/ptcp: listener. Each connection becomes a Switch session:
+// A Controller listens (unix socket by default, tcp or ssl optional; OVS
+// connects to unix sockets only inside its own run directory; an ssl
+// listener takes its tls.Config, with client certificates required, from
+// ListenWith) or connects actively to a
+// switch's punix:/ptcp: listener. A unix socket is created with mode 0600
+// whatever the umask (bound in a private directory, then linked to its
+// path). Serve admits an accepted connection only if a unix peer is root,
+// vtepd's user or one of Config.PeerUIDs (SO_PEERCRED), fewer than
+// MaxConnections are open and fewer than MaxHandshakes are in handshake;
+// the handshake must end HandshakeTimeout after accept. Until then a
+// connection holds one goroutine and a 256-byte read buffer (about 6 KB in
+// all, BenchmarkPendingConnection; 100 KB before the caps), and its queues
+// and 64 KiB read buffer come after. Refusals are counted by reason
+// (ConnStats) and logged at most once a second per reason. A newcomer that
+// presents the datapath ID of a live session is refused if that session
+// answers an echo within TakeoverProbe, and replaces it otherwise. Each
+// connection becomes a Switch session:
 //
 //   - handshake: HELLO with a version bitmap (peers without 1.3 get
 //     HELLO_FAILED/INCOMPATIBLE and a log line), FEATURES (datapath ID),

@@ -10,15 +10,16 @@ import (
 
 // handshake exchanges HELLO (refusing peers without OpenFlow 1.3) and
 // FEATURES with the peer, before the reader and writer goroutines start.
-func (s *Switch) handshake(br *bufio.Reader) error {
-	deadline := time.Now().Add(s.cfg.HandshakeTimeout)
+// The handshake must end by deadline (counted from accept for accepted
+// connections, so a peer that sends nothing is dropped in time).
+func (s *Switch) handshake(br *bufio.Reader, deadline time.Time) error {
 	s.conn.SetDeadline(deadline)
 	defer s.conn.SetDeadline(time.Time{})
 
 	if _, err := s.conn.Write(appendHello(nil, s.nextXID())); err != nil {
 		return fmt.Errorf("handshake: send hello: %w", err)
 	}
-	buf := make([]byte, 0, 256)
+	buf := make([]byte, 0, handshakeBufSize)
 	msg, err := readMessage(br, buf)
 	if err != nil {
 		return fmt.Errorf("handshake: read hello: %w", err)

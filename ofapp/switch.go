@@ -29,6 +29,7 @@ type Features struct {
 type Switch struct {
 	cfg      *Config
 	conn     net.Conn
+	peer     string // the remote, named for logs (unix: pid and uid)
 	log      *logrus.Entry
 	features Features
 
