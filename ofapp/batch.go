@@ -23,6 +23,8 @@ type Batch struct {
 	flowDels, flowMods   []Flow
 	flowAdds             []Flow
 	groupDels            []uint32
+	meterAdds, meterMods []MeterEntry
+	meterDels            []uint32
 }
 
 type cookieDelete struct {
@@ -63,15 +65,20 @@ func (b *Batch) ModifyGroups(gs ...GroupEntry) { b.groupMods = append(b.groupMod
 // DeleteGroups deletes groups (and, as OpenFlow does, the flows that use them).
 func (b *Batch) DeleteGroups(ids ...uint32) { b.groupDels = append(b.groupDels, ids...) }
 
-// Len returns the number of OpenFlow messages the batch makes.
-func (b *Batch) Len() int {
+// Len returns the number of OpenFlow messages the batch makes, meter mods
+// included.
+func (b *Batch) Len() int { return b.bundleLen() + b.meterLen() }
+
+// bundleLen returns the number of messages that go in the bundle.
+func (b *Batch) bundleLen() int {
 	return len(b.groupAdds) + len(b.groupMods) + len(b.cookieDels) + len(b.flowDels) + len(b.flowMods) + len(b.flowAdds) + len(b.groupDels)
 }
 
 // Reset empties the batch, keeping its memory.
 func (b *Batch) Reset() {
 	*b = Batch{groupAdds: b.groupAdds[:0], groupMods: b.groupMods[:0], cookieDels: b.cookieDels[:0],
-		flowDels: b.flowDels[:0], flowMods: b.flowMods[:0], flowAdds: b.flowAdds[:0], groupDels: b.groupDels[:0]}
+		flowDels: b.flowDels[:0], flowMods: b.flowMods[:0], flowAdds: b.flowAdds[:0], groupDels: b.groupDels[:0],
+		meterAdds: b.meterAdds[:0], meterMods: b.meterMods[:0], meterDels: b.meterDels[:0]}
 }
 
 // visit calls fn for the i-th message in bundle order with its kind and
@@ -167,8 +174,29 @@ const chunkSize = 64 << 10
 // switch has committed it. If the switch rejects any message, the bundle is
 // discarded, nothing changes on the switch, and the *Error names the
 // rejected flow or group by its String() and carries the switch's *OFError.
+// Meter mods go outside the bundle, which OVS does not let them into:
+// adds and modifies before it (a rejected one stops Apply before the
+// bundle), deletes after it.
 func (s *Switch) Apply(ctx context.Context, b *Batch) error {
-	n := b.Len()
+	if err := s.applyMeterMods(ctx, b.meterAdds, meterAdd, "add meter"); err != nil {
+		return err
+	}
+	if err := s.applyMeterMods(ctx, b.meterMods, meterModify, "modify meter"); err != nil {
+		return err
+	}
+	if err := s.applyBundle(ctx, b); err != nil {
+		return err
+	}
+	dels := make([]MeterEntry, len(b.meterDels))
+	for i, id := range b.meterDels {
+		dels[i].ID = id
+	}
+	return s.applyMeterMods(ctx, dels, meterDelete, "delete meter")
+}
+
+// applyBundle sends the bundle part of the batch (everything but meters).
+func (s *Switch) applyBundle(ctx context.Context, b *Batch) error {
+	n := b.bundleLen()
 	if n == 0 {
 		return nil
 	}
@@ -233,7 +261,7 @@ func (s *Switch) batchErr(op string, err error) error {
 // that could not be encoded, or -1 when sending failed.
 func (s *Switch) sendAdds(ctx context.Context, b *Batch, bid uint32, base uint32) (uint32, *request, int, error) {
 	buf := getBuf()
-	for i := 0; i < b.Len(); i++ {
+	for i := 0; i < b.bundleLen(); i++ {
 		xid := base + uint32(i)
 		mstart := len(buf)
 		buf = appendBundleAddStart(buf, xid, bid, bundleFlags)

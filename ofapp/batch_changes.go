@@ -8,6 +8,8 @@ type Change struct {
 	Op    string
 	Flow  *Flow
 	Group *GroupEntry
+	// Meter is set for a meter mod (for a delete, only its ID).
+	Meter *MeterEntry
 	// Cookie is set for a delete by cookie: what it deletes.
 	Cookie *CookieDelete
 	Text   string
@@ -21,11 +23,13 @@ type CookieDelete struct {
 	Cookie, Mask uint64
 }
 
-// Changes lists the batch's messages in bundle order without sending them,
-// for tools that show what a reconcile would do.
+// Changes lists the batch's messages in the order Apply sends them (meter
+// adds and modifies, the bundle's messages in bundle order, meter deletes)
+// without sending them, for tools that show what a reconcile would do.
 func (b *Batch) Changes() []Change {
 	out := make([]Change, 0, b.Len())
-	for i := range b.Len() {
+	out = append(out, b.meterChanges(true)...)
+	for i := range b.bundleLen() {
 		_, f, g, cd := b.at(i)
 		op, text := b.describe(i)
 		c := Change{Op: op, Text: text}
@@ -42,5 +46,5 @@ func (b *Batch) Changes() []Change {
 		}
 		out = append(out, c)
 	}
-	return out
+	return append(out, b.meterChanges(false)...)
 }

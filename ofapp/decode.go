@@ -239,7 +239,8 @@ func decodeSetField(b []byte) (Action, error) {
 	return raw(b), nil
 }
 
-// decodeInstructions fills the flow's Actions and Goto from its instructions.
+// decodeInstructions fills the flow's Actions, Goto and Meter from its
+// instructions (the meter instruction through libOpenflow's InstrMeter).
 // Instructions outside the model make the whole list raw.
 func decodeInstructions(b []byte, f *Flow) error {
 	for len(b) > 0 {
@@ -260,6 +261,15 @@ func decodeInstructions(b []byte, f *Flow) error {
 				return err
 			}
 			f.Goto = t
+		case instMeter:
+			if n != 8 {
+				return protoErr("meter instruction of %d bytes, want 8", n)
+			}
+			var im of13.InstrMeter
+			if err := guard("meter instruction", func() error { return im.UnmarshalBinary(b[:8:8]) }); err != nil {
+				return err
+			}
+			f.Meter = im.MeterId
 		case instApplyActions:
 			as, err := decodeActions(b[8:n])
 			if err != nil {

@@ -1,6 +1,7 @@
 // Package ofapp is vtep's OpenFlow 1.3 side.
 //
-// The flow model (Flow, Match of raw OXM TLVs, Action, GroupEntry) is plain
+// The flow model (Flow, Match of raw OXM TLVs, Action, GroupEntry,
+// MeterEntry) is plain
 // Go values, each printing itself in ovs-ofctl syntax. Flows read from a
 // switch decode into the same model, so a flow read back has the same Key as
 // the wanted flow that installed it.
@@ -11,7 +12,9 @@
 // what crosses the wire; the model is converted to and from them (lof.go,
 // lofdecode.go):
 //
-//   - encoded by libOpenflow: GROUP_MOD with its buckets, every action of the
+//   - encoded by libOpenflow: GROUP_MOD with its buckets, METER_MOD with
+//     its drop band (MeterMod, MeterBandDrop: the bytes ovs-ofctl reads as
+//     the meter, TestMeterModMatchesOvsOfctl), every action of the
 //     model (Nicira learn, reg_load, reg_move, output_reg and resubmit
 //     included: NXActionLearn, NXActionRegLoad, NXActionRegMove,
 //     NXActionOutputReg, NXActionResubmitTable), the delete-by-cookie
@@ -24,7 +27,8 @@
 //     (PortStatus), port descriptions (PhyPort), ERROR (ErrorMsg,
 //     VendorError), goto-table instructions, and every action of the model
 //     in flow stats and group desc replies (DecodeAction and the NXAction
-//     types above).
+//     types above), the meter instruction (InstrMeter) and the bands of
+//     meter config replies (MeterBandHeader).
 //
 // libOpenflow's decoders trust length fields and panic on types they do not
 // know. So ofapp frames every message, instruction and action itself and
@@ -56,6 +60,11 @@
 //     group stats: MultipartReply has no types for group desc, group stats
 //     or port desc and panics on them, and its FlowStats finds the
 //     instructions after its lossy match decode.
+//
+//   - The meter instruction inside the hand-written FLOW_MOD (the same 8
+//     bytes as libOpenflow's InstrMeter, TestMeterInstructionRoundTrip),
+//     and the framing of meter config and meter stats replies and their
+//     requests: libOpenflow's MultipartReply has no meter types.
 //
 //   - Port stats, table stats, and the port and group stats requests:
 //     libOpenflow's PortStats, TableStats and PortStatsRequest have OpenFlow
@@ -127,6 +136,15 @@
 // the inner message's, so an error names the flow), barrier, commit, barrier.
 // OVS 3.1 accepts group mods inside the bundle, so groups and flows change
 // together. A rejected message discards the whole bundle.
+//
+// OVS 3.1 refuses meter mods inside a bundle (ONFBFC_MSG_UNSUP,
+// TestMeterModNotBundlable). So Apply sends a batch's meter adds and
+// modifies as plain METER_MODs, with a barrier, before the bundle that may
+// use them, and its meter deletes after the bundle that stops using them.
+// Meters are thus not atomic with the flows: a meter add that fails stops
+// Apply before the bundle (flows unchanged, some meters possibly added),
+// and a delete that fails after a committed bundle leaves an unused meter,
+// which the next reconcile deletes.
 //
 // Sessions are independent: a slow or broken switch only ever blocks its own
 // goroutines, and events queue without bound so a slow event reader never

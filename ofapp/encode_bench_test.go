@@ -82,6 +82,9 @@ func ofFlowMod(xid uint32, f *Flow, cmd uint8) (*of13.FlowMod, error) {
 	if cmd == flowDelete || cmd == flowDeleteStrict {
 		return fm, nil
 	}
+	if f.Meter != 0 {
+		fm.Instructions = append(fm.Instructions, of13.NewInstrMeter(f.Meter))
+	}
 	if len(f.Actions) > 0 {
 		in, err := ofApplyActions(f.Actions)
 		if err != nil {

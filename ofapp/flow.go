@@ -19,6 +19,9 @@ type Flow struct {
 	// Goto is the goto-table instruction's target. Zero means none: goto
 	// may only move to a later table, so table 0 is never a target.
 	Goto uint8
+	// Meter is the meter instruction's meter id: the packet passes that
+	// meter before the actions. Zero means none (meter ids start at 1).
+	Meter uint32
 }
 
 // Key identifies a flow within a switch as OpenFlow does: table, priority and
@@ -36,6 +39,13 @@ func (f Flow) Key() Key {
 
 // ActionsString prints the flow's instructions as ovs-ofctl's actions= text.
 func (f Flow) ActionsString() string {
+	if f.Meter != 0 {
+		g := fmt.Sprintf("meter:%d", f.Meter)
+		if rest := (Flow{Actions: f.Actions, Goto: f.Goto}).ActionsString(); rest != "drop" {
+			g += "," + rest
+		}
+		return g
+	}
 	if f.Goto == 0 {
 		return ActionsString(f.Actions)
 	}

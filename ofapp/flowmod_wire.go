@@ -238,8 +238,12 @@ func appendActions(b []byte, as []Action) ([]byte, error) {
 	return b, nil
 }
 
-// appendInstructions appends the flow's apply-actions and goto-table instructions.
+// appendInstructions appends the flow's meter, apply-actions and goto-table
+// instructions, in the order OpenFlow 1.3 executes them.
 func appendInstructions(b []byte, f *Flow) ([]byte, error) {
+	if f.Meter != 0 {
+		b = put32(append(b, 0, byte(instMeter), 0, 8), f.Meter)
+	}
 	if len(f.Actions) > 0 {
 		start := len(b)
 		b = append(b, 0, byte(instApplyActions), 0, 0, 0, 0, 0, 0)

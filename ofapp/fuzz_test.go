@@ -150,7 +150,12 @@ func seedMessages() map[string][]byte {
 	for _, f := range rawActionFlows() {
 		rawFlows = appendFlowStatsEntry(rawFlows, &f)
 	}
+	metered := Flow{Table: 50, Priority: 100, Cookie: 9, Meter: 10, Match: Match{MatchInPort(1)}, Actions: []Action{Output{Port: 2}}}
+	meterCfg := append(meterConfigBody(MeterEntry{ID: 10, PPS: 100, Burst: 10}), meterConfigBody(MeterEntry{ID: 11, PPS: 5, Burst: 10})...)
 	return map[string][]byte{
+		"meter-config":       multipartReply(1, mpMeterConfig, 0, meterCfg),
+		"meter-stats":        multipartReply(1, mpMeter, 0, meterStatsBody(10, 1000, 700)),
+		"flow-stats-meter":   multipartReply(1, mpFlow, 0, appendFlowStatsEntry(nil, &metered)),
 		"features-reply":     featuresReply(2, 0xa1),
 		"port-desc":          multipartReply(1, mpPortDesc, 0, portDescBody("vtep-p1", "br0")),
 		"group-stats":        multipartReply(1, mpGroup, 0, groupStatsBody(1)),
@@ -250,6 +255,8 @@ func FuzzReceive(f *testing.F) {
 			decodeFlowStats(b, nil)
 			decodeGroupDescs(b, nil)
 			decodeGroupStats(b, map[uint32]GroupStats{})
+			decodeMeterConfigs(b, map[uint32]*MeterStats{})
+			decodeMeterStats(b, map[uint32]*MeterStats{})
 			decodeActions(b)
 			decodeMatch(b)
 			decodePacketIn(b)
