@@ -79,6 +79,7 @@ func Build(s State) (Result, error) {
 	if b.d.Replication {
 		res.Groups = b.groups()
 	}
+	res.Meters = b.meters()
 	overlay := make([]ofapp.Flow, 0, b.estimate())
 	overlay = b.classify(overlay)
 	overlay = b.learning(overlay)
@@ -92,18 +93,19 @@ func Build(s State) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if err := check(overlayTables, overlay, res.Groups); err != nil {
+	if err := check(overlayTables, overlay, res.Groups, res.Meters); err != nil {
 		return Result{}, err
 	}
-	if err := check(underlayTables, underlay, nil); err != nil {
+	if err := check(underlayTables, underlay, nil, nil); err != nil {
 		return Result{}, err
 	}
 	res.Overlay, res.Underlay = overlay, underlay
 	return res, nil
 }
 
-func check(tables []Table, flows []ofapp.Flow, groups []ofapp.GroupEntry) error {
+func check(tables []Table, flows []ofapp.Flow, groups []ofapp.GroupEntry, meters []ofapp.MeterEntry) error {
 	c := NewChecker(tables, groups)
+	c.AllowMeters(meters)
 	for _, f := range flows {
 		if err := c.Check(f); err != nil {
 			return err
@@ -415,9 +417,33 @@ func (b *builder) flood(out []ofapp.Flow) []ofapp.Flow {
 		} else {
 			acts = append(acts, ofapp.SetTunnelDst{IP: net.IP(n.Group.AsSlice())}, ofapp.Output{Port: t})
 		}
-		out = append(out,
-			flow(TableFlood, prioNormal, FeatureFlood, n.VNI, ofapp.Match{matchVNI(n.VNI), matchFromTunnel(false)}, acts, 0),
+		local := flow(TableFlood, prioNormal, FeatureFlood, n.VNI, ofapp.Match{matchVNI(n.VNI), matchFromTunnel(false)}, acts, 0)
+		if n.BUMPPS > 0 {
+			local.Meter = bumMeterID(n.VNI)
+			local = Seal(local)
+		}
+		out = append(out, local,
 			flow(TableFlood, prioNormal, FeatureFlood, n.VNI, ofapp.Match{matchVNI(n.VNI), matchFromTunnel(true)}, localOutputs(n, false), 0))
+	}
+	return out
+}
+
+// bumMeterID is the id of a VNI's storm-control meter: the VNI itself
+// (VNIs are 1..2^24-1, meter ids 1..OFPM_MAX).
+func bumMeterID(vni uint32) uint32 { return vni }
+
+// BUMBurst is the burst, in packets, of a storm-control meter of rate pps:
+// a tenth of a second's worth, at least 10 packets, so a short burst of ARP
+// after a VM boots passes while a sustained storm is held to the rate.
+func BUMBurst(pps uint32) uint32 { return max(pps/10, 10) }
+
+// meters: storm control, one meter per VNI with a BUM rate.
+func (b *builder) meters() []ofapp.MeterEntry {
+	var out []ofapp.MeterEntry
+	for _, n := range b.nets {
+		if n.BUMPPS > 0 {
+			out = append(out, ofapp.MeterEntry{ID: bumMeterID(n.VNI), PPS: n.BUMPPS, Burst: BUMBurst(n.BUMPPS)})
+		}
 	}
 	return out
 }

@@ -37,7 +37,8 @@
 //	     reg3 = 0 (unknown)           -> goto 50
 //
 //	50 flood (per VNI)
-//	     from a local port: every local port of the VNI (tagged per port), then
+//	     from a local port: (meter:VNI when the VNI has a BUM rate), then
+//	                        every local port of the VNI (tagged per port), then
 //	                        tun_id = VNI and tun_dst = group, output tunnel
 //	                        (replication mode: group:VNI, a bucket per peer)
 //	     from the tunnel:   local ports only (split horizon)
@@ -123,6 +124,18 @@
 // and the mac-limit table (25, reached by resubmit, forwarding nothing)
 // counts those frames per VNI. A refused frame is forwarded like any other:
 // its source stays unknown, so frames to it flood.
+//
+// # Storm control
+//
+// Network.BUMPPS > 0 gives the VNI a meter in Result.Meters (id = VNI,
+// packet rate BUMPPS, one drop band, burst BUMBurst) and puts it, as a
+// meter instruction, on the VNI's flood flow for frames from local ports:
+// BUM frames a VTEP's own VMs send above the rate are dropped before they
+// are copied anywhere, and counted by the meter's band. Unicast to known
+// MACs (egress) and BUM frames from the tunnel (metered by the sending
+// VTEP) never pass it. Table flood is the only table whose declaration
+// allows a meter, and Build's Checker refuses a flow naming a meter Build
+// did not make (ErrMeter).
 //
 // # Cookies
 //

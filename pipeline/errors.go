@@ -15,6 +15,7 @@ var (
 	ErrLearn        = errors.New("learn not allowed")
 	ErrWrite        = errors.New("register write not allowed")
 	ErrGroup        = errors.New("group not built")
+	ErrMeter        = errors.New("meter not allowed or not built")
 	ErrCookie       = errors.New("cookie not a vtep cookie")
 	ErrDuplicate    = errors.New("duplicate flow key")
 	ErrInvalidFlow  = errors.New("invalid flow")

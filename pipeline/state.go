@@ -55,6 +55,9 @@ type Network struct {
 	// and those learned on each local port (0: no limit). See doc.go, MAC
 	// limits.
 	MaxMACs uint32
+	// BUMPPS is the rate, in packets per second, above which BUM frames
+	// from local ports are dropped (storm control; 0: no limit).
+	BUMPPS uint32
 }
 
 // Groups returns the distinct multicast groups the networks use, ascending
@@ -138,6 +141,10 @@ type Result struct {
 	// Groups are the overlay bridge's groups by id (replication mode: one
 	// type-all group per VNI, id = VNI, one bucket per peer).
 	Groups []ofapp.GroupEntry
+	// Meters are the overlay bridge's meters by id (one per VNI with a
+	// BUM rate, id = VNI), used by the VNI's flood flow for frames from
+	// local ports.
+	Meters []ofapp.MeterEntry
 	// Underlay are the underlay bridge's flows: a join per multicast group
 	// in use (by group address), then the normal-switching default.
 	Underlay []ofapp.Flow

@@ -37,6 +37,8 @@ type Table struct {
 	// table may load or move into; for a table that learn actions add flows
 	// to, what the learned flows may load.
 	Write []string
+	// Meter allows the meter instruction (naming a meter Build made).
+	Meter bool
 }
 
 var overlayTables = []Table{
@@ -71,8 +73,9 @@ var overlayTables = []Table{
 		Match: []string{"reg0", "reg1", "reg3"},
 		Goto:  []uint8{TableFlood}},
 	{ID: TableFlood, Name: "flood",
-		Doc:   "BUM frames: to the VNI's local ports and, from local ports only, to its group or peer VTEPs",
-		Match: []string{"reg0", "reg1"}},
+		Doc:   "BUM frames: to the VNI's local ports and, from local ports only, to its group or peer VTEPs (through the VNI's meter when it has bum_pps)",
+		Match: []string{"reg0", "reg1"},
+		Meter: true},
 }
 
 var underlayTables = []Table{

@@ -12,11 +12,13 @@ import (
 // the table is declared, every match field is allowed in it and has its
 // prerequisites, goto, resubmit and learn only name tables the declaration
 // allows, learned flows only match fields their target table allows, group
-// actions name built groups, the cookie is a vtep cookie, and no two flows
+// actions name built groups, meter instructions name built meters in tables
+// that allow them, the cookie is a vtep cookie, and no two flows
 // share a key.
 type Checker struct {
 	tables map[uint8]*decl
 	groups map[uint32]bool
+	meters map[uint32]bool
 	keys   map[ofapp.Key]bool
 }
 
@@ -41,6 +43,17 @@ func NewChecker(tables []Table, groups []ofapp.GroupEntry) *Checker {
 	return c
 }
 
+// AllowMeters declares the meters built for the bridge: a flow's meter
+// instruction may only name one of them.
+func (c *Checker) AllowMeters(ms []ofapp.MeterEntry) {
+	if c.meters == nil {
+		c.meters = make(map[uint32]bool, len(ms))
+	}
+	for _, m := range ms {
+		c.meters[m.ID] = true
+	}
+}
+
 // Check returns a *FlowError if f breaks a rule.
 func (c *Checker) Check(f ofapp.Flow) error {
 	d, ok := c.tables[f.Table]
@@ -63,6 +76,9 @@ func (c *Checker) Check(f ofapp.Flow) error {
 	}
 	if f.Goto != 0 && !has(d.Goto, f.Goto) {
 		return fail(ErrGoto, "goto_table:%d (allowed: %v)", f.Goto, d.Goto)
+	}
+	if f.Meter != 0 && (!d.Meter || !c.meters[f.Meter]) {
+		return fail(ErrMeter, "meter:%d (table allows meters: %v)", f.Meter, d.Meter)
 	}
 	if err := c.checkActions(d, f.Actions); err != nil {
 		return &FlowError{Flow: f.String(), Table: d.Name, Err: err}

@@ -32,8 +32,15 @@ func (s *Switch) check(changes []ofapp.Change) error {
 	for id := range s.groups {
 		groups[id] = true
 	}
+	meters := make(map[uint32]bool, len(s.meters))
+	for id := range s.meters {
+		meters[id] = true
+	}
 	for _, c := range changes {
 		var err error
+		if c.Meter != nil {
+			err = checkMeter(c, meters)
+		}
 		switch c.Op {
 		case "add group":
 			if groups[c.Group.ID] {
@@ -49,6 +56,9 @@ func (s *Switch) check(changes []ofapp.Change) error {
 		case "add flow", "modify flow":
 			if err = c.Flow.Validate(); err == nil {
 				err = usesKnownGroups(*c.Flow, groups)
+			}
+			if err == nil && c.Flow.Meter != 0 && !meters[c.Flow.Meter] {
+				err = fmt.Errorf("meter %d does not exist (OFPMMFC_UNKNOWN_METER)", c.Flow.Meter)
 			}
 		}
 		if err != nil {
@@ -69,8 +79,31 @@ func usesKnownGroups(f ofapp.Flow, groups map[uint32]bool) error {
 	return nil
 }
 
+// checkMeter checks a meter mod as OVS does and tracks the meters.
+func checkMeter(c ofapp.Change, meters map[uint32]bool) error {
+	id := c.Meter.ID
+	switch c.Op {
+	case "add meter":
+		if meters[id] {
+			return fmt.Errorf("meter %d exists (OFPMMFC_METER_EXISTS)", id)
+		}
+		meters[id] = true
+	case "modify meter":
+		if !meters[id] {
+			return fmt.Errorf("meter %d does not exist (OFPMMFC_UNKNOWN_METER)", id)
+		}
+	case "delete meter":
+		delete(meters, id)
+	}
+	return nil
+}
+
 func (s *Switch) applyChange(c ofapp.Change) {
 	switch c.Op {
+	case "add meter", "modify meter":
+		s.meters[c.Meter.ID] = *c.Meter
+	case "delete meter":
+		s.DeleteMeter(c.Meter.ID)
 	case "add group", "modify group":
 		s.groups[c.Group.ID] = *c.Group
 	case "delete group":
@@ -126,7 +159,7 @@ func (s *Switch) DeleteByCookie(d ofapp.CookieDelete) int {
 func (s *Switch) modify(f ofapp.Flow) {
 	for _, e := range s.tables[f.Table] {
 		if e.flow.Priority == f.Priority && e.key == f.Match.String() {
-			e.flow.Actions, e.flow.Goto = f.Actions, f.Goto
+			e.flow.Actions, e.flow.Goto, e.flow.Meter = f.Actions, f.Goto, f.Meter
 			return
 		}
 	}
@@ -145,6 +178,25 @@ func (s *Switch) DeleteGroup(id uint32) {
 		}
 		s.tables[tid] = kept
 	}
+}
+
+// DeleteMeter deletes a meter and, as OpenFlow does, every flow that uses
+// it.
+func (s *Switch) DeleteMeter(id uint32) {
+	delete(s.meters, id)
+	for tid, t := range s.tables {
+		s.tables[tid] = slices.DeleteFunc(t, func(e *entry) bool { return e.flow.Meter == id })
+	}
+}
+
+// Meters returns the meters, by ID.
+func (s *Switch) Meters() []ofapp.MeterEntry {
+	out := make([]ofapp.MeterEntry, 0, len(s.meters))
+	for _, m := range s.meters {
+		out = append(out, m)
+	}
+	slices.SortFunc(out, func(a, b ofapp.MeterEntry) int { return cmp.Compare(a.ID, b.ID) })
+	return out
 }
 
 func usesGroup(f ofapp.Flow, id uint32) bool {

@@ -74,3 +74,33 @@ func TestDeletesAndModify(t *testing.T) {
 		t.Errorf("Delete of a missing flow reported one deleted")
 	}
 }
+
+func TestApplyMeters(t *testing.T) {
+	s := New(nil, nil)
+	metered := ofapp.Flow{Table: 50, Priority: 10, Cookie: 0x0501, Match: ofapp.Match{ofapp.MatchInPort(1)}, Meter: 10,
+		Actions: []ofapp.Action{ofapp.Output{Port: 2}}}
+	var b ofapp.Batch
+	b.AddFlows(metered)
+	if err := s.Apply(&b); err == nil || !strings.Contains(err.Error(), "OFPMMFC_UNKNOWN_METER") {
+		t.Fatalf("flow using a missing meter: %v", err)
+	}
+	b.Reset()
+	b.AddMeters(ofapp.MeterEntry{ID: 10, PPS: 5, Burst: 10})
+	b.AddFlows(metered)
+	if err := s.Apply(&b); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Meters()) != 1 || len(s.Flows(50)) != 1 {
+		t.Fatalf("meters %v flows %v", s.Meters(), s.Flows(50))
+	}
+	b.Reset()
+	b.AddMeters(ofapp.MeterEntry{ID: 10, PPS: 5, Burst: 10})
+	if err := s.Apply(&b); err == nil || !strings.Contains(err.Error(), "OFPMMFC_METER_EXISTS") {
+		t.Errorf("meter added twice: %v", err)
+	}
+	b.Reset()
+	b.DeleteMeters(10)
+	if err := s.Apply(&b); err != nil || len(s.Meters()) != 0 || len(s.Flows(50)) != 0 {
+		t.Errorf("delete meter: %v, meters %v, flows %v", err, s.Meters(), s.Flows(50))
+	}
+}

@@ -85,12 +85,13 @@ type entry struct {
 type Switch struct {
 	tables map[uint8][]*entry
 	groups map[uint32]ofapp.GroupEntry
+	meters map[uint32]ofapp.MeterEntry
 	now    time.Duration // simulated clock, see Advance
 }
 
 // New returns a switch with these flows and groups installed.
 func New(flows []ofapp.Flow, groups []ofapp.GroupEntry) *Switch {
-	s := &Switch{tables: make(map[uint8][]*entry), groups: make(map[uint32]ofapp.GroupEntry)}
+	s := &Switch{tables: make(map[uint8][]*entry), groups: make(map[uint32]ofapp.GroupEntry), meters: make(map[uint32]ofapp.MeterEntry)}
 	for _, f := range flows {
 		s.Add(f)
 	}
