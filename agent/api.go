@@ -91,6 +91,7 @@ func (a *Agent) Status() api.Status {
 		sort.Strings(s.GroupsJoined)
 	}
 	a.fillOVSDrops(&s)
+	a.fillBUMDrops(&s)
 	a.flaps.fillStatus(&s)
 	return s
 }

@@ -16,13 +16,15 @@ import (
 // agent/agenttest, which keep OVS's tables in memory.
 
 // Switch is what the agent reads from and writes to one OpenFlow switch:
-// its flows filtered by cookie, its groups, and batches of changes, each
-// applied atomically. *ofapp.Switch is one.
+// its flows filtered by cookie, its groups, its meters, and batches of
+// changes, each applied atomically (meter mods around the bundle, see
+// ofapp.Batch.AddMeters). *ofapp.Switch is one.
 type Switch interface {
 	DPID() uint64
 	Flows(ctx context.Context, cookie, mask uint64) ([]ofapp.FlowStats, error)
 	TableFlows(ctx context.Context, table uint8, cookie, mask uint64) ([]ofapp.FlowStats, error)
 	Groups(ctx context.Context) ([]ofapp.GroupStats, error)
+	Meters(ctx context.Context) ([]ofapp.MeterStats, error)
 	Apply(ctx context.Context, b *ofapp.Batch) error
 }
 

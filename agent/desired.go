@@ -22,7 +22,8 @@ func Desired(cfg *config.Config) pipeline.Desired {
 	}
 	for _, n := range cfg.Networks {
 		d.Networks = append(d.Networks, pipeline.Network{VNI: n.VNI, VLAN: n.VLAN, Group: n.Group,
-			Subnets: append(n.Subnets[:0:0], n.Subnets...), MaxMACs: cfg.NetworkMaxMACs(n)})
+			Subnets: append(n.Subnets[:0:0], n.Subnets...), MaxMACs: cfg.NetworkMaxMACs(n),
+			BUMPPS: cfg.NetworkBUMPPS(n)})
 	}
 	return d
 }

@@ -68,3 +68,33 @@ func Diff(installed []ofapp.FlowStats, want []ofapp.Flow, installedGroups []ofap
 	b.DeleteGroups(gdels...)
 	return b
 }
+
+// DiffMeters adds to b the meter mods that turn the switch's meters into
+// want: adds, modifies (a meter whose rate, burst, flags or bands differ)
+// and deletes of meters vtep no longer wants. Every meter of the overlay
+// bridge is vtep's, as its groups are.
+func DiffMeters(b *ofapp.Batch, have []ofapp.MeterStats, want []ofapp.MeterEntry) {
+	haveM := make(map[uint32]ofapp.MeterStats, len(have))
+	for _, m := range have {
+		haveM[m.ID] = m
+	}
+	wantM := make(map[uint32]bool, len(want))
+	for _, m := range want {
+		wantM[m.ID] = true
+		h, ok := haveM[m.ID]
+		switch {
+		case !ok:
+			b.AddMeters(m)
+		case !h.Same(m):
+			b.ModifyMeters(m)
+		}
+	}
+	var dels []uint32
+	for id := range haveM {
+		if !wantM[id] {
+			dels = append(dels, id)
+		}
+	}
+	sort.Slice(dels, func(i, j int) bool { return dels[i] < dels[j] })
+	b.DeleteMeters(dels...)
+}

@@ -152,7 +152,7 @@ var (
 func (c *switchCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descConnected, descLearned, descFlooded, descDropped, descMACLimit, descFlows,
 		descReconciles, descErrors, descReconcileSeconds, descPacketIns, descReloads, descScrapeErrors,
-		descHealthy, descHealthCheck, descRxRepairs, descReloadRejections} {
+		descHealthy, descHealthCheck, descRxRepairs, descReloadRejections, descBUMDropped} {
 		ch <- d
 	}
 }
@@ -222,6 +222,7 @@ func (c *switchCollector) Collect(ch chan<- prometheus.Metric) {
 	for k, n := range fm.Flows {
 		gauge(descFlows, float64(n), k.table, k.kind)
 	}
+	a.collectBUMDrops(ctx, ch)
 }
 
 // overlaySwitch returns the overlay bridge's connection.

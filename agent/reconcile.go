@@ -41,7 +41,7 @@ func (a *Agent) Reconcile(ctx context.Context) (int, error) {
 	if !ok {
 		return 0, fmt.Errorf("overlay bridge %s (dpid %s): %w", cfg.Bridge, ofapp.DPIDString(a.overlayDPID), ErrNotConnected)
 	}
-	n, err := a.apply(ctx, over, res.Overlay, res.Groups)
+	n, err := a.apply(ctx, over, res.Overlay, res.Groups, res.Meters)
 	total += n
 	if err != nil {
 		return total, fmt.Errorf("overlay bridge %s: %w", cfg.Bridge, err)
@@ -61,7 +61,7 @@ func (a *Agent) reconcileUnderlay(ctx context.Context, cfg *config.Config, flows
 	if !ok {
 		errs = append(errs, fmt.Errorf("underlay bridge %s (management socket %s): %w", cfg.Underlay.Bridge, mgmtPath(cfg), ErrNotConnected))
 	} else {
-		n, err := a.apply(ctx, sw, flows, nil)
+		n, err := a.apply(ctx, sw, flows, nil, nil)
 		total += n
 		if err != nil {
 			errs = append(errs, fmt.Errorf("underlay bridge %s: %w", cfg.Underlay.Bridge, err))
@@ -76,15 +76,21 @@ func (a *Agent) reconcileUnderlay(ctx context.Context, cfg *config.Config, flows
 	return total, errors.Join(errs...)
 }
 
-// apply diffs and applies one switch's flows (and groups, when groups is
-// not nil) in one bundle.
-func (a *Agent) apply(ctx context.Context, sw Switch, flows []ofapp.Flow, groups []ofapp.GroupEntry) (int, error) {
+// apply diffs and applies one switch's flows (and groups and meters, on the
+// overlay bridge or when groups is not nil) in one bundle, meter adds
+// before it and meter deletes after it.
+func (a *Agent) apply(ctx context.Context, sw Switch, flows []ofapp.Flow, groups []ofapp.GroupEntry, meters []ofapp.MeterEntry) (int, error) {
 	installed, err := sw.Flows(ctx, uint64(pipeline.ProgrammedValue), uint64(pipeline.ProgrammedMask))
 	if err != nil {
 		return 0, err
 	}
 	var haveGroups, wantGroups []ofapp.GroupEntry
-	if groups != nil || sw.DPID() == a.overlayDPID {
+	var haveMeters []ofapp.MeterStats
+	overlay := groups != nil || sw.DPID() == a.overlayDPID
+	if overlay {
+		if haveMeters, err = sw.Meters(ctx); err != nil {
+			return 0, err
+		}
 		gs, err := sw.Groups(ctx)
 		if err != nil {
 			return 0, err
@@ -95,6 +101,9 @@ func (a *Agent) apply(ctx context.Context, sw Switch, flows []ofapp.Flow, groups
 		wantGroups = groups
 	}
 	b := Diff(installed, flows, haveGroups, wantGroups)
+	if overlay {
+		DiffMeters(b, haveMeters, meters)
+	}
 	n := b.Len()
 	if n == 0 {
 		return 0, nil

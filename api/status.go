@@ -44,6 +44,11 @@ type NetworkStatus struct {
 	VLAN    uint16   `json:"vlan,omitempty"`
 	Group   string   `json:"group,omitempty"`
 	Subnets []string `json:"subnets,omitempty"`
+	// BUMPPS is the network's storm-control rate (0: none); BUMDropped
+	// the BUM frames from local ports its meter dropped, nil when the
+	// meter could not be read or there is none.
+	BUMPPS     uint32  `json:"bum_pps,omitempty"`
+	BUMDropped *uint64 `json:"bum_dropped,omitempty"`
 }
 
 // PortStatus is one VM port as vtepd last read it.

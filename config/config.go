@@ -33,6 +33,8 @@ type Config struct {
 	// MaxMACsPerPort bounds the MACs learned on one local port in one
 	// network (0: only the network's max_macs).
 	MaxMACsPerPort uint32 `yaml:"max_macs_per_port" range:"0..1000000"`
+	// BUMPPS is the default of networks[].bum_pps (0: no storm control).
+	BUMPPS uint32 `yaml:"bum_pps" range:"0..100000000"`
 	// MACFlap configures MAC-flap detection (see MACFlap).
 	MACFlap MACFlap `yaml:"mac_flap"`
 	// Networks are the overlay networks: VNI, local VLAN, multicast group.
@@ -116,6 +118,19 @@ type Network struct {
 	// MaxMACs bounds the MACs learned in the network (see
 	// docs/config.md); 0 takes the top-level max_macs.
 	MaxMACs uint32 `yaml:"max_macs" range:"0..1000000"`
+	// BUMPPS is the rate, in packets per second, above which the
+	// network's broadcast, unknown unicast and multicast frames from local
+	// ports are dropped (storm control); 0 takes the top-level bum_pps.
+	BUMPPS uint32 `yaml:"bum_pps" range:"0..100000000"`
+}
+
+// NetworkBUMPPS returns the storm-control rate of network n: its own
+// bum_pps, else the top-level one (0: none).
+func (c *Config) NetworkBUMPPS(n Network) uint32 {
+	if n.BUMPPS != 0 {
+		return n.BUMPPS
+	}
+	return c.BUMPPS
 }
 
 // NetworkMaxMACs returns the MAC limit of network n: its own max_macs, else

@@ -92,6 +92,10 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"vlan range", minimal + `  - {vni: 11, vlan: 5000, group: 239.1.1.1}`,
 			[]string{"networks[1].vlan: 5000 out of range 1..4094"}, ErrOutOfRange},
+		{"bum_pps range", minimal + `  - {vni: 11, vlan: 5, group: 239.1.1.1, bum_pps: 100000001}`,
+			[]string{"networks[1].bum_pps: 100000001 out of range 0..100000000"}, ErrOutOfRange},
+		{"bum_pps not a number", "bum_pps: fast\n" + minimal,
+			[]string{"bum_pps: fast invalid: not a number"}, ErrInvalid},
 		{"vni range", `
 underlay: {uplink: eth0, local_ip: 10.0.0.1/24}
 networks: [{vni: 16777216, vlan: 1, group: 239.1.1.1}]`,
@@ -329,4 +333,17 @@ func fieldErrors(t *testing.T, err error) []*FieldError {
 		out = append(out, fe)
 	}
 	return out
+}
+
+func TestNetworkBUMPPS(t *testing.T) {
+	c := &Config{BUMPPS: 500}
+	if got := c.NetworkBUMPPS(Network{VNI: 1}); got != 500 {
+		t.Errorf("default: %d, want 500", got)
+	}
+	if got := c.NetworkBUMPPS(Network{VNI: 1, BUMPPS: 20}); got != 20 {
+		t.Errorf("own rate: %d, want 20", got)
+	}
+	if got := (&Config{}).NetworkBUMPPS(Network{VNI: 1}); got != 0 {
+		t.Errorf("unset: %d, want 0", got)
+	}
 }

@@ -16,6 +16,7 @@ type Op string
 const (
 	OpFlows     Op = "flows"      // Flows and TableFlows
 	OpGroups    Op = "groups"     // Groups
+	OpMeters    Op = "meters"     // Meters
 	OpApply     Op = "apply"      // Apply
 	OpPortDescs Op = "port-descs" // PortDescs
 )
@@ -28,6 +29,7 @@ type Switch struct {
 
 	mu      sync.Mutex
 	sim     *pipelinetest.Switch
+	drops   map[uint32]uint64 // meter id -> packets its band dropped
 	ports   []ofapp.Port
 	batches []*ofapp.Batch
 	fail    map[Op]error
@@ -100,6 +102,33 @@ func (s *Switch) Groups(ctx context.Context) ([]ofapp.GroupStats, error) {
 		out = append(out, ofapp.GroupStats{GroupEntry: g})
 	}
 	return out, nil
+}
+
+// Meters returns the meters, by ID, as OVS reports a vtep meter (packet
+// rate, burst, statistics, one band), with the drops SetMeterDrops set.
+func (s *Switch) Meters(ctx context.Context) ([]ofapp.MeterStats, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failed(OpMeters); err != nil {
+		return nil, err
+	}
+	var out []ofapp.MeterStats
+	for _, m := range s.sim.Meters() {
+		ms := ofapp.MeterStats{MeterEntry: m, Bands: 1, Dropped: s.drops[m.ID]}
+		ms.Flags = ofapp.MeterFlags
+		out = append(out, ms)
+	}
+	return out, nil
+}
+
+// SetMeterDrops sets the packets meter id's band has dropped.
+func (s *Switch) SetMeterDrops(id uint32, n uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.drops == nil {
+		s.drops = make(map[uint32]uint64)
+	}
+	s.drops[id] = n
 }
 
 // Apply applies a batch all or nothing and records it. An empty batch

@@ -169,6 +169,7 @@ func printStatus(w io.Writer, r statusReport) error {
 		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\n", n.VNI, vlan, orDash(n.Group), orDash(strings.Join(n.Subnets, ",")))
 	}
 	tw.Flush()
+	printStormControl(w, s.Networks)
 
 	fmt.Fprintln(w, "\nports:")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -264,4 +265,30 @@ func ovsDrops(s api.Status) string {
 		return "0"
 	}
 	return fmt.Sprintf("%d (%s)", total, strings.Join(parts, ", "))
+}
+
+// printStormControl lists the networks with a BUM rate and the frames
+// their meters dropped ("-" when the meters could not be read); nothing
+// when no network has one.
+func printStormControl(w io.Writer, nets []api.NetworkStatus) {
+	var rows []api.NetworkStatus
+	for _, n := range nets {
+		if n.BUMPPS != 0 {
+			rows = append(rows, n)
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nstorm control:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  VNI\tBUM_PPS\tDROPPED")
+	for _, n := range rows {
+		dropped := "-"
+		if n.BUMDropped != nil {
+			dropped = fmt.Sprint(*n.BUMDropped)
+		}
+		fmt.Fprintf(tw, "  %d\t%d\t%s\n", n.VNI, n.BUMPPS, dropped)
+	}
+	tw.Flush()
 }
