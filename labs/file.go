@@ -45,6 +45,8 @@ type FileVTEP struct {
 	TrustedVTEPs []string `yaml:"trusted_vteps"`
 	// MaxMACs is vtepd's max_macs (0: none).
 	MaxMACs int `yaml:"max_macs"`
+	// BUMPPS is vtepd's bum_pps, storm control (0: none).
+	BUMPPS int `yaml:"bum_pps"`
 }
 
 // FileNetwork is one VNI of a hypervisor (see docs/config.md, networks).
@@ -355,6 +357,9 @@ func (f *File) VtepdConfig(h FileHypervisor, dir string) []byte {
 	}
 	if f.VTEP.MaxMACs != 0 {
 		fmt.Fprintf(&b, "max_macs: %d\n", f.VTEP.MaxMACs)
+	}
+	if f.VTEP.BUMPPS != 0 {
+		fmt.Fprintf(&b, "bum_pps: %d\n", f.VTEP.BUMPPS)
 	}
 	b.WriteString("networks:\n")
 	for _, n := range f.networks(h) {
