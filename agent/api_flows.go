@@ -148,7 +148,11 @@ func (a *Agent) FlowDiffs(ctx context.Context, role string) ([]api.FlowDiff, err
 			return nil, fmt.Errorf("%s bridge %s: read flows: %w", r, name, err)
 		}
 		var haveGroups []ofapp.GroupEntry
+		var haveMeters []ofapp.MeterStats
 		if r == api.BridgeOverlay {
+			if haveMeters, err = sw.Meters(ctx); err != nil {
+				return nil, fmt.Errorf("%s bridge %s: read meters: %w", r, name, err)
+			}
 			gs, err := sw.Groups(ctx)
 			if err != nil {
 				return nil, fmt.Errorf("%s bridge %s: read groups: %w", r, name, err)
@@ -157,7 +161,11 @@ func (a *Agent) FlowDiffs(ctx context.Context, role string) ([]api.FlowDiff, err
 				haveGroups = append(haveGroups, g.GroupEntry)
 			}
 		}
-		d.Changes = describeDiff(name, r, installed, Diff(installed, want, haveGroups, wantGroups))
+		b := Diff(installed, want, haveGroups, wantGroups)
+		if r == api.BridgeOverlay {
+			DiffMeters(b, haveMeters, res.Meters)
+		}
+		d.Changes = describeDiff(name, r, installed, b)
 		out = append(out, d)
 	}
 	return out, nil

@@ -53,6 +53,7 @@ func TestStormControlReconcile(t *testing.T) {
 		t.Errorf("second reconcile: %d changes, %v", n, err)
 	}
 
+	checkMeterDiff(t, r)
 	r.over.SetMeterDrops(10, 42)
 	if m := scrape(t, r); !strings.Contains(m, `vtepd_bum_dropped_packets_total{vni="10"} 42`) ||
 		!strings.Contains(m, `vtepd_bum_dropped_packets_total{vni="20"} 0`) {
@@ -107,4 +108,26 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// checkMeterDiff: a meter vtep does not want shows as a delete in the
+// flow diff (vtepctl dump-flows --diff).
+func checkMeterDiff(t *testing.T, r *rig) {
+	t.Helper()
+	ctx := context.Background()
+	var b ofapp.Batch
+	b.AddMeters(ofapp.MeterEntry{ID: 99, PPS: 1, Burst: 10})
+	if err := r.over.Apply(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := r.a.FlowDiffs(ctx, "overlay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 1 || len(ds[0].Changes) != 1 || ds[0].Changes[0].Op != "delete meter" || ds[0].Changes[0].Text != "meter=99" {
+		t.Errorf("flow diff with a stray meter: %+v", ds)
+	}
+	if _, err := r.a.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
