@@ -3,8 +3,9 @@
 //
 //   - Switch: an OpenFlow switch whose flow tables are a
 //     pipelinetest.Switch. It applies ofapp.Batch values all or nothing
-//     in bundle order, answers flow reads by cookie and mask and group
-//     reads as OVS does, and can run packets through what it holds.
+//     in bundle order, answers flow reads by cookie and mask, group and
+//     meter reads as OVS does (meter drops set by SetMeterDrops), and can
+//     run packets through what it holds.
 //   - Ports: OVSDB as the agent reads it (bridges' ports with their VLAN
 //     columns, datapath IDs, controller status).
 //   - Unixctl: ovs-vswitchd's control socket, keeping OVS's tunnel routes,

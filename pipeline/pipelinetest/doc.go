@@ -16,7 +16,9 @@
 //
 // A Switch also takes changes as a controller sends them (batch.go):
 // Apply applies an ofapp.Batch as OVS commits an ONF bundle, all or
-// nothing and in bundle order, with strict deletes, deletes by cookie and
-// group changes, and FlowStats and Groups read back what it holds. The
+// nothing and in bundle order, with strict deletes, deletes by cookie,
+// group changes and meter changes (meters are kept, not simulated: a
+// metered flow forwards every packet), and FlowStats, Groups and Meters
+// read back what it holds. The
 // agent's fake switch (agent/agenttest) is built on it.
 package pipelinetest
