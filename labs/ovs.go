@@ -115,10 +115,16 @@ func (o *OVS) Appctl(ctx context.Context, args ...string) (string, error) {
 	return o.run(ctx, "ovs-appctl", append([]string{"-t", o.Unixctl()}, args...)...)
 }
 
+// VswitchdPidfile returns the path of ovs-vswitchd's pidfile.
+func (o *OVS) VswitchdPidfile() string { return o.path("ovs-vswitchd.pid") }
+
+// VswitchdPid returns the pid ovs-vswitchd's pidfile names.
+func (o *OVS) VswitchdPid() (int, error) { return readPidfile(o.VswitchdPidfile()) }
+
 // StartVswitchd starts ovs-vswitchd (userspace datapath only) and returns
 // once it has detached, that is once it is serving.
 func (o *OVS) StartVswitchd(ctx context.Context) error {
-	_, err := o.run(ctx, "ovs-vswitchd", o.DBTarget(), "--pidfile="+o.path("ovs-vswitchd.pid"),
+	_, err := o.run(ctx, "ovs-vswitchd", o.DBTarget(), "--pidfile="+o.VswitchdPidfile(),
 		"--unixctl="+o.Unixctl(), "--detach", "--no-chdir", "--disable-system",
 		"--log-file="+o.path("ovs-vswitchd.log"))
 	return wrap(fmt.Sprintf("ovs %q", o.Name), "start ovs-vswitchd", err)
@@ -127,7 +133,7 @@ func (o *OVS) StartVswitchd(ctx context.Context) error {
 // StopVswitchd stops ovs-vswitchd only (its database keeps running) and
 // waits until the process is gone.
 func (o *OVS) StopVswitchd(ctx context.Context) error {
-	return wrap(fmt.Sprintf("ovs %q", o.Name), "stop ovs-vswitchd", stopPidfile(ctx, o.path("ovs-vswitchd.pid")))
+	return wrap(fmt.Sprintf("ovs %q", o.Name), "stop ovs-vswitchd", stopPidfile(ctx, o.VswitchdPidfile()))
 }
 
 // StopDB stops ovsdb-server only and waits until it is gone.
