@@ -34,7 +34,14 @@ func decodeLearn2(b []byte) (Action, error) {
 		result = Bits(fieldFromHeader(be.Uint32(specs)), ofs, 1)
 		specs = specs[4:]
 	}
-	// The same action as NXAST_LEARN: the 32-byte header, then the specs.
+	// The same action as NXAST_LEARN: the 32-byte header, then the specs
+	// without LEARN2's padding (libOpenflow refuses 8 bytes of padding,
+	// which the rewrite would otherwise leave).
+	n, ok := learnSpecsLen(specs)
+	if !ok {
+		return raw(b), nil
+	}
+	specs = specs[:n]
 	l1 := make([]byte, 0, 32+len(specs)+8)
 	l1 = append(l1, b[:32]...)
 	be.PutUint16(l1[8:], nxastLearn)
@@ -55,4 +62,35 @@ func decodeLearn2(b []byte) (Action, error) {
 		return raw(b), nil
 	}
 	return l, nil
+}
+
+// learnSpecsLen returns the length of the flow_mod_specs at the start of b:
+// up to a zero header or the end, whatever padding follows. It reports
+// false for a spec that runs past the end or has a reserved destination.
+func learnSpecsLen(b []byte) (int, bool) {
+	n := 0
+	for n+2 <= len(b) {
+		h := be.Uint16(b[n:])
+		if h == 0 {
+			break
+		}
+		size := 2
+		if h&learnSrcImmediate != 0 {
+			size += 2 * ((int(h&learnNBitsMask) + 15) / 16)
+		} else {
+			size += 6
+		}
+		switch h & learnDstMask {
+		case 0, learnDstLoad:
+			size += 6
+		case learnDstOutput:
+		default:
+			return 0, false
+		}
+		if n+size > len(b) {
+			return 0, false
+		}
+		n += size
+	}
+	return n, true
 }

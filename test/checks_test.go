@@ -220,3 +220,15 @@ func mustPing(t testing.TB, r *labs.Running, from, to string, count int) {
 		t.Error(err)
 	}
 }
+
+// checkHealthy asserts that every hypervisor's vtepd reports itself healthy
+// (its last reconcile succeeded, tunnel receive is up, ...), naming the
+// failed checks otherwise.
+func checkHealthy(t testing.TB, r *labs.Running) {
+	t.Helper()
+	for _, hv := range hypervisors(r) {
+		if h := status(t, r, hv).Health; !h.Healthy {
+			t.Errorf("%s: vtepd unhealthy: %+v", hv, h.Failed())
+		}
+	}
+}

@@ -84,4 +84,6 @@ func TestMACLimitBoundsLearning(t *testing.T) {
 	mustPing(t, r, "a", "192.168.10.2", 5)
 	mustPing(t, r, "b", "192.168.10.3", 5)
 	checkNoPacketIns(t, r)
+	// vtepd reads its learn actions with limits back on every reconcile
+	checkHealthy(t, r)
 }
