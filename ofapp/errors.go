@@ -1,8 +1,10 @@
 package ofapp
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrClosed is returned by operations on a switch session that has ended.
@@ -117,6 +119,13 @@ func (e *OFError) CodeName() string {
 
 func (e *OFError) Error() string {
 	s := e.TypeName() + "/" + e.CodeName()
+	if e.Type == ErrTypeHelloFailed {
+		// The data of HELLO_FAILED is an ASCII text, not a message.
+		if text := helloText(e.Data); text != "" {
+			s += ": " + text
+		}
+		return s
+	}
 	if len(e.Data) >= headerLen {
 		s += fmt.Sprintf(" (for %s xid %d)", MessageTypeName(e.Data[1]), be.Uint32(e.Data[4:]))
 	}
@@ -127,4 +136,16 @@ func (e *OFError) Error() string {
 func (e *OFError) Is(target error) bool {
 	t, ok := target.(*OFError)
 	return ok && t.Type == e.Type && t.Code == e.Code && (e.Type != ErrTypeExperimenter || t.Experimenter == e.Experimenter)
+}
+
+// helloText is the text of a HELLO_FAILED error's data: printable ASCII,
+// without the NULs that may pad it, other bytes shown as '?'.
+func helloText(data []byte) string {
+	data = bytes.TrimRight(data, "\x00")
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return '?'
+		}
+		return r
+	}, string(data)))
 }
