@@ -23,6 +23,9 @@ func Parse(data []byte) (*Config, error) {
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("config: want one YAML document, found more")
 	}
+	if namesNoKeys(&root) {
+		return nil, ErrEmpty
+	}
 	c := Default()
 	var errs errorList
 	decode(&root, reflect.ValueOf(&c).Elem(), "", reflect.StructField{}, &errs)
@@ -33,6 +36,23 @@ func Parse(data []byte) (*Config, error) {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// ErrEmpty is Parse's error for a configuration without any key: an
+// empty file, only comments, or a document that is null.
+var ErrEmpty = errors.New("the file is empty or names no keys (underlay.uplink and underlay.local_ip are required; see config/example.yaml and docs/config.md)")
+
+// namesNoKeys reports whether root is no document, or one whose value is
+// null.
+func namesNoKeys(root *yaml.Node) bool {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n.Kind == 0 || n.Kind == yaml.DocumentNode || (n.Kind == yaml.ScalarNode && n.Tag == "!!null")
 }
 
 // Load reads and parses the configuration file at path.

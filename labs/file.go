@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -98,12 +99,19 @@ func LoadFile(path string) (*File, error) {
 	return f, nil
 }
 
+// ErrEmptyFile is ParseFile's error for a lab file without any YAML
+// document (empty, blank or only comments).
+var ErrEmptyFile = errors.New("the file is empty (no YAML document; see labs/figure4.yaml for an example)")
+
 // ParseFile decodes and checks a lab file's contents.
 func ParseFile(data []byte) (*File, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var f File
 	if err := dec.Decode(&f); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, ErrEmptyFile
+		}
 		return nil, fmt.Errorf("%s", strings.ReplaceAll(err.Error(), "\n ", ""))
 	}
 	if err := f.Check(); err != nil {
@@ -277,15 +285,21 @@ func (f *File) checkOverlayAddresses() []error {
 		seen[k] = field
 	}
 	for i, v := range f.VMs {
+		// A VM is in each VNI once, although its hypervisor's name or its
+		// VLAN may appear twice (errors reported elsewhere): never report
+		// an entry as its own duplicate.
+		vnis := map[int]bool{}
 		for _, h := range f.Hypervisors {
 			if h.Name != v.Hypervisor {
 				continue
 			}
 			for _, n := range f.networks(h) {
-				if n.VLAN == v.VLAN && v.VLAN != 0 {
+				if n.VLAN == v.VLAN && v.VLAN != 0 && !vnis[n.VNI] {
+					vnis[n.VNI] = true
 					use(fmt.Sprintf("vms[%d].ip", i), n.VNI, v.IP)
 				}
 			}
+			break
 		}
 	}
 	for i, p := range f.PhysicalVTEPs {
