@@ -157,7 +157,7 @@ func explainStep(st *api.TraceStep, s traceState, tc Context, outs []api.TraceOu
 		if r.FromTunnel() {
 			return "matches no classify flow: dropped (counted as drop-unknown-vlan)"
 		}
-		return fmt.Sprintf("%s maps to no VNI: dropped (counted as drop-unknown-vlan)", from)
+		return explainUnknownVLAN(r, tc.Ports)
 	case pipeline.FeatureLearnRemote.String():
 		return fmt.Sprintf("learn %s in VNI %d behind VTEP %s (a trace does not change the MAC table)", r.DlSrc, s.vni, r.TunSrc)
 	case pipeline.FeatureLearnLocal.String():

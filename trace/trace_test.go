@@ -65,7 +65,7 @@ func TestParseAndExplainTrace(t *testing.T) {
 			}},
 		{"unknown-vlan.txt", api.TraceRequest{InPort: "a", VLAN: 7, DlSrc: "02:00:00:00:00:0a", DlDst: "02:00:00:00:00:0b"},
 			"dropped in table classify by drop-unknown-vlan", []string{
-				"classify drop-unknown-vlan: port a VLAN 7 maps to no VNI: dropped (counted as drop-unknown-vlan)",
+				"classify drop-unknown-vlan: port a does not carry VLAN 7 (trunk of VLAN 1), and VLAN 7 maps to no VNI here: dropped (counted as drop-unknown-vlan)",
 			}},
 	}
 	for _, tt := range tests {
