@@ -57,6 +57,8 @@ type Agent struct {
 	health       healthState
 	remotes      *remoteKeeper // learned remote VTEPs' neighbour entries (remotes.go)
 	flaps        *flapWatcher  // MAC-flap detection and frozen MACs (flaps.go)
+
+	uplinkARP uplinkARPCheck // the uplink's arp_ignore (uplinkarp.go)
 }
 
 // New returns an agent for a validated configuration.
@@ -158,6 +160,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	go func() { apiErr <- a.ServeAPI(ctx) }()
 	go func() { apiErr <- a.ServeMetrics(ctx) }()
 
+	a.checkUplinkARP()
 	a.Kick("start")
 	ticker := time.NewTicker(a.resyncPeriod)
 	defer ticker.Stop()
@@ -178,6 +181,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		case reason := <-a.kick:
 			_ = a.reconcileAndLog(ctx, reason)
 		case <-ticker.C:
+			a.checkUplinkARP()
 			_ = a.reconcileAndLog(ctx, "periodic resync")
 		}
 	}

@@ -93,6 +93,7 @@ func (a *Agent) Status() api.Status {
 	a.fillOVSDrops(&s)
 	a.fillBUMDrops(&s)
 	a.flaps.fillStatus(&s)
+	s.Uplink = a.uplinkARP.status()
 	return s
 }
 

@@ -38,7 +38,8 @@
 // (health checks), reload.go (SIGHUP), routes.go and api*.go (the local
 // API), metrics.go (Prometheus), portgone.go (a deleted port's learned
 // MACs), flaps.go (MAC-flap detection: frozen MACs join the desired
-// state), ovsdrops.go (OVS's own tunnel drop counters). The tests' rig (rig_test.go) wires an agent to the fakes.
+// state), ovsdrops.go (OVS's own tunnel drop counters), uplinkarp.go (the
+// uplink's arp_ignore, a warning in the log and status). The tests' rig (rig_test.go) wires an agent to the fakes.
 //
 // The underlay bridge keeps standalone fail mode and no controller, so it
 // keeps switching normally whatever happens to vtepd; vtepd adds its join

@@ -36,6 +36,10 @@ type Status struct {
 	MACFlaps   uint64 `json:"mac_flaps"`
 	FrozenMACs int    `json:"frozen_macs"`
 	Stats      Stats  `json:"stats"`
+
+	// Uplink is the uplink's ARP setting as last read; nil when no
+	// underlay.uplink is configured.
+	Uplink *UplinkStatus `json:"uplink,omitempty"`
 }
 
 // NetworkStatus is one configured network.
