@@ -134,6 +134,7 @@ func printStatus(w io.Writer, r statusReport) error {
 	fmt.Fprintf(tw, "health\t%s\n", healthLine(s.Health))
 	fmt.Fprintf(tw, "overlay bridge\t%s (dpid %s): %s\n", s.Bridge, s.OverlayDPID, upDown(s.OverlayConnected))
 	fmt.Fprintf(tw, "underlay bridge\t%s: %s\n", s.UnderlayBridge, upDown(s.UnderlayConnected))
+	fmt.Fprintf(tw, "uplink\t%s\n", uplinkLine(s.Uplink))
 	fmt.Fprintf(tw, "local VTEP IP\t%s\n", s.LocalIP)
 	flood := s.FloodMode
 	if len(s.Peers) > 0 {
