@@ -40,7 +40,7 @@ func Parse(data []byte) (*Config, error) {
 
 // ErrEmpty is Parse's error for a configuration without any key: an
 // empty file, only comments, or a document that is null.
-var ErrEmpty = errors.New("the file is empty or names no keys (underlay.uplink and underlay.local_ip are required; see config/example.yaml and docs/config.md)")
+var ErrEmpty = errors.New("the file is empty or names no keys (underlay.local_ip is required, and underlay.uplink in multicast mode, the default; see config/example.yaml and docs/config.md)")
 
 // namesNoKeys reports whether root is no document, or one whose value is
 // null.
