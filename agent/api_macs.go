@@ -5,8 +5,10 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/vtep/vtep/api"
+	"github.com/vtep/vtep/macflap"
 	"github.com/vtep/vtep/ofapp"
 	"github.com/vtep/vtep/pipeline"
 	"github.com/vtep/vtep/trace"
@@ -21,7 +23,10 @@ import (
 // duration (time since it was learned; refreshing an entry keeps it) but
 // not that modified time, which only the Nicira NXST_FLOW reply of OpenFlow
 // 1.0 has (hard_age), and vtep's bridges speak OpenFlow 1.3 only. So AGE is
-// the time since the MAC was learned. HITS is the entry's n_packets: frames
+// the time since the MAC was learned at its current place: a move rewrites
+// the learned flow in place, which leaves its duration running, so the flap
+// watcher's reading of table mac every flapPeriod dates moves (moveClock)
+// and AGE is the smaller of the two. HITS is the entry's n_packets: frames
 // sent to that MAC, which do not keep the entry.
 
 // MACs reads the learned MAC table (vni 0: every VNI), sorted by VNI and MAC.
@@ -37,11 +42,13 @@ func (a *Agent) MACs(ctx context.Context, vni uint32) ([]api.MACEntry, error) {
 	_, st, _ := a.Snapshot()
 	pi := trace.NewPorts(st)
 	out := []api.MACEntry{}
+	now := time.Now()
 	for _, f := range fs {
 		e, ok := decodeLearned(f, pi)
 		if !ok || (vni != 0 && e.VNI != vni) {
 			continue
 		}
+		e.Age = a.flaps.moveClock().age(macflap.Key{VNI: e.VNI, MAC: e.MAC}, placeOf(e), f.Duration, now).Seconds()
 		out = append(out, e)
 	}
 	api.SortMACs(out)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,6 +40,9 @@ type flapWatcher struct {
 	mu  sync.Mutex
 	det *macflap.Detector
 
+	// clock dates each learned MAC's last move, for AGE (macage.go).
+	clock *moveClock
+
 	flaps  prometheus.Counter
 	nflaps atomic.Uint64
 	nmoves atomic.Uint64
@@ -50,8 +52,9 @@ type flapWatcher struct {
 
 func newFlapWatcher(a *Agent) *flapWatcher {
 	w := &flapWatcher{
-		a:   a,
-		det: macflap.New(),
+		a:     a,
+		det:   macflap.New(),
+		clock: newMoveClock(),
 		flaps: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: metricsNamespace, Name: "mac_flaps_total",
 			Help: "MACs frozen because they moved mac_flap.max_moves times within mac_flap.window.",
@@ -80,21 +83,24 @@ func (w *flapWatcher) run(ctx context.Context) {
 	})
 }
 
-// pass reads the learned MACs, feeds the detector, logs and counts what
+// pass reads the learned MACs, dates their moves (for AGE, also when
+// MAC-flap detection is off), feeds the detector, logs and counts what
 // moved and froze, and asks for a reconcile when a MAC froze.
 func (w *flapWatcher) pass(ctx context.Context) error {
 	cfg := w.a.config()
-	if cfg.MACFlap.MaxMoves == 0 {
-		return nil
-	}
 	ctx, cancel := context.WithTimeout(ctx, flapTimeout)
 	defer cancel()
 	seen, err := w.a.learnedPlaces(ctx)
 	if err != nil {
 		return err
 	}
+	now := time.Now()
+	w.clock.observe(now, seen)
+	if cfg.MACFlap.MaxMoves == 0 {
+		return nil
+	}
 	w.mu.Lock()
-	moves, frozen := w.det.Observe(time.Now(), seen, detectorConfig(cfg))
+	moves, frozen := w.det.Observe(now, seen, detectorConfig(cfg))
 	w.mu.Unlock()
 	w.moves.Add(float64(len(moves)))
 	w.nmoves.Add(uint64(len(moves)))
@@ -147,14 +153,7 @@ func (a *Agent) learnedPlaces(ctx context.Context) (map[macflap.Key]macflap.Plac
 		if !ok {
 			continue
 		}
-		p := macflap.Place{Port: e.OFPort}
-		if e.Remote {
-			p.VTEP, _ = netip.ParseAddr(e.VTEP)
-			if !p.VTEP.IsValid() {
-				p.VTEP = netip.IPv4Unspecified()
-			}
-		}
-		out[macflap.Key{VNI: e.VNI, MAC: e.MAC}] = p
+		out[macflap.Key{VNI: e.VNI, MAC: e.MAC}] = placeOf(e)
 	}
 	return out, nil
 }

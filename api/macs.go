@@ -16,7 +16,11 @@ type MACEntry struct {
 	OFPort uint32 `json:"ofport"`
 	// VLAN is the local VLAN of the VNI on Port (local entries; 0 for
 	// untagged ports).
-	VLAN        uint16  `json:"vlan,omitempty"`
+	VLAN uint16 `json:"vlan,omitempty"`
+	// Age is the time in seconds since the entry was learned at its
+	// current place: the learned flow's duration, or the time since vtepd
+	// saw the MAC move there when that is shorter (a move rewrites the flow
+	// in place, which keeps its duration running).
 	Age         float64 `json:"age_s"`
 	IdleTimeout uint16  `json:"idle_timeout"`
 	// HardTimeout is mac_ageing: the entry goes that long after its MAC

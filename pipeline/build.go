@@ -381,16 +381,19 @@ func appendByPort(out []ofapp.Flow, pf []portFlow) []ofapp.Flow {
 	return out
 }
 
-// localOutputs sends a copy to every local member: untagged ones first, then
-// the tagged ones under one pushed tag (a network has one VLAN per VTEP).
-// pop says whether to remove the tag afterwards, for actions that follow.
-func localOutputs(n network, pop bool) []ofapp.Action {
+// localOutputs sends a copy to every local member except the one on port
+// skip (0: none): untagged ones first, then the tagged ones under one pushed
+// tag (a network has one VLAN per VTEP). pop says whether to remove the tag
+// afterwards, for actions that follow.
+func localOutputs(n network, skip uint32, pop bool) []ofapp.Action {
 	var acts []ofapp.Action
 	var tagged []member
 	for _, m := range n.members {
-		if m.vlan == 0 {
+		switch {
+		case m.port == skip:
+		case m.vlan == 0:
 			acts = append(acts, ofapp.Output{Port: m.port})
-		} else {
+		default:
 			tagged = append(tagged, m)
 		}
 	}
@@ -406,26 +409,39 @@ func localOutputs(n network, pop bool) []ofapp.Action {
 	return acts
 }
 
-// flood: table 50.
+// flood: table 50. A frame from a local port floods through that port's own
+// flow, which names every other local member but never the input port (OVS
+// would skip it, logging each skip at INFO), then the VNI's group or
+// multicast address, through the VNI's meter when it has bum_pps. A frame
+// from the tunnel goes to all local members only (split horizon). A VNI with
+// N local ports thus has N+1 flood flows, all with the VNI's flood cookie.
 func (b *builder) flood(out []ofapp.Flow) []ofapp.Flow {
-	t := b.s.TunnelPort
 	for _, n := range b.nets {
-		acts := localOutputs(n, true)
-		acts = append(acts, ofapp.SetTunnelID{ID: uint64(n.VNI)})
-		if b.d.Replication {
-			acts = append(acts, ofapp.Group{ID: n.VNI})
-		} else {
-			acts = append(acts, ofapp.SetTunnelDst{IP: net.IP(n.Group.AsSlice())}, ofapp.Output{Port: t})
+		for _, m := range n.members {
+			out = append(out, b.floodFromPort(n, m.port))
 		}
-		local := flow(TableFlood, prioNormal, FeatureFlood, n.VNI, ofapp.Match{matchVNI(n.VNI), matchFromTunnel(false)}, acts, 0)
-		if n.BUMPPS > 0 {
-			local.Meter = bumMeterID(n.VNI)
-			local = Seal(local)
-		}
-		out = append(out, local,
-			flow(TableFlood, prioNormal, FeatureFlood, n.VNI, ofapp.Match{matchVNI(n.VNI), matchFromTunnel(true)}, localOutputs(n, false), 0))
+		out = append(out,
+			flow(TableFlood, prioNormal, FeatureFlood, n.VNI, ofapp.Match{matchVNI(n.VNI), matchFromTunnel(true)}, localOutputs(n, 0, false), 0))
 	}
 	return out
+}
+
+// floodFromPort is the flood flow of frames of network n entering on port.
+func (b *builder) floodFromPort(n network, port uint32) ofapp.Flow {
+	acts := localOutputs(n, port, true)
+	acts = append(acts, ofapp.SetTunnelID{ID: uint64(n.VNI)})
+	if b.d.Replication {
+		acts = append(acts, ofapp.Group{ID: n.VNI})
+	} else {
+		acts = append(acts, ofapp.SetTunnelDst{IP: net.IP(n.Group.AsSlice())}, ofapp.Output{Port: b.s.TunnelPort})
+	}
+	f := flow(TableFlood, prioNormal, FeatureFlood, n.VNI,
+		ofapp.Match{matchVNI(n.VNI), matchFromTunnel(false), ofapp.MatchInPort(port)}, acts, 0)
+	if n.BUMPPS > 0 {
+		f.Meter = bumMeterID(n.VNI)
+		f = Seal(f)
+	}
+	return f
 }
 
 // bumMeterID is the id of a VNI's storm-control meter: the VNI itself

@@ -36,7 +36,7 @@
 //	                                     (but from the tunnel: drop, split horizon)
 //	     reg3 = 0 (unknown)           -> goto 50
 //
-//	50 flood (per VNI)
+//	50 flood (per VNI and input port)
 //	     from a local port: (meter:VNI when the VNI has a BUM rate), then
 //	                        every local port of the VNI (tagged per port), then
 //	                        tun_id = VNI and tun_dst = group, output tunnel
@@ -129,7 +129,7 @@
 //
 // Network.BUMPPS > 0 gives the VNI a meter in Result.Meters (id = VNI,
 // packet rate BUMPPS, one drop band, burst BUMBurst) and puts it, as a
-// meter instruction, on the VNI's flood flow for frames from local ports:
+// meter instruction, on the VNI's flood flows for frames from local ports:
 // BUM frames a VTEP's own VMs send above the rate are dropped before they
 // are copied anywhere, and counted by the meter's band. Unicast to known
 // MACs (egress) and BUM frames from the tunnel (metered by the sending
@@ -149,11 +149,22 @@
 // whose actions change keeps its key but gets a new cookie, which is how
 // the controller detects modifications without decoding actions.
 //
+// # Flooding
+//
+// A frame from a local port floods through its (VNI, in_port) flow, which
+// outputs to every other local member of the VNI and to the VNI's group or
+// multicast address, never to the input port: OVS would skip that copy and
+// log "skipping output to input port" at INFO for each flooded packet. A
+// frame from the tunnel floods through the VNI's one from-tunnel flow to all
+// local members (split horizon). A VNI with N local ports thus has N+1
+// flood flows, and one without local ports only the from-tunnel one.
+//
 // # Incremental changes
 //
 // Classify, local learning and egress flows are per (port, VNI) and mention
-// only that port; flood flows are per VNI. Adding or removing a port
-// therefore changes only its own flows and the flood flows of the VNIs it
+// only that port; flood flows are per VNI (and input port), and each
+// names the VNI's other ports. Adding or removing a port therefore changes
+// only its own flows and the flood flows of the VNIs it
 // carries; everything else is byte-for-byte the same, cookie included, so
 // the diff is small.
 //

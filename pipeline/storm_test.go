@@ -8,7 +8,7 @@ import (
 )
 
 // TestBUMMeter: a network with a BUM rate gets a meter (id = VNI) on its
-// flood flow for frames from local ports only; a network without one gets
+// flood flows for frames from local ports only (one per port); a network without one gets
 // none, and no other flow uses a meter.
 func TestBUMMeter(t *testing.T) {
 	for _, mode := range []floodMode{multicast, replication} {
@@ -28,7 +28,7 @@ func TestBUMMeter(t *testing.T) {
 			}
 			metered++
 			c := Cookie(f.Cookie)
-			if f.Table != TableFlood || c.VNI() != 10 || f.Meter != 10 || f.Match.String() != "reg0=0xa/0xffffff,reg1=0x0/0x1" {
+			if f.Table != TableFlood || c.VNI() != 10 || f.Meter != 10 || f.Match.String() != "in_port=2,reg0=0xa/0xffffff,reg1=0x0/0x1" {
 				t.Errorf("mode %v: metered flow %s", mode, f)
 			}
 		}

@@ -73,8 +73,8 @@ var overlayTables = []Table{
 		Match: []string{"reg0", "reg1", "reg3"},
 		Goto:  []uint8{TableFlood}},
 	{ID: TableFlood, Name: "flood",
-		Doc:   "BUM frames: to the VNI's local ports and, from local ports only, to its group or peer VTEPs (through the VNI's meter when it has bum_pps)",
-		Match: []string{"reg0", "reg1"},
+		Doc:   "BUM frames: to the VNI's local ports but the input port (one flow per VNI and local port) and, from local ports only, to its group or peer VTEPs (through the VNI's meter when it has bum_pps)",
+		Match: []string{"in_port", "reg0", "reg1"},
 		Meter: true},
 }
 

@@ -58,7 +58,7 @@ func diffFlows(before, after map[string]dumpedFlow, since time.Duration) flowCha
 
 // TestPortChangesTouchOnlyTheirFlows: a VM port added or removed at run
 // time (PORT_STATUS, then vtepd re-reads OVSDB) adds or removes only the
-// flows about that port, and changes only the flood flow of its VNI.
+// flows about that port, and changes only the flood flows of its VNI.
 func TestPortChangesTouchOnlyTheirFlows(t *testing.T) {
 	r := upLab(t, "../labs/figure4.yaml", nil)
 	o := r.OVS["hv1"]
@@ -100,7 +100,7 @@ func TestPortChangesTouchOnlyTheirFlows(t *testing.T) {
 	}
 	for _, k := range c.changed {
 		if after[k].Cookie.Feature() != pipeline.FeatureFlood || after[k].Cookie.VNI() != 10 {
-			t.Errorf("adding vmx changed a flow other than VNI 10's flood: %s", k)
+			t.Errorf("adding vmx changed a flow other than VNI 10's floods: %s", k)
 		} else if !strings.Contains(after[k].Actions, "output:"+ofport) {
 			t.Errorf("VNI 10's flood flow does not output to vmx (%s): %s", ofport, after[k].Actions)
 		}

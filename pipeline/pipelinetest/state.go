@@ -72,7 +72,10 @@ func (st *state) output(port uint32, tr *Trace) {
 	if port == ofapp.PortInPort {
 		port = uint32(st.v[slotInPort])
 	} else if uint64(port) == st.v[slotInPort] {
-		return // OpenFlow never sends a frame back where it came from unless told IN_PORT
+		// OpenFlow never sends a frame back where it came from unless told
+		// IN_PORT; OVS logs each such skipped output.
+		tr.Skipped = append(tr.Skipped, port)
+		return
 	}
 	o := Output{Port: port, EthSrc: macOf(st.v[slotEthSrc]), EthDst: macOf(st.v[slotEthDst]), EthType: uint16(st.v[slotEthType]),
 		TunID: st.v[slotTunID], TunDst: ipOf(st.v[slotTunDst])}

@@ -48,6 +48,9 @@ func (o Output) String() string {
 type Trace struct {
 	// Outputs are the copies that left the switch, in order.
 	Outputs []Output
+	// Skipped are the ports of output actions that named the input port:
+	// OVS drops those copies and logs "skipping output to input port".
+	Skipped []uint32
 	// Flows are the flows the packet matched, in the order it matched them.
 	Flows []ofapp.Flow
 }
