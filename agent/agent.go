@@ -57,6 +57,7 @@ type Agent struct {
 	health       healthState
 	remotes      *remoteKeeper // learned remote VTEPs' neighbour entries (remotes.go)
 	flaps        *flapWatcher  // MAC-flap detection and frozen MACs (flaps.go)
+	mtu          *mtuGuard     // VM ports whose MTU the underlay cannot carry (mtu.go)
 }
 
 // New returns an agent for a validated configuration.
@@ -76,6 +77,7 @@ func New(cfg *config.Config, log *logrus.Entry) *Agent {
 	a.metrics = newAgentMetrics(a)
 	a.remotes = newRemoteKeeper(a)
 	a.flaps = newFlapWatcher(a)
+	a.mtu = newMTUGuard(a)
 	return a
 }
 
