@@ -26,3 +26,9 @@ func TestPortOversize(t *testing.T) {
 		t.Errorf("MaxVMMTU(1500) = %d, want 1450", got)
 	}
 }
+
+// withUnderlayMTU sets the state's underlay MTU.
+func withUnderlayMTU(s State, mtu int) State {
+	s.Underlay.MTU = mtu
+	return s
+}
