@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -100,4 +101,27 @@ func minKnownMTU(a, b int) int {
 		return a
 	}
 	return min(a, b)
+}
+
+// countOversize sets dropped["oversize"] to the packets of the oversize
+// meter: the flow's own n_packets also count the frames that passed (see
+// pipeline.OversizeMeterID). Without the meter (underlay MTU unknown) or
+// when meter stats cannot be read, the flow counts stay.
+func (a *Agent) countOversize(ctx context.Context, dropped map[string]uint64) {
+	reason := pipeline.FeatureDropOversize.DropReason()
+	sw, err := a.overlaySwitch()
+	if err != nil {
+		return
+	}
+	ms, err := sw.Meters(ctx)
+	if err != nil {
+		a.log.WithError(err).Debug("metrics: read the oversize meter")
+		return
+	}
+	for _, m := range ms {
+		if m.ID == pipeline.OversizeMeterID {
+			dropped[reason] = m.Packets
+			return
+		}
+	}
 }

@@ -79,7 +79,7 @@ func Build(s State) (Result, error) {
 	if b.d.Replication {
 		res.Groups = b.groups()
 	}
-	res.Meters = b.meters()
+	res.Meters = append(b.meters(), b.oversizeMeters()...)
 	overlay := make([]ofapp.Flow, 0, b.estimate())
 	overlay = b.classify(overlay)
 	overlay = b.learning(overlay)

@@ -52,14 +52,38 @@ func (b *builder) egressTunnel(out []ofapp.Flow) []ofapp.Flow {
 		[]ofapp.Action{ofapp.CheckPktLarger{Len: n, Dst: RegOversize}}, TableTunnelOut))
 }
 
+// OversizeMeterID is the id of the meter that counts the frames
+// drop-oversize drops: above every VNI, so never a storm-control meter.
+//
+// OVS translates both outcomes of check_pkt_larger into one datapath
+// flow and credits its packets to the OpenFlow flows of both branches:
+// the n_packets of drop-oversize (and of tunnel-out) count every frame
+// towards remote VTEPs, large or not. A meter runs in the datapath, per
+// packet, inside the larger branch only: its packet count is the number
+// of frames dropped. Its rate is the highest a meter takes, so its band
+// never drops anything itself.
+const OversizeMeterID = 1 << 24
+
+// oversizeMeter counts the dropped frames (see OversizeMeterID).
+var oversizeMeter = ofapp.MeterEntry{ID: OversizeMeterID, PPS: 1<<32 - 1, Burst: 1<<32 - 1}
+
 // tunnelOut: table 45, only with the underlay's MTU known.
 func (b *builder) tunnelOut(out []ofapp.Flow) []ofapp.Flow {
 	if b.oversizeLen() == 0 {
 		return out
 	}
-	return append(out,
-		flow(TableTunnelOut, prioHigh, FeatureDropOversize, 0, ofapp.Match{matchOversize()}, nil, 0),
+	drop := flow(TableTunnelOut, prioHigh, FeatureDropOversize, 0, ofapp.Match{matchOversize()}, nil, 0)
+	drop.Meter = OversizeMeterID
+	return append(out, Seal(drop),
 		flow(TableTunnelOut, prioNormal, FeatureTunnelOut, 0, nil, b.toTunnel(), 0))
+}
+
+// oversizeMeters returns the counting meter when tunnelOut drops.
+func (b *builder) oversizeMeters() []ofapp.MeterEntry {
+	if b.oversizeLen() == 0 {
+		return nil
+	}
+	return []ofapp.MeterEntry{oversizeMeter}
 }
 
 // matchOversize matches frames check_pkt_larger found too long.

@@ -21,9 +21,9 @@ func explainOversize(st *api.TraceStep, s traceState) (string, bool) {
 		}
 		return fmt.Sprintf("known remote destination: check the frame against the underlay MTU (longer than %s bytes: dropped in tunnel-out)", n), true
 	case pipeline.FeatureDropOversize.String():
-		return "the frame is longer than the underlay can carry once VXLAN adds 50 bytes: dropped before the tunnel (counted as drop-oversize; lower the guest's MTU or raise the underlay's)", true
+		return "if longer than the underlay carries with VXLAN's 50 bytes: dropped before the tunnel, counted (reason oversize); lower the guest's MTU or raise the underlay's", true
 	case pipeline.FeatureTunnelOut.String():
-		return fmt.Sprintf("fits the underlay: to VTEP %s with VNI %d", s.tunDst, s.tunID), true
+		return fmt.Sprintf("if it fits the underlay: to VTEP %s with VNI %d", s.tunDst, s.tunID), true
 	}
 	return "", false
 }
