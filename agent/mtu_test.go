@@ -8,6 +8,7 @@ import (
 
 	"github.com/vtep/vtep/agent/agenttest"
 	"github.com/vtep/vtep/api"
+	"github.com/vtep/vtep/pipeline"
 )
 
 // withMTU returns a VM port of the rig with an interface MTU.
@@ -133,5 +134,20 @@ func TestMinKnownMTU(t *testing.T) {
 		if got := minKnownMTU(tt.a, tt.b); got != tt.want {
 			t.Errorf("minKnownMTU(%d, %d) = %d, want %d", tt.a, tt.b, got, tt.want)
 		}
+	}
+}
+
+// TestOversizeDropsMetric: with the underlay's MTU known, the overlay
+// bridge gets the oversize meter, and the oversize drop reason reports its
+// packets, not the drop flow's n_packets (which count every frame).
+func TestOversizeDropsMetric(t *testing.T) {
+	r := newRig(t, rigConfig)
+	setUnderlayMTU(r, 1500, 1500)
+	if err := r.reconcile(t); err != nil {
+		t.Fatal(err)
+	}
+	r.over.SetMeterPackets(pipeline.OversizeMeterID, 7)
+	if n := metricValue(t, r, `vtepd_dropped_packets_total{reason="oversize"}`); n != "7" {
+		t.Errorf("oversize drops %s, want 7 (the meter's packets)", n)
 	}
 }
