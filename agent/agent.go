@@ -59,6 +59,7 @@ type Agent struct {
 	flaps        *flapWatcher  // MAC-flap detection and frozen MACs (flaps.go)
 
 	uplinkARP uplinkARPCheck // the uplink's arp_ignore (uplinkarp.go)
+	mtu       *mtuGuard      // VM ports whose MTU the underlay cannot carry (mtu.go)
 }
 
 // New returns an agent for a validated configuration.
@@ -78,6 +79,7 @@ func New(cfg *config.Config, log *logrus.Entry) *Agent {
 	a.metrics = newAgentMetrics(a)
 	a.remotes = newRemoteKeeper(a)
 	a.flaps = newFlapWatcher(a)
+	a.mtu = newMTUGuard(a)
 	return a
 }
 

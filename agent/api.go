@@ -67,7 +67,8 @@ func (a *Agent) Status() api.Status {
 		s.Networks = append(s.Networks, ns)
 	}
 	for _, p := range st.Ports {
-		ps := api.PortStatus{Name: p.Name, OFPort: p.OFPort, Tag: p.Tag, Trunks: p.Trunks, VNIs: []uint32{}}
+		ps := api.PortStatus{Name: p.Name, OFPort: p.OFPort, Tag: p.Tag, Trunks: p.Trunks, VNIs: []uint32{},
+			MTU: p.MTU, Oversize: p.Oversize(st.Underlay)}
 		switch {
 		case p.Tag != 0:
 			if v, ok := vlanVNI[p.Tag]; ok {
@@ -90,6 +91,7 @@ func (a *Agent) Status() api.Status {
 		}
 		sort.Strings(s.GroupsJoined)
 	}
+	s.UnderlayMTU = st.Underlay.MTU
 	a.fillOVSDrops(&s)
 	a.fillBUMDrops(&s)
 	a.flaps.fillStatus(&s)

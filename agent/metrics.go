@@ -202,6 +202,7 @@ func (c *switchCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	gauge(descScrapeErrors, 1)
 	fm := FlowMetrics(fs)
+	a.countOversize(ctx, fm.Dropped)
 	for _, n := range cfg.Networks {
 		// every configured VNI is reported, 0 included
 		fm.Learned[n.VNI] += 0

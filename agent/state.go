@@ -36,7 +36,7 @@ func (a *Agent) readState(ctx context.Context, cfg *config.Config) (pipeline.Sta
 		case p.Ofport <= 0:
 			a.log.WithFields(map[string]any{"port": p.Name, "error": p.Error}).Debug("port without an OpenFlow port yet, left out")
 		default:
-			vp := pipeline.Port{Name: p.Name, OFPort: uint32(p.Ofport)}
+			vp := pipeline.Port{Name: p.Name, OFPort: uint32(p.Ofport), MTU: p.MTU}
 			if p.Tag != nil {
 				vp.Tag = uint16(*p.Tag)
 			}
@@ -55,6 +55,7 @@ func (a *Agent) readState(ctx context.Context, cfg *config.Config) (pipeline.Sta
 		return st, err
 	}
 	st.Underlay = u
+	a.mtu.check(st)
 	return st, nil
 }
 
@@ -70,8 +71,10 @@ func (a *Agent) readUnderlay(ctx context.Context) (pipeline.Underlay, error) {
 		switch p.Name {
 		case cfg.Underlay.Uplink:
 			uplink = &ports[i]
+			u.MTU = minKnownMTU(u.MTU, p.MTU)
 		case cfg.Underlay.Bridge:
 			u.BridgeMAC = append(net.HardwareAddr(nil), p.MAC...)
+			u.MTU = minKnownMTU(u.MTU, p.MTU)
 		}
 	}
 	if cfg.Underlay.Uplink != "" {

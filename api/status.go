@@ -40,6 +40,10 @@ type Status struct {
 	// Uplink is the uplink's ARP setting as last read; nil when no
 	// underlay.uplink is configured.
 	Uplink *UplinkStatus `json:"uplink,omitempty"`
+
+	// UnderlayMTU is the smallest MTU of the underlay bridge's internal
+	// port and the uplink, 0 when unknown; VM ports may use it minus 50.
+	UnderlayMTU int `json:"underlay_mtu,omitempty"`
 }
 
 // NetworkStatus is one configured network.
@@ -62,6 +66,12 @@ type PortStatus struct {
 	Tag    uint16   `json:"tag,omitempty"`
 	Trunks []uint16 `json:"trunks,omitempty"`
 	VNIs   []uint32 `json:"vnis"`
+
+	// MTU is the port's interface MTU, 0 when OVS does not report one.
+	// Oversize is true when it is above the underlay's MTU minus VXLAN's
+	// 50 bytes: the port can send frames the underlay cannot carry.
+	MTU      int  `json:"mtu,omitempty"`
+	Oversize bool `json:"oversize,omitempty"`
 }
 
 // Stats are counters the agent keeps about its own work.

@@ -143,6 +143,9 @@ func decodeAction(b []byte) (Action, error) {
 	if isLearn2(b) {
 		return decodeLearn2(b)
 	}
+	if isCheckPktLarger(b) {
+		return decodeCheckPktLarger(b)
+	}
 	if !libDecodes(b) {
 		return raw(b), nil
 	}

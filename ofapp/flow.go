@@ -114,6 +114,8 @@ func validateAction(a Action) error {
 		}
 	case OutputReg:
 		return a.Src.Validate()
+	case CheckPktLarger:
+		return a.validate()
 	case Learn:
 		if r := a.ResultDst; r.Field.Bytes != 0 && (r.Validate() != nil || r.Width() != 1) {
 			return fmt.Errorf("%s: result_dst must be one bit of a field", a)

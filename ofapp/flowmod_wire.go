@@ -116,6 +116,8 @@ func appendAction(b []byte, a Action) ([]byte, error) {
 		return put32(b, a.ID), nil
 	case Learn:
 		return appendLearn(b, a)
+	case CheckPktLarger:
+		return appendCheckPktLarger(b, a)
 	case RawAction:
 		if len(a.Bytes) < 8 || len(a.Bytes)%8 != 0 {
 			return b, fmt.Errorf("action %s: raw action of %d bytes is not a multiple of 8", a, len(a.Bytes))

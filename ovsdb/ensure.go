@@ -179,6 +179,7 @@ type PortInfo struct {
 	Type          string // interface type
 	MAC           net.HardwareAddr
 	Error         string // interface error column
+	MTU           int    // interface mtu column (in use, set by ovs-vswitchd); 0 when unknown
 	ExternalIDs   map[string]string
 	IfaceExternal map[string]string // interface external_ids (e.g. attached-mac, iface-id)
 }
@@ -205,6 +206,9 @@ func (c *Client) ListPorts(ctx context.Context, bridge string) ([]PortInfo, erro
 			info.Type, info.Error, info.IfaceExternal = i.Type, i.Error, i.ExternalIDs
 			if i.Ofport != nil {
 				info.Ofport = *i.Ofport
+			}
+			if i.MTU != nil {
+				info.MTU = *i.MTU
 			}
 			if i.MACInUse != "" {
 				mac, err := net.ParseMAC(i.MACInUse)

@@ -154,6 +154,12 @@ func TestIntegrationBridgeVXLANAndVMPorts(t *testing.T) {
 		if got := p.Ofport; want != strconv.Itoa(got) {
 			t.Errorf("port %s ofport = %d, ovs-vsctl says %s", p.Name, got, want)
 		}
+		if want := vsctl(t, o, "get", "Interface", p.Name, "mtu"); want != "[]" && want != strconv.Itoa(p.MTU) {
+			t.Errorf("port %s MTU = %d, ovs-vsctl says %s", p.Name, p.MTU, want)
+		}
+		if p.Type == "internal" && p.MTU <= 0 {
+			t.Errorf("port %s MTU = %d, want the interface's mtu", p.Name, p.MTU)
+		}
 		switch p.Name {
 		case "vm1":
 			if p.Tag == nil || *p.Tag != 10 || len(p.Trunks) != 0 || p.ExternalIDs["vm"] != "one" {

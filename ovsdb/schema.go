@@ -63,6 +63,7 @@ type Interface struct {
 	OfportRequest *int
 	MACInUse      string
 	Error         string
+	MTU           *int // set by ovs-vswitchd: the MTU in use, nil when unknown
 	MTURequest    *int
 	ExternalIDs   map[string]string
 }
@@ -134,7 +135,7 @@ func ParseInterface(r Row) (Interface, error) {
 	i := Interface{
 		UUID: rr.uuid("_uuid"), Version: rr.uuid("_version"), Name: rr.str("name"), Type: rr.str("type"),
 		Options: rr.strMap("options"), Ofport: rr.optInt("ofport"), OfportRequest: rr.optInt("ofport_request"),
-		MACInUse: rr.str("mac_in_use"), Error: rr.str("error"), MTURequest: rr.optInt("mtu_request"),
+		MACInUse: rr.str("mac_in_use"), Error: rr.str("error"), MTU: rr.optInt("mtu"), MTURequest: rr.optInt("mtu_request"),
 		ExternalIDs: rr.strMap("external_ids"),
 	}
 	return i, rr.err

@@ -48,8 +48,8 @@ func TestParseRows(t *testing.T) {
 
 	i, err := ParseInterface(decodeRow(t, `{"_uuid":["uuid","i1"],"name":"vxlan0","type":"vxlan",
 		"options":["map",[["key","flow"],["remote_ip","flow"]]],"ofport":2,"ofport_request":["set",[]],
-		"mac_in_use":"aa:bb:cc:dd:ee:ff","error":["set",[]],"mtu_request":["set",[]],"external_ids":["map",[]]}`))
-	if err != nil || i.Ofport == nil || *i.Ofport != 2 || i.OfportRequest != nil || i.Options["remote_ip"] != "flow" || i.Error != "" || i.MACInUse != "aa:bb:cc:dd:ee:ff" {
+		"mac_in_use":"aa:bb:cc:dd:ee:ff","error":["set",[]],"mtu":1450,"mtu_request":["set",[]],"external_ids":["map",[]]}`))
+	if err != nil || i.MTU == nil || *i.MTU != 1450 || i.MTURequest != nil || i.Ofport == nil || *i.Ofport != 2 || i.OfportRequest != nil || i.Options["remote_ip"] != "flow" || i.Error != "" || i.MACInUse != "aa:bb:cc:dd:ee:ff" {
 		t.Errorf("interface = %+v, %v", i, err)
 	}
 

@@ -31,7 +31,7 @@ var snapshotColumns = []struct {
 	{TableOpenVSwitch, []string{"_uuid", "_version", "bridges", "ovs_version", "db_version", "cur_cfg", "next_cfg", "external_ids", "other_config"}},
 	{TableBridge, []string{"_uuid", "_version", "name", "datapath_type", "datapath_id", "fail_mode", "protocols", "controller", "ports", "flow_tables", "other_config", "external_ids"}},
 	{TablePort, []string{"_uuid", "_version", "name", "interfaces", "tag", "trunks", "vlan_mode", "external_ids", "other_config"}},
-	{TableInterface, []string{"_uuid", "_version", "name", "type", "options", "ofport", "ofport_request", "mac_in_use", "error", "mtu_request", "external_ids"}},
+	{TableInterface, []string{"_uuid", "_version", "name", "type", "options", "ofport", "ofport_request", "mac_in_use", "error", "mtu", "mtu_request", "external_ids"}},
 	{TableController, []string{"_uuid", "_version", "target", "is_connected", "max_backoff", "external_ids"}},
 	{TableFlowTable, []string{"_uuid", "_version", "name", "external_ids"}},
 }

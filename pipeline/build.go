@@ -79,7 +79,7 @@ func Build(s State) (Result, error) {
 	if b.d.Replication {
 		res.Groups = b.groups()
 	}
-	res.Meters = b.meters()
+	res.Meters = append(b.meters(), b.oversizeMeters()...)
 	overlay := make([]ofapp.Flow, 0, b.estimate())
 	overlay = b.classify(overlay)
 	overlay = b.learning(overlay)
@@ -87,6 +87,7 @@ func Build(s State) (Result, error) {
 	overlay = b.staticEntries(overlay)
 	overlay = append(overlay, flow(TableMAC, prioDefault, FeatureMACMiss, 0, nil, nil, 0))
 	overlay = b.egress(overlay)
+	overlay = b.tunnelOut(overlay)
 	overlay = b.flood(overlay)
 	overlay = b.frozen(overlay)
 	underlay, err := b.underlay()
@@ -343,12 +344,8 @@ func (b *builder) learn(c Cookie, vtep ofapp.LearnSpec) ofapp.Learn {
 func (b *builder) egress(out []ofapp.Flow) []ofapp.Flow {
 	t := b.s.TunnelPort
 	out = append(out,
-		flow(TableEgress, prioHigh, FeatureEgressSplitHorizon, 0, ofapp.Match{matchFromTunnel(true), matchOutPort(t)}, nil, 0),
-		flow(TableEgress, prioNormal, FeatureEgressTunnel, 0, ofapp.Match{matchOutPort(t)}, []ofapp.Action{
-			ofapp.RegMove{Src: RegRemoteVTEP, Dst: tunDstWhole},
-			ofapp.RegMove{Src: RegVNI, Dst: tunIDVNI},
-			ofapp.Output{Port: t},
-		}, 0))
+		flow(TableEgress, prioHigh, FeatureEgressSplitHorizon, 0, ofapp.Match{matchFromTunnel(true), matchOutPort(t)}, nil, 0))
+	out = b.egressTunnel(out)
 	var pf []portFlow
 	for _, n := range b.nets {
 		for _, m := range n.members {

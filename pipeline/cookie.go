@@ -93,6 +93,8 @@ const (
 	FeatureMACLimitOK         = featureVtep | 23 // table 25: anything else
 	FeatureFrozenMAC          = featureVtep | 24 // tables 10, 20, 30: a flapping MAC frozen at one place (frozen.go)
 	FeatureDropFrozenMAC      = featureVtep | 25 // tables 10, 20: a frozen MAC's frames from elsewhere (counted)
+	FeatureDropOversize       = featureVtep | 26 // table 45: a frame too long for the underlay once encapsulated (counted; oversize.go)
+	FeatureTunnelOut          = featureVtep | 27 // table 45: to the remote VTEP in reg2, after the size check
 )
 
 // Features of flows the switch makes with the learn action.
@@ -127,6 +129,8 @@ var featureNames = map[Feature]string{
 	FeatureMACLimitOK:         "mac-limit-ok",
 	FeatureFrozenMAC:          "frozen-mac",
 	FeatureDropFrozenMAC:      "drop-frozen-mac",
+	FeatureDropOversize:       "drop-oversize",
+	FeatureTunnelOut:          "tunnel-out",
 	FeatureLearnedRemote:      "learned-remote",
 	FeatureLearnedLocal:       "learned-local",
 }
@@ -141,6 +145,7 @@ var dropReasons = map[Feature]string{
 	FeatureDropStackedVLAN:   "stacked-vlan",
 	FeatureDropPortSecurity:  "port-security",
 	FeatureDropFrozenMAC:     "frozen-mac",
+	FeatureDropOversize:      "oversize",
 }
 
 // DropReason returns the reason a flow of feature f drops frames for

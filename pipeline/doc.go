@@ -33,8 +33,14 @@
 //	40 egress
 //	     reg3 = local port of the VNI -> push the port's tag if a trunk, output
 //	     reg3 = tunnel port           -> tun_dst = reg2, tun_id = VNI, output
-//	                                     (but from the tunnel: drop, split horizon)
+//	                                     (but from the tunnel: drop, split horizon;
+//	                                     underlay MTU known: check_pkt_larger into
+//	                                     reg1[2], goto 45)
 //	     reg3 = 0 (unknown)           -> goto 50
+//
+//	45 tunnel-out (only with the underlay MTU known, see oversize.go)
+//	     reg1[2] = 1 (too long)       -> meter 2^24 (counts), drop
+//	     else                         -> tun_dst = reg2, tun_id = VNI, output
 //
 //	50 flood (per VNI and input port)
 //	     from a local port: (meter:VNI when the VNI has a BUM rate), then

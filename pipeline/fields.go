@@ -16,7 +16,10 @@ import "github.com/vtep/vtep/ofapp"
 //	reg1[1]      result of a learn action with a limit (max_macs): 1 = the
 //	             MAC was learned or refreshed, 0 = the limit stopped it.
 //	             Written by tunnel-in and local-in, matched by mac-limit.
-//	             reg1[2..31] unused.
+//	reg1[2]      1 = the frame is longer than the underlay can carry once
+//	             encapsulated (check_pkt_larger). Written by egress towards
+//	             a remote VTEP when the underlay MTU is known, matched by
+//	             tunnel-out. reg1[3..31] unused.
 //	reg2         IPv4 address of the remote VTEP behind which the destination
 //	             MAC was learned. Loaded by a learned-remote entry in mac
 //	             (table 30), cleared to 0 by a learned-local one; egress
@@ -34,6 +37,8 @@ var (
 	RegFromTunnel = ofapp.Bits(ofapp.FieldReg(1), 0, 1)
 	// RegLearned receives a limited learn action's result.
 	RegLearned = ofapp.Bits(ofapp.FieldReg(1), 1, 1)
+	// RegOversize receives check_pkt_larger's result before the tunnel.
+	RegOversize = ofapp.Bits(ofapp.FieldReg(1), 2, 1)
 	// RegRemoteVTEP holds the IPv4 address of the destination's VTEP.
 	RegRemoteVTEP = ofapp.Whole(ofapp.FieldReg(2))
 	// RegOutPort holds the port the destination MAC was learned on.

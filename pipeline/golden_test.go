@@ -51,6 +51,10 @@ func goldenStates(t testing.TB) map[string]State {
 		"subnets": testState(testConfig(t, multicast,
 			vniNet(10, 0, "239.1.1.1", "192.168.10.0/24", "172.16.0.0/16"), vniNet(20, 2, "239.1.1.1", "192.168.20.0/24")),
 			Port{Name: "plain", OFPort: vm1}, Port{Name: "access", OFPort: vm2, Tag: 2}),
+		// The underlay's MTU known (1500): frames to remote VTEPs longer
+		// than 1464 bytes (1450 of IP) are dropped, counted.
+		"mtu_guard": withUnderlayMTU(testState(testConfig(t, multicast, vniNet(10, 1, "239.1.1.1")),
+			Port{Name: "vm1", OFPort: vm1, Tag: 1, MTU: 1500}), 1500),
 	}
 }
 

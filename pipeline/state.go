@@ -120,6 +120,9 @@ type Port struct {
 	Secured bool
 	// AllowedMACs are the unicast source MACs a secured port may send from.
 	AllowedMACs []net.HardwareAddr
+	// MTU is the interface's MTU as OVS reports it, 0 when unknown (see
+	// Oversize).
+	MTU int
 }
 
 // Underlay describes the underlay bridge, needed for multicast mode's join
@@ -131,6 +134,9 @@ type Underlay struct {
 	// BridgeMAC is the Ethernet address of the underlay bridge's internal
 	// port, which holds the VTEP IP.
 	BridgeMAC net.HardwareAddr
+	// MTU is the smallest MTU of the underlay bridge's internal port and
+	// the uplink, which every encapsulated frame crosses; 0 when unknown.
+	MTU int
 }
 
 // Result is what Build produces, each list in a deterministic order.

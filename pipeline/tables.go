@@ -3,13 +3,14 @@ package pipeline
 // Table ids of the overlay bridge. Goto may only move to a later table, so
 // their order is the order a frame visits them.
 const (
-	TableClassify uint8 = 0
-	TableTunnelIn uint8 = 10
-	TableLocalIn  uint8 = 20
-	TableMACLimit uint8 = 25
-	TableMAC      uint8 = 30
-	TableEgress   uint8 = 40
-	TableFlood    uint8 = 50
+	TableClassify  uint8 = 0
+	TableTunnelIn  uint8 = 10
+	TableLocalIn   uint8 = 20
+	TableMACLimit  uint8 = 25
+	TableMAC       uint8 = 30
+	TableEgress    uint8 = 40
+	TableTunnelOut uint8 = 45
+	TableFlood     uint8 = 50
 )
 
 // TableUnderlay is the only table of the underlay bridge.
@@ -71,7 +72,12 @@ var overlayTables = []Table{
 	{ID: TableEgress, Name: "egress",
 		Doc:   "known destination: to its port (VLAN tag per port) or its VTEP (split horizon); unknown: flood",
 		Match: []string{"reg0", "reg1", "reg3"},
-		Goto:  []uint8{TableFlood}},
+		Goto:  []uint8{TableTunnelOut, TableFlood},
+		Write: []string{"reg1"}},
+	{ID: TableTunnelOut, Name: "tunnel-out",
+		Doc:   "to a known remote VTEP, when the underlay MTU is known: frames the underlay cannot carry (reg1[2]) are dropped (counted), the others encapsulated",
+		Match: []string{"reg1"},
+		Meter: true},
 	{ID: TableFlood, Name: "flood",
 		Doc:   "BUM frames: to the VNI's local ports but the input port (one flow per VNI and local port) and, from local ports only, to its group or peer VTEPs (through the VNI's meter when it has bum_pps)",
 		Match: []string{"in_port", "reg0", "reg1"},

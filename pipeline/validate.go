@@ -105,6 +105,10 @@ func (c *Checker) checkActions(d *decl, actions []ofapp.Action) error {
 			if err := mayWrite(d, a.Dst); err != nil {
 				return err
 			}
+		case ofapp.CheckPktLarger:
+			if err := mayWrite(d, a.Dst); err != nil {
+				return err
+			}
 		case ofapp.Resubmit:
 			if !has(d.Resubmit, a.Table) {
 				return fmt.Errorf("%w: resubmit(,%d) (allowed: %v)", ErrResubmit, a.Table, d.Resubmit)

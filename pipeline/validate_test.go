@@ -86,6 +86,9 @@ func TestTablesDeclared(t *testing.T) {
 			seen[f.Table] = true
 		}
 		for _, tb := range tables {
+			if tb.ID == TableTunnelOut && s.Underlay.MTU == 0 {
+				continue // only with the underlay's MTU known (oversize.go)
+			}
 			if !seen[tb.ID] {
 				t.Errorf("%s: no flow in table %s", name, tb.Name)
 			}

@@ -140,6 +140,9 @@ func explainStep(st *api.TraceStep, s traceState, tc Context, outs []api.TraceOu
 	if why, ok := explainMACTable(st, s, tc, dst); ok {
 		return why
 	}
+	if why, ok := explainOversize(st, s); ok {
+		return why
+	}
 	from := fmt.Sprintf("port %s", r.InPort)
 	if r.VLAN != 0 {
 		from += fmt.Sprintf(" VLAN %d", r.VLAN)

@@ -27,12 +27,13 @@ const (
 type Switch struct {
 	dpid uint64
 
-	mu      sync.Mutex
-	sim     *pipelinetest.Switch
-	drops   map[uint32]uint64 // meter id -> packets its band dropped
-	ports   []ofapp.Port
-	batches []*ofapp.Batch
-	fail    map[Op]error
+	mu           sync.Mutex
+	sim          *pipelinetest.Switch
+	drops        map[uint32]uint64 // meter id -> packets its band dropped
+	meterPackets map[uint32]uint64 // meter id -> packets that entered it
+	ports        []ofapp.Port
+	batches      []*ofapp.Batch
+	fail         map[Op]error
 }
 
 // NewSwitch returns an empty switch with this datapath ID.
@@ -114,7 +115,7 @@ func (s *Switch) Meters(ctx context.Context) ([]ofapp.MeterStats, error) {
 	}
 	var out []ofapp.MeterStats
 	for _, m := range s.sim.Meters() {
-		ms := ofapp.MeterStats{MeterEntry: m, Bands: 1, Dropped: s.drops[m.ID]}
+		ms := ofapp.MeterStats{MeterEntry: m, Bands: 1, Dropped: s.drops[m.ID], Packets: s.meterPackets[m.ID]}
 		ms.Flags = ofapp.MeterFlags
 		out = append(out, ms)
 	}
@@ -129,6 +130,16 @@ func (s *Switch) SetMeterDrops(id uint32, n uint64) {
 		s.drops = make(map[uint32]uint64)
 	}
 	s.drops[id] = n
+}
+
+// SetMeterPackets sets the packets that entered meter id.
+func (s *Switch) SetMeterPackets(id uint32, n uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.meterPackets == nil {
+		s.meterPackets = make(map[uint32]uint64)
+	}
+	s.meterPackets[id] = n
 }
 
 // Apply applies a batch all or nothing and records it. An empty batch

@@ -174,11 +174,12 @@ func printStatus(w io.Writer, r statusReport) error {
 
 	fmt.Fprintln(w, "\nports:")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  PORT\tOFPORT\tVLANS\tVNIS")
+	fmt.Fprintln(tw, "  PORT\tOFPORT\tVLANS\tVNIS\tMTU")
 	for _, p := range s.Ports {
-		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\n", p.Name, p.OFPort, portVLANs(p), orDash(joinUints(p.VNIs)))
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\n", p.Name, p.OFPort, portVLANs(p), orDash(joinUints(p.VNIs)), portMTU(p))
 	}
 	tw.Flush()
+	printOversize(w, s)
 
 	fmt.Fprintln(w, "\nflows per table:")
 	if r.FlowsError != "" {

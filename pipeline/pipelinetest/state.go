@@ -32,10 +32,19 @@ const (
 type state struct {
 	v  [numSlots]uint64
 	ok [numSlots]bool
+	// n is the frame's length in bytes (check_pkt_larger), VLAN tags
+	// pushed and popped included.
+	n int
 }
 
 func newState(p Packet) (*state, error) {
-	st := &state{}
+	st := &state{n: p.Len}
+	if st.n == 0 {
+		st.n = defaultLen
+		if p.VLAN != 0 {
+			st.n += 4
+		}
+	}
 	for _, i := range []int{slotInPort, slotEthDst, slotEthSrc, slotEthType, slotVLAN, slotTunID, slotTunSrc, slotTunDst} {
 		st.ok[i] = true
 	}

@@ -19,7 +19,13 @@ type Packet struct {
 	IPDst   net.IP // IPv4 destination (IPv4) or target protocol address (ARP)
 	TunID   uint64 // tunnel metadata of a packet received from a tunnel port
 	TunSrc  net.IP
+	// Len is the frame's length in bytes as it arrives, tags included;
+	// 0: a small frame (64 bytes, 68 tagged).
+	Len int
 }
+
+// defaultLen is the length of a frame whose Packet.Len is 0.
+const defaultLen = 64
 
 // Output is one copy of a frame leaving the switch.
 type Output struct {
@@ -249,11 +255,21 @@ func (s *Switch) apply(actions []ofapp.Action, st *state, tr *Trace, depth int) 
 				return fmt.Errorf("push_vlan on a tagged frame (no QinQ here)")
 			}
 			st.v[slotVLAN] = uint64(ofapp.VLANPresent)
+			st.n += 4
 		case ofapp.PopVLAN:
 			if st.v[slotVLAN] == 0 {
 				return fmt.Errorf("pop_vlan on an untagged frame")
 			}
 			st.v[slotVLAN] = 0
+			st.n -= 4
+		case ofapp.CheckPktLarger:
+			larger := uint64(0)
+			if st.n > int(a.Len) {
+				larger = 1
+			}
+			if err := st.write(a.Dst, larger); err != nil {
+				return err
+			}
 		case ofapp.SetVLANVID:
 			if st.v[slotVLAN] == 0 {
 				return fmt.Errorf("set vlan_vid on an untagged frame")
