@@ -69,12 +69,15 @@ func decodeMatch(b []byte) (Match, int, error) {
 		v := p[4 : 4+l]
 		f := MatchField{Class: class, Field: field}
 		if hm == 1 {
-			vl := l / 2
+			vl, ml := l/2, l
 			if class == oxmExperimenterClas {
 				if l < 4 {
 					return nil, 0, protoErr("match field 0x%04x:%d: experimenter field of %d bytes", class, field, l)
 				}
-				vl = 4 + (l-4)/2
+				vl, ml = 4+(l-4)/2, l-4
+			}
+			if ml%2 != 0 {
+				return nil, 0, protoErr("match field 0x%04x:%d: masked field of %d bytes: value and mask differ in length", class, field, l)
 			}
 			f.Value = append([]byte(nil), v[:vl]...)
 			f.Mask = append([]byte(nil), v[vl:]...)
