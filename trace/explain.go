@@ -182,20 +182,7 @@ func explainStep(st *api.TraceStep, s traceState, tc Context, outs []api.TraceOu
 		}
 		return "destination unknown: flood"
 	case pipeline.FeatureFlood.String():
-		var to []string
-		for _, o := range outs {
-			if o.Skipped == "" {
-				to = append(to, o.String())
-			}
-		}
-		how := "from a local port: to the VNI's other local ports and the other VTEPs"
-		if r.FromTunnel() {
-			how = "from the tunnel: to local ports only (split horizon)"
-		}
-		if len(to) == 0 {
-			return fmt.Sprintf("flood VNI %d %s: nowhere to send", s.vni, how)
-		}
-		return fmt.Sprintf("flood VNI %d %s: %s", s.vni, how, strings.Join(to, ", "))
+		return explainFlood(s, r, outs)
 	case pipeline.FeatureUnderlayJoin.String():
 		return "group traffic for this VTEP: rewritten to its own address and decapsulated"
 	case pipeline.FeatureUnderlayNormal.String():
@@ -207,6 +194,24 @@ func explainStep(st *api.TraceStep, s traceState, tc Context, outs []api.TraceOu
 		return fmt.Sprintf("flow with cookie %s: not made by vtep", st.Cookie)
 	}
 	return st.Feature
+}
+
+// explainFlood explains a flood step by where the copies go.
+func explainFlood(s traceState, r api.TraceRequest, outs []api.TraceOutput) string {
+	var to []string
+	for _, o := range outs {
+		if o.Skipped == "" {
+			to = append(to, o.String())
+		}
+	}
+	how := "from a local port: to the VNI's other local ports and the other VTEPs"
+	if r.FromTunnel() {
+		how = "from the tunnel: to local ports only (split horizon)"
+	}
+	if len(to) == 0 {
+		return fmt.Sprintf("flood VNI %d %s: nowhere to send", s.vni, how)
+	}
+	return fmt.Sprintf("flood VNI %d %s: %s", s.vni, how, strings.Join(to, ", "))
 }
 
 // explainMACTable explains a step in table mac: a hit (learned or static)

@@ -241,6 +241,12 @@ func (s *Switch) table(id uint8, st *state, tr *Trace, depth int) error {
 
 func (s *Switch) apply(actions []ofapp.Action, st *state, tr *Trace, depth int) error {
 	for _, a := range actions {
+		if done, err := st.rewrite(a); done {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		switch a := a.(type) {
 		case ofapp.Output:
 			st.output(a.Port, tr)
@@ -250,42 +256,6 @@ func (s *Switch) apply(actions []ofapp.Action, st *state, tr *Trace, depth int) 
 				return err
 			}
 			st.output(uint32(v), tr)
-		case ofapp.PushVLAN:
-			if st.v[slotVLAN] != 0 {
-				return fmt.Errorf("push_vlan on a tagged frame (no QinQ here)")
-			}
-			st.v[slotVLAN] = uint64(ofapp.VLANPresent)
-			st.n += 4
-		case ofapp.PopVLAN:
-			if st.v[slotVLAN] == 0 {
-				return fmt.Errorf("pop_vlan on an untagged frame")
-			}
-			st.v[slotVLAN] = 0
-			st.n -= 4
-		case ofapp.CheckPktLarger:
-			larger := uint64(0)
-			if st.n > int(a.Len) {
-				larger = 1
-			}
-			if err := st.write(a.Dst, larger); err != nil {
-				return err
-			}
-		case ofapp.SetVLANVID:
-			if st.v[slotVLAN] == 0 {
-				return fmt.Errorf("set vlan_vid on an untagged frame")
-			}
-			st.v[slotVLAN] = uint64(ofapp.VLANPresent | a.VID&0xfff)
-		case ofapp.SetTunnelID:
-			st.v[slotTunID] = a.ID
-		case ofapp.SetTunnelDst:
-			st.v[slotTunDst] = ip4(a.IP)
-		case ofapp.SetIPv4Dst:
-			if !st.ok[slotIPv4Dst] {
-				return fmt.Errorf("set ip_dst on a non-IPv4 frame")
-			}
-			st.v[slotIPv4Dst] = ip4(a.IP)
-		case ofapp.SetEthDst:
-			st.v[slotEthDst] = mac48(a.MAC)
 		case ofapp.RegLoad:
 			if err := st.write(a.Dst, a.Value); err != nil {
 				return err
@@ -325,4 +295,50 @@ func (s *Switch) apply(actions []ofapp.Action, st *state, tr *Trace, depth int) 
 		}
 	}
 	return nil
+}
+
+// rewrite applies an action that only rewrites the frame (VLAN tag,
+// tunnel and header fields, the size check); done is false for others.
+func (st *state) rewrite(a ofapp.Action) (done bool, err error) {
+	switch a := a.(type) {
+	case ofapp.PushVLAN:
+		if st.v[slotVLAN] != 0 {
+			return true, fmt.Errorf("push_vlan on a tagged frame (no QinQ here)")
+		}
+		st.v[slotVLAN] = uint64(ofapp.VLANPresent)
+		st.n += 4
+	case ofapp.PopVLAN:
+		if st.v[slotVLAN] == 0 {
+			return true, fmt.Errorf("pop_vlan on an untagged frame")
+		}
+		st.v[slotVLAN] = 0
+		st.n -= 4
+	case ofapp.CheckPktLarger:
+		larger := uint64(0)
+		if st.n > int(a.Len) {
+			larger = 1
+		}
+		if err := st.write(a.Dst, larger); err != nil {
+			return true, err
+		}
+	case ofapp.SetVLANVID:
+		if st.v[slotVLAN] == 0 {
+			return true, fmt.Errorf("set vlan_vid on an untagged frame")
+		}
+		st.v[slotVLAN] = uint64(ofapp.VLANPresent | a.VID&0xfff)
+	case ofapp.SetTunnelID:
+		st.v[slotTunID] = a.ID
+	case ofapp.SetTunnelDst:
+		st.v[slotTunDst] = ip4(a.IP)
+	case ofapp.SetIPv4Dst:
+		if !st.ok[slotIPv4Dst] {
+			return true, fmt.Errorf("set ip_dst on a non-IPv4 frame")
+		}
+		st.v[slotIPv4Dst] = ip4(a.IP)
+	case ofapp.SetEthDst:
+		st.v[slotEthDst] = mac48(a.MAC)
+	default:
+		return false, nil
+	}
+	return true, nil
 }
