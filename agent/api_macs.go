@@ -31,13 +31,9 @@ import (
 
 // MACs reads the learned MAC table (vni 0: every VNI), sorted by VNI and MAC.
 func (a *Agent) MACs(ctx context.Context, vni uint32) ([]api.MACEntry, error) {
-	sw, name, err := a.switchFor(api.BridgeOverlay)
+	fs, err := a.learnedFlows(ctx)
 	if err != nil {
 		return nil, err
-	}
-	fs, err := sw.TableFlows(ctx, pipeline.TableMAC, uint64(pipeline.LearnedValue), uint64(pipeline.LearnedMask))
-	if err != nil {
-		return nil, fmt.Errorf("overlay bridge %s: read learned flows: %w", name, err)
 	}
 	_, st, _ := a.Snapshot()
 	pi := trace.NewPorts(st)
@@ -111,4 +107,17 @@ func regLoad(a ofapp.Action) (reg int, value uint64, ok bool) {
 		}
 	}
 	return 0, 0, false
+}
+
+// learnedFlows reads the overlay bridge's learned flows of table mac.
+func (a *Agent) learnedFlows(ctx context.Context) ([]ofapp.FlowStats, error) {
+	sw, name, err := a.switchFor(api.BridgeOverlay)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := sw.TableFlows(ctx, pipeline.TableMAC, uint64(pipeline.LearnedValue), uint64(pipeline.LearnedMask))
+	if err != nil {
+		return nil, fmt.Errorf("overlay bridge %s: read learned flows: %w", name, err)
+	}
+	return fs, nil
 }

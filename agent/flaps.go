@@ -139,13 +139,9 @@ func (w *flapWatcher) placeName(p macflap.Place) string {
 
 // learnedPlaces reads where each learned MAC of table mac is.
 func (a *Agent) learnedPlaces(ctx context.Context) (map[macflap.Key]macflap.Place, error) {
-	sw, name, err := a.switchFor(api.BridgeOverlay)
+	fs, err := a.learnedFlows(ctx)
 	if err != nil {
 		return nil, err
-	}
-	fs, err := sw.TableFlows(ctx, pipeline.TableMAC, uint64(pipeline.LearnedValue), uint64(pipeline.LearnedMask))
-	if err != nil {
-		return nil, fmt.Errorf("overlay bridge %s: read learned flows: %w", name, err)
 	}
 	out := make(map[macflap.Key]macflap.Place, len(fs))
 	for _, f := range fs {

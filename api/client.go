@@ -82,9 +82,19 @@ func (c *Client) base() string {
 
 // Get reads one endpoint (e.g. "/v1/status") into v.
 func (c *Client) Get(ctx context.Context, path string, v any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base()+path, nil)
+	return c.do(ctx, http.MethodGet, path, v)
+}
+
+// do sends one request without a body and decodes the answer into v; an
+// answer other than 200 becomes an error carrying the server's message.
+func (c *Client) do(ctx context.Context, method, path string, v any) error {
+	what := path
+	if method != http.MethodGet {
+		what = method + " " + path
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base()+path, nil)
 	if err != nil {
-		return err
+		return fmt.Errorf("vtepd %s %s: %w", c.Target, what, err)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -96,10 +106,10 @@ func (c *Client) Get(ctx context.Context, path string, v any) error {
 			Error string `json:"error"`
 		}
 		_ = json.NewDecoder(resp.Body).Decode(&e)
-		return fmt.Errorf("vtepd %s %s: %s: %s", c.Target, path, resp.Status, e.Error)
+		return fmt.Errorf("vtepd %s %s: %s: %s", c.Target, what, resp.Status, e.Error)
 	}
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		return fmt.Errorf("vtepd %s %s: bad reply: %w", c.Target, path, err)
+		return fmt.Errorf("vtepd %s %s: bad reply: %w", c.Target, what, err)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -54,24 +53,5 @@ func (c *Client) FlushMAC(ctx context.Context, q FlushQuery) (FlushResult, error
 // Post calls an endpoint that changes vtepd's state, with no body, and
 // reads the answer into v.
 func (c *Client) Post(ctx context.Context, path string, v any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base()+path, nil)
-	if err != nil {
-		return fmt.Errorf("vtepd %s %s: %w", c.Target, path, err)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("vtepd at %s is not reachable (is vtepd running, and is api.listen this address?): %w", c.Target, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Error string `json:"error"`
-		}
-		_ = json.NewDecoder(resp.Body).Decode(&e)
-		return fmt.Errorf("vtepd %s POST %s: %s: %s", c.Target, path, resp.Status, e.Error)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		return fmt.Errorf("vtepd %s POST %s: bad reply: %w", c.Target, path, err)
-	}
-	return nil
+	return c.do(ctx, http.MethodPost, path, v)
 }

@@ -210,18 +210,7 @@ networks: [{vni: 10, vlan: 1, group: 239.1.1.1}, {vni: 11, vlan: 2, group: 239.1
 			if err == nil {
 				t.Fatalf("Parse succeeded with %+v, want errors %q", c, tt.want)
 			}
-			got := fieldErrors(t, err)
-			if len(got) != len(tt.want) {
-				t.Fatalf("got %d errors, want %d:\n%v", len(got), len(tt.want), err)
-			}
-			for i, w := range tt.want {
-				if !strings.HasPrefix(got[i].Error(), w) {
-					t.Errorf("error %d\n got %s\nwant prefix %s", i, got[i], w)
-				}
-			}
-			if !errors.Is(err, tt.is) {
-				t.Errorf("errors.Is(err, %v) = false for %v", tt.is, err)
-			}
+			checkFieldErrors(t, err, tt.want, tt.is)
 		})
 	}
 }
@@ -345,5 +334,23 @@ func TestNetworkBUMPPS(t *testing.T) {
 	}
 	if got := (&Config{}).NetworkBUMPPS(Network{VNI: 1}); got != 0 {
 		t.Errorf("unset: %d, want 0", got)
+	}
+}
+
+// checkFieldErrors asserts that err lists exactly one FieldError per want,
+// in order, each starting with its want, and that it wraps is.
+func checkFieldErrors(t *testing.T, err error, want []string, is error) {
+	t.Helper()
+	got := fieldErrors(t, err)
+	if len(got) != len(want) {
+		t.Fatalf("got %d errors, want %d:\n%v", len(got), len(want), err)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(got[i].Error(), w) {
+			t.Errorf("error %d\n got %s\nwant prefix %s", i, got[i], w)
+		}
+	}
+	if !errors.Is(err, is) {
+		t.Errorf("errors.Is(err, %v) = false for %v", is, err)
 	}
 }

@@ -1,10 +1,8 @@
 package config
 
 import (
-	"errors"
 	"net/netip"
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -83,18 +81,7 @@ networks: [{vni: 10, vlan: 1, group: 239.1.1.1}]`,
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse([]byte(tt.yaml))
-			got := fieldErrors(t, err)
-			if len(got) != len(tt.want) {
-				t.Fatalf("got %d errors, want %d:\n%v", len(got), len(tt.want), err)
-			}
-			for i, w := range tt.want {
-				if !strings.HasPrefix(got[i].Error(), w) {
-					t.Errorf("error %d\n got %s\nwant prefix %s", i, got[i], w)
-				}
-			}
-			if !errors.Is(err, tt.is) {
-				t.Errorf("errors.Is(err, %v) = false for %v", tt.is, err)
-			}
+			checkFieldErrors(t, err, tt.want, tt.is)
 		})
 	}
 }

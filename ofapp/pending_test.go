@@ -1,16 +1,13 @@
 package ofapp_test
 
 import (
-	"bufio"
-	"os"
 	"runtime"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/sirupsen/logrus/hooks/test"
+	"github.com/vtep/vtep/labs"
 	"github.com/vtep/vtep/ofapp"
 	"golang.org/x/sys/unix"
 )
@@ -21,23 +18,11 @@ func vmRSS(t testing.TB) int64 {
 	t.Helper()
 	runtime.GC()
 	debug.FreeOSMemory()
-	f, err := os.Open("/proc/self/status")
+	n, err := labs.RSS(0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatal("no VmRSS in /proc/self/status")
-	return 0
+	return n
 }
 
 // goMem returns the Go heap and stacks in use, after a GC.

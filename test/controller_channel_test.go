@@ -1,7 +1,6 @@
 package test
 
 import (
-	"bufio"
 	"crypto/tls"
 	"encoding/binary"
 	"fmt"
@@ -36,23 +35,11 @@ func oneHypervisor(f *labs.File) {
 // pidRSS returns a process's resident set size in bytes.
 func pidRSS(t testing.TB, pid int) int64 {
 	t.Helper()
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	n, err := labs.RSS(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatalf("no VmRSS for pid %d", pid)
-	return 0
+	return n
 }
 
 // idleConnections opens n connections to a unix socket that send nothing,

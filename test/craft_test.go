@@ -90,27 +90,7 @@ func droppedBy(t testing.TB, r *labs.Running, hv string, f uint8) uint64 {
 // lab VM's VLAN tagger).
 func sendFrames(t testing.TB, r *labs.Running, node, ifname string, frames ...[]byte) {
 	t.Helper()
-	err := labs.InNetns(r.Netns(node), func() error {
-		ifi, err := net.InterfaceByName(ifname)
-		if err != nil {
-			return fmt.Errorf("interface %s: %w", ifname, err)
-		}
-		fd, err := syscall.Socket(syscall.AF_PACKET, syscall.SOCK_RAW, 0)
-		if err != nil {
-			return fmt.Errorf("packet socket: %w", err)
-		}
-		defer syscall.Close(fd)
-		to := &syscall.SockaddrLinklayer{Ifindex: ifi.Index, Halen: 6}
-		for _, f := range frames {
-			if err := syscall.Sendto(fd, f, 0, to); err != nil {
-				return fmt.Errorf("send on %s: %w", ifname, err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("%s: %v", node, err)
-	}
+	sendPaced(t, r, node, ifname, frames, 0)
 }
 
 // vlanTag is one VLAN header: its TPID (0x8100, 0x88a8) and VLAN.

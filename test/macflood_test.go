@@ -4,10 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"os"
 	"regexp"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -121,7 +119,8 @@ func randomFrames(t testing.TB, n int) [][]byte {
 // sendPaced sends frames out of ifname in node's namespace on one packet
 // socket (through the interface's tc filters, such as a lab VM's VLAN
 // tagger), frame i at i/pps after the first, and returns the rate achieved:
-// frames a second from the first send to the end of the last.
+// frames a second from the first send to the end of the last. A pps of 0
+// sends as fast as the socket takes them.
 func sendPaced(t testing.TB, r *labs.Running, node, ifname string, frames [][]byte, pps int) float64 {
 	t.Helper()
 	var rate float64
@@ -140,7 +139,7 @@ func sendPaced(t testing.TB, r *labs.Running, node, ifname string, frames [][]by
 		for i, f := range frames {
 			// Pacing: sleep only when more than a millisecond ahead, so
 			// frames leave in small bursts and a late sender catches up.
-			if d := time.Until(start.Add(time.Duration(i) * time.Second / time.Duration(pps))); d > time.Millisecond {
+			if d := time.Until(start.Add(time.Duration(i) * time.Second / time.Duration(max(pps, 1)))); pps > 0 && d > time.Millisecond {
 				time.Sleep(d)
 			}
 			if err := syscall.Sendto(fd, f, 0, to); err != nil {
@@ -158,16 +157,8 @@ func sendPaced(t testing.TB, r *labs.Running, node, ifname string, frames [][]by
 
 // vswitchdRSS reads VmRSS (kB) of the process pid.
 func vswitchdRSS(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-		}
-	}
-	return 0, fmt.Errorf("/proc/%d/status: no VmRSS", pid)
+	n, err := labs.RSS(pid)
+	return n >> 10, err
 }
 
 // rssSampler reads every hypervisor's ovs-vswitchd RSS every 20 ms, keeping

@@ -43,12 +43,7 @@ func TestMACLimitBoundsLearning(t *testing.T) {
 	pinged := make(chan error, 1)
 	go func() { pinged <- ping(t, r, "b", "192.168.10.3", 5) }()
 	start := time.Now()
-	tick := time.NewTicker(5 * time.Millisecond) // 20 frames per tick: 4,000 a second
-	for i := 0; i < n; i += 20 {
-		<-tick.C
-		sendFrames(t, r, "a", "eth0", frames[i:i+20]...)
-	}
-	tick.Stop()
+	sendPaced(t, r, "a", "eth0", frames, 4000)
 	sent := time.Since(start)
 	// Wait until hv1 has handled the burst: learned plus refused frames stop growing.
 	var refused uint64
