@@ -3,7 +3,7 @@ package ofapp
 import (
 	"fmt"
 	"net"
-	"strings"
+	"strconv"
 )
 
 // Reserved OpenFlow port numbers usable in Output.
@@ -153,76 +153,125 @@ func PortString(p uint32) string {
 	case PortAny:
 		return "ANY"
 	}
-	return fmt.Sprintf("%d", p)
+	return strconv.FormatUint(uint64(p), 10)
 }
 
-func (a Output) String() string {
+func (a Output) String() string { return string(a.appendText(nil)) }
+func (a Output) appendText(b []byte) []byte {
 	switch a.Port {
 	case PortInPort:
-		return "in_port"
+		return append(b, "in_port"...)
 	case PortNormal, PortLocal, PortFlood:
-		return PortString(a.Port)
+		return append(b, PortString(a.Port)...)
 	}
-	return fmt.Sprintf("output:%d", a.Port)
+	return strconv.AppendUint(append(b, "output:"...), uint64(a.Port), 10)
 }
-func (a OutputReg) String() string { return "output:" + a.Src.String() }
-func (PushVLAN) String() string    { return "push_vlan:0x8100" }
-func (PopVLAN) String() string     { return "pop_vlan" }
-func (a SetVLANVID) String() string {
-	return fmt.Sprintf("set_field:%d->vlan_vid", VLANPresent|a.VID&0x0fff)
+func (a OutputReg) String() string { return string(a.appendText(nil)) }
+func (a OutputReg) appendText(b []byte) []byte {
+	return a.Src.appendText(append(b, "output:"...))
 }
-func (a SetTunnelID) String() string  { return fmt.Sprintf("set_field:0x%x->tun_id", a.ID) }
-func (a SetTunnelDst) String() string { return fmt.Sprintf("set_field:%s->tun_dst", a.IP) }
-func (a SetIPv4Dst) String() string   { return fmt.Sprintf("set_field:%s->ip_dst", a.IP) }
-func (a SetEthDst) String() string    { return fmt.Sprintf("set_field:%s->eth_dst", a.MAC) }
-func (a RegLoad) String() string      { return fmt.Sprintf("load:0x%x->%s", a.Value, a.Dst) }
-func (a RegMove) String() string      { return fmt.Sprintf("move:%s->%s", a.Src, a.Dst) }
-func (a Resubmit) String() string     { return fmt.Sprintf("resubmit(,%d)", a.Table) }
-func (a Group) String() string        { return fmt.Sprintf("group:%d", a.ID) }
+func (PushVLAN) String() string             { return "push_vlan:0x8100" }
+func (PushVLAN) appendText(b []byte) []byte { return append(b, "push_vlan:0x8100"...) }
+func (PopVLAN) String() string              { return "pop_vlan" }
+func (PopVLAN) appendText(b []byte) []byte  { return append(b, "pop_vlan"...) }
+func (a SetVLANVID) String() string         { return string(a.appendText(nil)) }
+func (a SetVLANVID) appendText(b []byte) []byte {
+	b = strconv.AppendUint(append(b, "set_field:"...), uint64(VLANPresent|a.VID&0x0fff), 10)
+	return append(b, "->vlan_vid"...)
+}
+func (a SetTunnelID) String() string { return string(a.appendText(nil)) }
+func (a SetTunnelID) appendText(b []byte) []byte {
+	return append(strconv.AppendUint(append(b, "set_field:0x"...), a.ID, 16), "->tun_id"...)
+}
+func (a SetTunnelDst) String() string { return string(a.appendText(nil)) }
+func (a SetTunnelDst) appendText(b []byte) []byte {
+	return append(appendIP(append(b, "set_field:"...), a.IP), "->tun_dst"...)
+}
+func (a SetIPv4Dst) String() string { return string(a.appendText(nil)) }
+func (a SetIPv4Dst) appendText(b []byte) []byte {
+	return append(appendIP(append(b, "set_field:"...), a.IP), "->ip_dst"...)
+}
+func (a SetEthDst) String() string { return string(a.appendText(nil)) }
+func (a SetEthDst) appendText(b []byte) []byte {
+	return append(appendMAC(append(b, "set_field:"...), a.MAC), "->eth_dst"...)
+}
+func (a RegLoad) String() string { return string(a.appendText(nil)) }
+func (a RegLoad) appendText(b []byte) []byte {
+	b = strconv.AppendUint(append(b, "load:0x"...), a.Value, 16)
+	return a.Dst.appendText(append(b, "->"...))
+}
+func (a RegMove) String() string { return string(a.appendText(nil)) }
+func (a RegMove) appendText(b []byte) []byte {
+	b = a.Src.appendText(append(b, "move:"...))
+	return a.Dst.appendText(append(b, "->"...))
+}
+func (a Resubmit) String() string { return string(a.appendText(nil)) }
+func (a Resubmit) appendText(b []byte) []byte {
+	return append(strconv.AppendUint(append(b, "resubmit(,"...), uint64(a.Table), 10), ')')
+}
+func (a Group) String() string { return string(a.appendText(nil)) }
+func (a Group) appendText(b []byte) []byte {
+	return strconv.AppendUint(append(b, "group:"...), uint64(a.ID), 10)
+}
 
-func (a Learn) String() string {
-	parts := []string{fmt.Sprintf("table=%d", a.Table)}
+func (a Learn) String() string { return string(a.appendText(nil)) }
+func (a Learn) appendText(b []byte) []byte {
+	b = strconv.AppendUint(append(b, "learn(table="...), uint64(a.Table), 10)
 	if a.IdleTimeout != 0 {
-		parts = append(parts, fmt.Sprintf("idle_timeout=%d", a.IdleTimeout))
+		b = strconv.AppendUint(append(b, ",idle_timeout="...), uint64(a.IdleTimeout), 10)
 	}
 	if a.HardTimeout != 0 {
-		parts = append(parts, fmt.Sprintf("hard_timeout=%d", a.HardTimeout))
+		b = strconv.AppendUint(append(b, ",hard_timeout="...), uint64(a.HardTimeout), 10)
 	}
-	parts = append(parts, fmt.Sprintf("priority=%d", a.Priority))
+	b = strconv.AppendUint(append(b, ",priority="...), uint64(a.Priority), 10)
 	if a.Cookie != 0 {
-		parts = append(parts, fmt.Sprintf("cookie=0x%x", a.Cookie))
+		b = strconv.AppendUint(append(b, ",cookie=0x"...), a.Cookie, 16)
 	}
 	if a.Limit != 0 {
-		parts = append(parts, fmt.Sprintf("limit=%d", a.Limit))
+		b = strconv.AppendUint(append(b, ",limit="...), uint64(a.Limit), 10)
 	}
 	if a.ResultDst.Field.Bytes != 0 {
-		parts = append(parts, "result_dst="+a.ResultDst.String())
+		b = a.ResultDst.appendText(append(b, ",result_dst="...))
 	}
 	for _, s := range a.Specs {
-		parts = append(parts, s.String())
+		b = append(b, ',')
+		if t, ok := s.(textAppender); ok {
+			b = t.appendText(b)
+		} else {
+			b = append(b, s.String()...)
+		}
 	}
-	return "learn(" + strings.Join(parts, ",") + ")"
+	return append(b, ')')
 }
 
-func (s LearnMatchField) String() string {
+func (s LearnMatchField) String() string { return string(s.appendText(nil)) }
+func (s LearnMatchField) appendText(b []byte) []byte {
+	b = s.Dst.appendText(b)
 	if s.Src == s.Dst {
-		return s.Dst.String()
+		return b
 	}
-	return s.Dst.String() + "=" + s.Src.String()
+	return s.Src.appendText(append(b, '='))
 }
-func (s LearnMatchValue) String() string  { return fmt.Sprintf("%s=0x%x", s.Dst, s.Value) }
-func (s LearnLoadField) String() string   { return fmt.Sprintf("load:%s->%s", s.Src, s.Dst) }
-func (s LearnLoadValue) String() string   { return fmt.Sprintf("load:0x%x->%s", s.Value, s.Dst) }
-func (s LearnOutputField) String() string { return "output:" + s.Src.String() }
+func (s LearnMatchValue) String() string { return string(s.appendText(nil)) }
+func (s LearnMatchValue) appendText(b []byte) []byte {
+	return strconv.AppendUint(append(s.Dst.appendText(b), "=0x"...), s.Value, 16)
+}
+func (s LearnLoadField) String() string { return string(s.appendText(nil)) }
+func (s LearnLoadField) appendText(b []byte) []byte {
+	b = s.Src.appendText(append(b, "load:"...))
+	return s.Dst.appendText(append(b, "->"...))
+}
+func (s LearnLoadValue) String() string { return string(s.appendText(nil)) }
+func (s LearnLoadValue) appendText(b []byte) []byte {
+	b = strconv.AppendUint(append(b, "load:0x"...), s.Value, 16)
+	return s.Dst.appendText(append(b, "->"...))
+}
+func (s LearnOutputField) String() string { return string(s.appendText(nil)) }
+func (s LearnOutputField) appendText(b []byte) []byte {
+	return s.Src.appendText(append(b, "output:"...))
+}
 
 // ActionsString prints an action list as ovs-ofctl does; an empty list is "drop".
 func ActionsString(actions []Action) string {
-	if len(actions) == 0 {
-		return "drop"
-	}
-	parts := make([]string, len(actions))
-	for i, a := range actions {
-		parts[i] = a.String()
-	}
-	return strings.Join(parts, ",")
+	return string(AppendActionsText(nil, actions))
 }

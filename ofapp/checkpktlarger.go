@@ -1,6 +1,9 @@
 package ofapp
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 // NXAST_CHECK_PKT_LARGER (OVS 2.12): 24 bytes, the 10-byte Nicira header,
 // pkt_len (16 bits), the result bit's offset (16), the result field's
@@ -20,8 +23,11 @@ type CheckPktLarger struct {
 
 func (CheckPktLarger) isAction() {}
 
-func (a CheckPktLarger) String() string {
-	return fmt.Sprintf("check_pkt_larger(%d)->%s", a.Len, a.Dst)
+func (a CheckPktLarger) String() string { return string(a.appendText(nil)) }
+
+func (a CheckPktLarger) appendText(b []byte) []byte {
+	b = strconv.AppendUint(append(b, "check_pkt_larger("...), uint64(a.Len), 10)
+	return a.Dst.appendText(append(b, ")->"...))
 }
 
 // validate checks that the result is one bit of a field.

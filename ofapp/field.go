@@ -79,12 +79,4 @@ func (r FieldRange) Validate() error {
 }
 
 // String prints the range as ovs-ofctl does: NXM_NX_REG0[] or NXM_NX_REG0[0..23].
-func (r FieldRange) String() string {
-	if r.Ofs == 0 && (r.NBits == 0 || r.NBits == r.Field.Bits()) {
-		return r.Field.Name + "[]"
-	}
-	if r.Width() == 1 {
-		return fmt.Sprintf("%s[%d]", r.Field.Name, r.Ofs)
-	}
-	return fmt.Sprintf("%s[%d..%d]", r.Field.Name, r.Ofs, r.Ofs+r.Width()-1)
-}
+func (r FieldRange) String() string { return string(r.appendText(nil)) }

@@ -38,46 +38,11 @@ func (f Flow) Key() Key {
 }
 
 // ActionsString prints the flow's instructions as ovs-ofctl's actions= text.
-func (f Flow) ActionsString() string {
-	if f.Meter != 0 {
-		g := fmt.Sprintf("meter:%d", f.Meter)
-		if rest := (Flow{Actions: f.Actions, Goto: f.Goto}).ActionsString(); rest != "drop" {
-			g += "," + rest
-		}
-		return g
-	}
-	if f.Goto == 0 {
-		return ActionsString(f.Actions)
-	}
-	g := fmt.Sprintf("goto_table:%d", f.Goto)
-	if len(f.Actions) == 0 {
-		return g
-	}
-	return ActionsString(f.Actions) + "," + g
-}
+func (f Flow) ActionsString() string { return string(f.appendActions(nil)) }
 
 // String prints the flow in the syntax `ovs-ofctl -O OpenFlow13 add-flow`
 // accepts, so a flow list can be handed to ovs-ofctl for comparison.
-func (f Flow) String() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "table=%d,priority=%d", f.Table, f.Priority)
-	if f.Cookie != 0 {
-		fmt.Fprintf(&b, ",cookie=0x%x", f.Cookie)
-	}
-	if f.IdleTimeout != 0 {
-		fmt.Fprintf(&b, ",idle_timeout=%d", f.IdleTimeout)
-	}
-	if f.HardTimeout != 0 {
-		fmt.Fprintf(&b, ",hard_timeout=%d", f.HardTimeout)
-	}
-	if len(f.Match) > 0 {
-		b.WriteString(",")
-		b.WriteString(f.Match.String())
-	}
-	b.WriteString(",actions=")
-	b.WriteString(f.ActionsString())
-	return b.String()
-}
+func (f Flow) String() string { return string(f.AppendText(make([]byte, 0, 256))) }
 
 // Validate checks what can be checked without a switch: goto moves forward,
 // field ranges fit their fields.

@@ -5,9 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
-	"sort"
 	"strconv"
-	"strings"
 )
 
 // OXM field numbers of the OpenFlow basic class used by vtep.
@@ -226,62 +224,9 @@ var regNames = func() (n [16]string) {
 	return n
 }()
 
-func hexValue(b []byte) string {
-	var v uint64
-	for _, c := range b {
-		v = v<<8 | uint64(c)
-	}
-	return "0x" + strconv.FormatUint(v, 16)
-}
-
-func ipOrPrefix(value, mask []byte) string {
-	ip := net.IP(value).String()
-	if mask == nil {
-		return ip
-	}
-	ones, bits := net.IPMask(mask).Size()
-	if bits == 0 { // not a prefix mask
-		return ip + "/" + net.IP(mask).String()
-	}
-	return fmt.Sprintf("%s/%d", ip, ones)
-}
-
 // String prints the field in ovs-ofctl syntax ("in_port=2", "reg0=0xa",
 // "vlan_tci=0x1001/0x1fff", "nw_dst=10.0.0.0/24").
-func (f MatchField) String() string {
-	name := f.Name()
-	switch {
-	case f.Class == ClassOpenFlowBasic && f.Field == oxmVLANVID:
-		// OF1.3 VLAN_VID holds OFPVID_PRESENT|vid; print it as ovs-ofctl's vlan_tci.
-		v, m := binary.BigEndian.Uint16(pad(f.Value, 2)), uint16(0x1fff)
-		if f.Mask != nil {
-			m = binary.BigEndian.Uint16(pad(f.Mask, 2)) & 0x1fff
-		}
-		return fmt.Sprintf("vlan_tci=0x%04x/0x%04x", v&m, m)
-	case f.Class == ClassOpenFlowBasic && (f.Field == oxmEthDst || f.Field == oxmEthSrc):
-		s := name + "=" + net.HardwareAddr(f.Value).String()
-		if f.Mask != nil {
-			s += "/" + net.HardwareAddr(f.Mask).String()
-		}
-		return s
-	case f.Class == ClassOpenFlowBasic && (f.Field == oxmIPv4Src || f.Field == oxmIPv4Dst || f.Field == oxmARPSPA || f.Field == oxmARPTPA),
-		f.Class == ClassNXM1 && (f.Field == nxmTunIPv4Src || f.Field == nxmTunIPv4Dst):
-		return name + "=" + ipOrPrefix(f.Value, f.Mask)
-	case f.Class == ClassOpenFlowBasic && f.Field == oxmEthType:
-		return fmt.Sprintf("dl_type=0x%04x", binary.BigEndian.Uint16(pad(f.Value, 2)))
-	case f.Class == ClassOpenFlowBasic && (f.Field == oxmInPort || f.Field == oxmIPProto || f.Field == oxmUDPDst || f.Field == oxmUDPSrc || f.Field == oxmARPOp):
-		var v uint64
-		for _, c := range f.Value {
-			v = v<<8 | uint64(c)
-		}
-		return name + "=" + strconv.FormatUint(v, 10)
-	}
-	s := name + "=" + hexValue(f.Value)
-	if f.Mask != nil {
-		s += "/" + hexValue(f.Mask)
-	}
-	return s
-}
+func (f MatchField) String() string { return string(f.AppendText(nil)) }
 
 func pad(b []byte, n int) []byte {
 	if len(b) >= n {
@@ -294,23 +239,41 @@ func pad(b []byte, n int) []byte {
 // compare a match read from a switch with a wanted one. A match already in
 // that order is returned as it is, so the result must not be modified.
 func (m Match) Canonical() Match {
-	less := func(a, b MatchField) bool {
-		if a.Class != b.Class {
-			// OpenFlow basic fields first, then Nicira ones, as ovs-ofctl prints them.
-			return classRank(a.Class) < classRank(b.Class)
-		}
-		return a.Field < b.Field
-	}
-	sorted := true
-	for i := 1; i < len(m) && sorted; i++ {
-		sorted = !less(m[i], m[i-1])
-	}
-	if sorted {
-		return m // already canonical (as most matches are): no copy
+	if m.canonical() {
+		return m // already canonical: no copy
 	}
 	c := append(Match(nil), m...)
-	sort.SliceStable(c, func(i, j int) bool { return less(c[i], c[j]) })
+	c.sortCanonical()
 	return c
+}
+
+// fieldLess orders fields canonically: OpenFlow basic fields first, then
+// Nicira ones, as ovs-ofctl prints them; by field number within a class.
+func fieldLess(a, b MatchField) bool {
+	if a.Class != b.Class {
+		return classRank(a.Class) < classRank(b.Class)
+	}
+	return a.Field < b.Field
+}
+
+// canonical reports whether the match is in canonical order.
+func (m Match) canonical() bool {
+	for i := 1; i < len(m); i++ {
+		if fieldLess(m[i], m[i-1]) {
+			return false
+		}
+	}
+	return true
+}
+
+// sortCanonical sorts the match in place, stably (insertion sort: matches
+// have a handful of fields).
+func (m Match) sortCanonical() {
+	for i := 1; i < len(m); i++ {
+		for j := i; j > 0 && fieldLess(m[j], m[j-1]); j-- {
+			m[j], m[j-1] = m[j-1], m[j]
+		}
+	}
 }
 
 func classRank(c uint16) int {
@@ -345,10 +308,4 @@ func (m Match) Get(class uint16, field uint8) (MatchField, bool) {
 }
 
 // String prints the match in ovs-ofctl syntax, fields in canonical order.
-func (m Match) String() string {
-	parts := make([]string, 0, len(m))
-	for _, f := range m.Canonical() {
-		parts = append(parts, f.String())
-	}
-	return strings.Join(parts, ",")
-}
+func (m Match) String() string { return string(m.AppendText(make([]byte, 0, 128))) }

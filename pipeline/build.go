@@ -106,6 +106,7 @@ func Build(s State) (Result, error) {
 
 func check(tables []Table, flows []ofapp.Flow, groups []ofapp.GroupEntry, meters []ofapp.MeterEntry) error {
 	c := NewChecker(tables, groups)
+	c.keys = make(map[ofapp.Key]bool, len(flows))
 	c.AllowMeters(meters)
 	for _, f := range flows {
 		if err := c.Check(f); err != nil {

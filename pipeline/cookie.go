@@ -2,8 +2,8 @@ package pipeline
 
 import (
 	"fmt"
-	"hash/fnv"
 	"sort"
+	"sync"
 
 	"github.com/vtep/vtep/ofapp"
 )
@@ -250,10 +250,26 @@ func (c Cookie) String() string {
 // cookie's digest bits zeroed.
 func FlowDigest(f ofapp.Flow) uint32 {
 	f.Cookie = uint64(Cookie(f.Cookie).WithDigest(0))
-	h := fnv.New32a()
-	h.Write([]byte(f.String()))
-	return h.Sum32()
+	bp := textBufs.Get().(*[]byte)
+	text := f.AppendText((*bp)[:0])
+	h := uint32(fnvOffset32)
+	for _, c := range text {
+		h ^= uint32(c)
+		h *= fnvPrime32
+	}
+	*bp = text
+	textBufs.Put(bp)
+	return h
 }
+
+// FNV-1a's 32-bit parameters (hash/fnv), inlined: Build digests every flow.
+const (
+	fnvOffset32 = 2166136261
+	fnvPrime32  = 16777619
+)
+
+// textBufs holds the buffers flows are printed into for their digest.
+var textBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 // Seal sets the digest of a flow's cookie (see Cookie) and returns the flow.
 func Seal(f ofapp.Flow) ofapp.Flow {
