@@ -16,32 +16,27 @@ import (
 // from the switch are never decoded. Groups are compared by their text.
 func Diff(installed []ofapp.FlowStats, want []ofapp.Flow, installedGroups []ofapp.GroupEntry, wantGroups []ofapp.GroupEntry) *ofapp.Batch {
 	b := &ofapp.Batch{}
-	have := make(map[ofapp.Key]ofapp.Flow, len(installed))
-	for _, f := range installed {
-		c := pipeline.Cookie(f.Cookie)
-		if c&pipeline.ProgrammedMask != pipeline.ProgrammedValue {
-			continue
+	// installed flows by key (an index into installed), and which of them
+	// a wanted flow has: the rest are deleted.
+	have := make(map[ofapp.Key]int, len(installed))
+	for i, f := range installed {
+		if programmed(f.Cookie) {
+			have[f.Key()] = i
 		}
-		have[f.Key()] = f.Flow
 	}
-	wanted := make(map[ofapp.Key]bool, len(want))
+	kept := make([]bool, len(installed))
 	for _, f := range want {
-		k := f.Key()
-		wanted[k] = true
-		if h, ok := have[k]; ok && h.Cookie == f.Cookie {
-			continue
+		i, ok := have[f.Key()]
+		if ok {
+			kept[i] = true
+			if installed[i].Cookie == f.Cookie {
+				continue
+			}
 		}
 		// OFPFC_ADD replaces a flow with the same key, cookie included.
 		b.AddFlows(f)
 	}
-	var dels []ofapp.Flow
-	for k, f := range have {
-		if !wanted[k] {
-			dels = append(dels, f)
-		}
-	}
-	sort.Slice(dels, func(i, j int) bool { return dels[i].String() < dels[j].String() })
-	b.DeleteFlows(dels...)
+	b.DeleteFlows(sortedByText(installed, kept)...)
 
 	haveG := make(map[uint32]string, len(installedGroups))
 	for _, g := range installedGroups {
@@ -67,6 +62,32 @@ func Diff(installed []ofapp.FlowStats, want []ofapp.Flow, installedGroups []ofap
 	sort.Slice(gdels, func(i, j int) bool { return gdels[i] < gdels[j] })
 	b.DeleteGroups(gdels...)
 	return b
+}
+
+// sortedByText returns the programmed flows of installed not kept, in the
+// order of their text (each printed once).
+func sortedByText(installed []ofapp.FlowStats, kept []bool) []ofapp.Flow {
+	type del struct {
+		text string
+		f    ofapp.Flow
+	}
+	var dels []del
+	for i, f := range installed {
+		if programmed(f.Cookie) && !kept[i] {
+			dels = append(dels, del{f.String(), f.Flow})
+		}
+	}
+	sort.Slice(dels, func(i, j int) bool { return dels[i].text < dels[j].text })
+	out := make([]ofapp.Flow, len(dels))
+	for i, d := range dels {
+		out[i] = d.f
+	}
+	return out
+}
+
+// programmed reports whether a flow's cookie is one the controller installs.
+func programmed(cookie uint64) bool {
+	return pipeline.Cookie(cookie)&pipeline.ProgrammedMask == pipeline.ProgrammedValue
 }
 
 // DiffMeters adds to b the meter mods that turn the switch's meters into

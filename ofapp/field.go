@@ -1,6 +1,9 @@
 package ofapp
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 // OXM and NXM classes used by vtep's flows.
 const (
@@ -42,8 +45,17 @@ func FieldReg(n int) Field {
 	if n < 0 || n > 15 {
 		panic(fmt.Sprintf("ofapp: register %d out of range 0..15", n))
 	}
-	return Field{Name: fmt.Sprintf("NXM_NX_REG%d", n), Class: ClassNXM1, Field: uint8(n), Bytes: 4}
+	return regFields[n]
 }
+
+// regFields are the 16 registers, made once: the pipeline names a register
+// in most of the flows it builds.
+var regFields = func() (r [16]Field) {
+	for n := range r {
+		r[n] = Field{Name: "NXM_NX_REG" + strconv.Itoa(n), Class: ClassNXM1, Field: uint8(n), Bytes: 4}
+	}
+	return r
+}()
 
 // FieldRange is a run of bits of a Field: NBits bits starting at bit Ofs.
 // An NBits of 0 means the whole field.
