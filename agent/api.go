@@ -1,13 +1,16 @@
 package agent
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -135,11 +138,38 @@ func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, what 
 
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
+	if err := encodeJSON(w, v); err != nil {
 		logrus.WithError(err).Debug("api: write reply")
 	}
+}
+
+// encodeJSON writes v as indented JSON, as json.Encoder with an indent of
+// two spaces does, byte for byte. A list is written one element at a time
+// (the MAC table and dump-flows answer with 100,000 of them), so the
+// encoding of the whole list is never held.
+func encodeJSON(w io.Writer, v any) error {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Slice || rv.Len() == 0 {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString("[\n  ")
+	for i := range rv.Len() {
+		if i > 0 {
+			bw.WriteString(",\n  ")
+		}
+		b, err := json.MarshalIndent(rv.Index(i).Interface(), "  ", "  ")
+		if err != nil {
+			return fmt.Errorf("encode element %d: %w", i, err)
+		}
+		if _, err := bw.Write(b); err != nil {
+			return err
+		}
+	}
+	bw.WriteString("\n]\n")
+	return bw.Flush()
 }
 
 func listenAPI(target string) (net.Listener, error) {

@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/vtep/vtep/api"
@@ -53,21 +54,23 @@ func (a *Agent) Flows(ctx context.Context, q api.FlowQuery) ([]api.FlowEntry, er
 		if err != nil {
 			return nil, err
 		}
-		var fs []ofapp.FlowStats
+		table, cookie, mask := uint8(allTables), uint64(0), uint64(0)
 		if q.Table >= 0 {
-			fs, err = sw.TableFlows(ctx, uint8(q.Table), 0, 0)
-		} else {
-			fs, err = sw.Flows(ctx, 0, 0)
+			table = uint8(q.Table)
 		}
+		if q.VNI != 0 {
+			// only vtep flows carry a VNI: the switch selects them
+			cookie = uint64(pipeline.VtepValue | pipeline.Cookie(q.VNI)&pipeline.CookieVNIMask)
+			mask = uint64(pipeline.VtepMask | pipeline.CookieVNIMask)
+		}
+		err = eachFlow(ctx, sw, table, cookie, mask, func(f *ofapp.FlowStats) error {
+			if e := NewFlowEntry(name, role, *f); q.VNI == 0 || e.VNI == q.VNI {
+				out = append(out, e)
+			}
+			return nil
+		})
 		if err != nil {
 			return nil, fmt.Errorf("%s bridge %s: read flows: %w", role, name, err)
-		}
-		for _, f := range fs {
-			e := NewFlowEntry(name, role, f)
-			if q.VNI != 0 && e.VNI != q.VNI {
-				continue
-			}
-			out = append(out, e)
 		}
 	}
 	api.SortFlowEntries(out)
@@ -90,7 +93,7 @@ func flowEntryOf(bridge, role string, f ofapp.Flow) api.FlowEntry {
 		Table:       f.Table,
 		TableName:   tableName(role, f.Table),
 		Priority:    f.Priority,
-		Cookie:      fmt.Sprintf("0x%x", f.Cookie),
+		Cookie:      "0x" + strconv.FormatUint(f.Cookie, 16),
 		Vtep:        c.IsVtep(),
 		Match:       f.Match.String(),
 		Actions:     f.ActionsString(),

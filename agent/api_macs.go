@@ -29,34 +29,54 @@ import (
 // and AGE is the smaller of the two. HITS is the entry's n_packets: frames
 // sent to that MAC, which do not keep the entry.
 
-// MACs reads the learned MAC table (vni 0: every VNI), sorted by VNI and MAC.
+// MACs reads the learned MAC table (vni 0: every VNI), sorted by VNI and
+// MAC. The switch selects the VNI (by cookie), and each flow is read into
+// its entry as its reply arrives: the decoded flows are never all held.
 func (a *Agent) MACs(ctx context.Context, vni uint32) ([]api.MACEntry, error) {
-	fs, err := a.learnedFlows(ctx)
-	if err != nil {
-		return nil, err
-	}
 	_, st, _ := a.Snapshot()
 	pi := trace.NewPorts(st)
 	out := []api.MACEntry{}
 	now := time.Now()
-	for _, f := range fs {
-		e, ok := decodeLearned(f, pi)
+	clock := a.flaps.moveClock()
+	var d learnedDecoder
+	err := a.eachLearned(ctx, pipeline.LearnedValue, pipeline.LearnedMask, vni, func(f *ofapp.FlowStats) error {
+		e, ok := d.decode(f, pi)
 		if !ok || (vni != 0 && e.VNI != vni) {
-			continue
+			return nil
 		}
-		e.Age = a.flaps.moveClock().age(macflap.Key{VNI: e.VNI, MAC: e.MAC}, placeOf(e), f.Duration, now).Seconds()
+		e.Age = clock.age(macflap.Key{VNI: e.VNI, MAC: e.MAC}, placeOf(e), f.Duration, now).Seconds()
 		out = append(out, e)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	api.SortMACs(out)
 	return a.flaps.markFrozen(out, vni, pi), nil
 }
 
-// decodeLearned reads one learned flow: match reg0 (VNI) and dl_dst, actions
+// learnedDecoder decodes learned flows (decodeLearned), reusing its
+// scratch space from one flow to the next.
+type learnedDecoder struct {
+	loads map[int]uint64
+}
+
+// decodeLearned reads one learned flow (see learnedDecoder.decode).
+func decodeLearned(f ofapp.FlowStats, pi trace.Ports) (api.MACEntry, bool) {
+	var d learnedDecoder
+	return d.decode(&f, pi)
+}
+
+// decode reads one learned flow: match reg0 (VNI) and dl_dst, actions
 // loading reg2 (remote VTEP, 0 when local) and reg3[0..15] (port), decoded
 // by pipeline.DecodeLearned. It reports false for flows that do not have
 // that shape.
-func decodeLearned(f ofapp.FlowStats, pi trace.Ports) (api.MACEntry, bool) {
-	lf := pipeline.LearnedFlow{Cookie: pipeline.Cookie(f.Cookie), Loads: map[int]uint64{}}
+func (d *learnedDecoder) decode(f *ofapp.FlowStats, pi trace.Ports) (api.MACEntry, bool) {
+	if d.loads == nil {
+		d.loads = make(map[int]uint64, 2)
+	}
+	clear(d.loads)
+	lf := pipeline.LearnedFlow{Cookie: pipeline.Cookie(f.Cookie), Loads: d.loads}
 	for _, m := range f.Match {
 		switch m.Name() {
 		case "dl_dst":
@@ -109,15 +129,20 @@ func regLoad(a ofapp.Action) (reg int, value uint64, ok bool) {
 	return 0, 0, false
 }
 
-// learnedFlows reads the overlay bridge's learned flows of table mac.
-func (a *Agent) learnedFlows(ctx context.Context) ([]ofapp.FlowStats, error) {
+// eachLearned hands fn each flow of the overlay bridge's table mac whose
+// cookie matches value under mask and, when vni is not 0, whose cookie
+// carries vni: the switch filters, so a query for one VNI reads only its
+// flows. See eachFlow for what fn may do.
+func (a *Agent) eachLearned(ctx context.Context, value, mask pipeline.Cookie, vni uint32, fn func(*ofapp.FlowStats) error) error {
 	sw, name, err := a.switchFor(api.BridgeOverlay)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	fs, err := sw.TableFlows(ctx, pipeline.TableMAC, uint64(pipeline.LearnedValue), uint64(pipeline.LearnedMask))
-	if err != nil {
-		return nil, fmt.Errorf("overlay bridge %s: read learned flows: %w", name, err)
+	if vni != 0 {
+		value, mask = value|pipeline.Cookie(vni)&pipeline.CookieVNIMask, mask|pipeline.CookieVNIMask
 	}
-	return fs, nil
+	if err := eachFlow(ctx, sw, pipeline.TableMAC, uint64(value), uint64(mask), fn); err != nil {
+		return fmt.Errorf("overlay bridge %s: read learned flows: %w", name, err)
+	}
+	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/config"
 	"github.com/vtep/vtep/macflap"
+	"github.com/vtep/vtep/ofapp"
 	"github.com/vtep/vtep/pipeline"
 	"github.com/vtep/vtep/trace"
 )
@@ -139,17 +140,16 @@ func (w *flapWatcher) placeName(p macflap.Place) string {
 
 // learnedPlaces reads where each learned MAC of table mac is.
 func (a *Agent) learnedPlaces(ctx context.Context) (map[macflap.Key]macflap.Place, error) {
-	fs, err := a.learnedFlows(ctx)
+	out := map[macflap.Key]macflap.Place{}
+	var d learnedDecoder
+	err := a.eachLearned(ctx, pipeline.LearnedValue, pipeline.LearnedMask, 0, func(f *ofapp.FlowStats) error {
+		if e, ok := d.decode(f, trace.Ports{}); ok {
+			out[macflap.Key{VNI: e.VNI, MAC: e.MAC}] = placeOf(e)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	out := make(map[macflap.Key]macflap.Place, len(fs))
-	for _, f := range fs {
-		e, ok := decodeLearned(f, trace.Ports{})
-		if !ok {
-			continue
-		}
-		out[macflap.Key{VNI: e.VNI, MAC: e.MAC}] = placeOf(e)
 	}
 	return out, nil
 }

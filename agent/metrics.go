@@ -194,14 +194,17 @@ func (c *switchCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 	defer cancel()
-	fs, err := over.Flows(ctx, uint64(pipeline.VtepValue), uint64(pipeline.VtepMask))
+	fm := newFlowCounts()
+	err = eachFlowCounters(ctx, over, allTables, uint64(pipeline.VtepValue), uint64(pipeline.VtepMask), func(f *ofapp.FlowStats) error {
+		fm.add(f)
+		return nil
+	})
 	if err != nil {
 		a.log.WithError(err).Warn("metrics: read flow stats")
 		gauge(descScrapeErrors, 0)
 		return
 	}
 	gauge(descScrapeErrors, 1)
-	fm := FlowMetrics(fs)
 	a.countOversize(ctx, fm.Dropped)
 	for _, n := range cfg.Networks {
 		// every configured VNI is reported, 0 included
@@ -253,30 +256,39 @@ type flowKind struct{ table, kind string }
 // FlowMetrics counts learned MACs, flooded and dropped packets and flows
 // per table from the overlay bridge's vtep flows.
 func FlowMetrics(fs []ofapp.FlowStats) FlowCounts {
-	fc := FlowCounts{Learned: map[uint32]int{}, Flooded: map[uint32]uint64{}, Dropped: map[string]uint64{}, Refused: map[uint32]uint64{}, Flows: map[flowKind]int{}}
-	for _, f := range fs {
-		c := pipeline.Cookie(f.Cookie)
-		feat := c.Feature()
-		kind := "programmed"
-		if feat.Learned() {
-			kind = "learned"
-		}
-		name := pipeline.TableName(f.Table)
-		if name == "" {
-			name = strconv.Itoa(int(f.Table))
-		}
-		fc.Flows[flowKind{name, kind}]++
-		switch feat {
-		case pipeline.FeatureLearnedRemote, pipeline.FeatureLearnedLocal:
-			fc.Learned[c.VNI()]++
-		case pipeline.FeatureFlood:
-			fc.Flooded[c.VNI()] += f.Packets
-		case pipeline.FeatureMACLimit:
-			fc.Refused[c.VNI()] += f.Packets
-		}
-		if r := feat.DropReason(); r != "" {
-			fc.Dropped[r] += f.Packets
-		}
+	fc := newFlowCounts()
+	for i := range fs {
+		fc.add(&fs[i])
 	}
 	return fc
+}
+
+func newFlowCounts() FlowCounts {
+	return FlowCounts{Learned: map[uint32]int{}, Flooded: map[uint32]uint64{}, Dropped: map[string]uint64{}, Refused: map[uint32]uint64{}, Flows: map[flowKind]int{}}
+}
+
+// add counts one flow; it reads only the flow's table, cookie and counters.
+func (fc FlowCounts) add(f *ofapp.FlowStats) {
+	c := pipeline.Cookie(f.Cookie)
+	feat := c.Feature()
+	kind := "programmed"
+	if feat.Learned() {
+		kind = "learned"
+	}
+	name := pipeline.TableName(f.Table)
+	if name == "" {
+		name = strconv.Itoa(int(f.Table))
+	}
+	fc.Flows[flowKind{name, kind}]++
+	switch feat {
+	case pipeline.FeatureLearnedRemote, pipeline.FeatureLearnedLocal:
+		fc.Learned[c.VNI()]++
+	case pipeline.FeatureFlood:
+		fc.Flooded[c.VNI()] += f.Packets
+	case pipeline.FeatureMACLimit:
+		fc.Refused[c.VNI()] += f.Packets
+	}
+	if r := feat.DropReason(); r != "" {
+		fc.Dropped[r] += f.Packets
+	}
 }

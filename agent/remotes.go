@@ -11,8 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sirupsen/logrus"
 
-	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/config"
+	"github.com/vtep/vtep/ofapp"
 	"github.com/vtep/vtep/pipeline"
 	"github.com/vtep/vtep/trace"
 	"github.com/vtep/vtep/underlay"
@@ -241,26 +241,22 @@ func (k *remoteKeeper) refused(ip netip.Addr, why error) {
 // learnedRemotes reads the learned-remote entries of table mac and returns
 // each remote VTEP with the number of MACs learned behind it.
 func (a *Agent) learnedRemotes(ctx context.Context) (map[netip.Addr]int, error) {
-	sw, name, err := a.switchFor(api.BridgeOverlay)
-	if err != nil {
-		return nil, err
-	}
-	fs, err := sw.TableFlows(ctx, pipeline.TableMAC,
-		uint64(pipeline.NewCookie(pipeline.FeatureLearnedRemote, 0)), uint64(pipeline.CookieFeatureMask))
-	if err != nil {
-		return nil, fmt.Errorf("overlay bridge %s: read learned remote flows: %w", name, err)
-	}
 	out := map[netip.Addr]int{}
-	for _, f := range fs {
-		e, ok := decodeLearned(f, trace.Ports{})
+	var d learnedDecoder
+	err := a.eachLearned(ctx, pipeline.NewCookie(pipeline.FeatureLearnedRemote, 0), pipeline.CookieFeatureMask, 0, func(f *ofapp.FlowStats) error {
+		e, ok := d.decode(f, trace.Ports{})
 		if !ok || !e.Remote {
-			continue
+			return nil
 		}
 		ip, err := netip.ParseAddr(e.VTEP)
 		if e.VTEP == "" || err != nil {
 			ip = netip.IPv4Unspecified() // reg2 was 0: refused by CheckRemote
 		}
 		out[ip]++
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

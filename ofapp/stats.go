@@ -76,23 +76,54 @@ func (s *Switch) Flows(ctx context.Context, cookie, mask uint64) ([]FlowStats, e
 // TableFlows is Flows for one table (0xff: all tables).
 func (s *Switch) TableFlows(ctx context.Context, table uint8, cookie, mask uint64) ([]FlowStats, error) {
 	var out []FlowStats
-	err := s.multipart(ctx, "flow stats", mpFlow, flowStatsRequest(table, cookie, mask), func(b []byte) error {
-		var err error
-		out, err = decodeFlowStats(b, out)
-		return err
+	err := s.EachFlow(ctx, table, cookie, mask, func(f *FlowStats) error {
+		out = append(out, *f)
+		return nil
 	})
 	return out, err
 }
 
+// EachFlow reads the flows of table (0xff: all tables) whose cookie matches
+// cookie under mask, like TableFlows, but hands each flow to fn as its
+// reply arrives instead of returning them all: a reader that keeps only
+// what it needs of each flow holds one reply's flows at a time, not the
+// table. fn runs on the session's reader, so it must not use the switch,
+// and must not keep f (its Match and Actions it may keep). An error from
+// fn ends the read and is returned.
+func (s *Switch) EachFlow(ctx context.Context, table uint8, cookie, mask uint64, fn func(f *FlowStats) error) error {
+	return s.multipart(ctx, "flow stats", mpFlow, flowStatsRequest(table, cookie, mask), func(b []byte) error {
+		return eachFlowStats(b, true, fn)
+	})
+}
+
+// EachFlowCounters is EachFlow without the matches and actions: each flow
+// has its table, priority, cookie, timeouts, flags, duration and counters
+// only: nothing of a match or an action is decoded or allocated.
+func (s *Switch) EachFlowCounters(ctx context.Context, table uint8, cookie, mask uint64, fn func(f *FlowStats) error) error {
+	return s.multipart(ctx, "flow stats", mpFlow, flowStatsRequest(table, cookie, mask), func(b []byte) error {
+		return eachFlowStats(b, false, fn)
+	})
+}
+
 // decodeFlowStats appends the flows of one flow-stats reply body.
 func decodeFlowStats(b []byte, out []FlowStats) ([]FlowStats, error) {
+	err := eachFlowStats(b, true, func(f *FlowStats) error {
+		out = append(out, *f)
+		return nil
+	})
+	return out, err
+}
+
+// eachFlowStats decodes the flows of one flow-stats reply body, with their
+// matches and instructions when full, and calls fn with each.
+func eachFlowStats(b []byte, full bool, fn func(*FlowStats) error) error {
 	for len(b) > 0 {
 		if len(b) < 56 {
-			return out, protoErr("flow stats: entry of %d bytes, need 56", len(b))
+			return protoErr("flow stats: entry of %d bytes, need 56", len(b))
 		}
 		n := int(be.Uint16(b))
 		if n < 56 || n > len(b) {
-			return out, protoErr("flow stats: entry length %d invalid (%d bytes left)", n, len(b))
+			return protoErr("flow stats: entry length %d invalid (%d bytes left)", n, len(b))
 		}
 		e := b[:n]
 		fs := FlowStats{
@@ -108,18 +139,22 @@ func decodeFlowStats(b []byte, out []FlowStats) ([]FlowStats, error) {
 			Packets:  be.Uint64(e[32:]),
 			Bytes:    be.Uint64(e[40:]),
 		}
-		m, ml, err := decodeMatch(e[48:])
-		if err != nil {
-			return out, err
+		if full {
+			m, ml, err := decodeMatch(e[48:])
+			if err != nil {
+				return err
+			}
+			fs.Match = m
+			if err := decodeInstructions(e[48+ml:], &fs.Flow); err != nil {
+				return err
+			}
 		}
-		fs.Match = m
-		if err := decodeInstructions(e[48+ml:], &fs.Flow); err != nil {
-			return out, err
+		if err := fn(&fs); err != nil {
+			return err
 		}
-		out = append(out, fs)
 		b = b[n:]
 	}
-	return out, nil
+	return nil
 }
 
 // Groups reads every group with its buckets and counters.
