@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -50,6 +51,24 @@ func bigVTEP(b *testing.B, tunnel uint32, ports []uint32) pipeline.State {
 	return st
 }
 
+// resultHeap returns the heap, in bytes, that one Build result of st
+// holds once built: what vtepd keeps between reconciles (its last result)
+// for the state's VNIs and flows.
+func resultHeap(b *testing.B, st pipeline.State) float64 {
+	b.Helper()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	res, err := pipeline.Build(st)
+	if err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(res)
+	return float64(after.HeapAlloc) - float64(before.HeapAlloc)
+}
+
 // program is vtepd's path for one switch, as the agent takes it on every
 // reconcile: build the pipeline, read the installed flows (and groups),
 // diff, and apply the difference in one bundle. It returns the number of
@@ -86,7 +105,8 @@ func program(ctx context.Context, sw *ofapp.Switch, st pipeline.State) (int, err
 // again with everything in place (a restart: nothing to change). Reported:
 // the time of each and the ratios vtepd/ovs-ofctl (below 1: vtepd is
 // faster), and, for the pass with nothing to change, the time of its two
-// parts: Build and reading the installed flows back.
+// parts: Build and reading the installed flows back; and the heap one
+// Build result holds, per VNI and per flow (vtepd keeps its last one).
 //
 //	go test -run '^$' -bench Program4096VNIs -benchtime 3x ./test
 func BenchmarkProgram4096VNIs(b *testing.B) {
@@ -200,6 +220,9 @@ func BenchmarkProgram4096VNIs(b *testing.B) {
 		b.StartTimer()
 	}
 	per := func(d time.Duration) float64 { return d.Seconds() / float64(b.N) }
+	held := resultHeap(b, st)
+	b.ReportMetric(held/float64(len(st.Desired.Networks)), "held-B/VNI")
+	b.ReportMetric(held/float64(len(res.Overlay)), "held-B/flow")
 	b.ReportMetric(float64(len(res.Overlay)), "flows")
 	b.ReportMetric(per(vtepdFirst), "vtepd-first-s")
 	b.ReportMetric(per(ofctlFirst), "ofctl-first-s")

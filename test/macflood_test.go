@@ -123,8 +123,14 @@ func randomFrames(t testing.TB, n int) [][]byte {
 // sends as fast as the socket takes them.
 func sendPaced(t testing.TB, r *labs.Running, node, ifname string, frames [][]byte, pps int) float64 {
 	t.Helper()
+	return sendPacedNetns(t, r.Netns(node), ifname, frames, pps)
+}
+
+// sendPacedNetns is sendPaced from a namespace by its name.
+func sendPacedNetns(t testing.TB, netns, ifname string, frames [][]byte, pps int) float64 {
+	t.Helper()
 	var rate float64
-	err := labs.InNetns(r.Netns(node), func() error {
+	err := labs.InNetns(netns, func() error {
 		ifi, err := net.InterfaceByName(ifname)
 		if err != nil {
 			return fmt.Errorf("interface %s: %w", ifname, err)
@@ -150,7 +156,7 @@ func sendPaced(t testing.TB, r *labs.Running, node, ifname string, frames [][]by
 		return nil
 	})
 	if err != nil {
-		t.Fatalf("%s: %v", node, err)
+		t.Fatalf("%s: %v", netns, err)
 	}
 	return rate
 }
