@@ -16,16 +16,17 @@ import (
 // from the switch are never decoded. Groups are compared by their text.
 func Diff(installed []ofapp.FlowStats, want []ofapp.Flow, installedGroups []ofapp.GroupEntry, wantGroups []ofapp.GroupEntry) *ofapp.Batch {
 	b := &ofapp.Batch{}
-	// installed flows by key (an index into installed), and which of them
-	// a wanted flow has: the rest are deleted.
+	kept := make([]bool, len(installed))
+	rest := unchanged(installed, want, kept)
+	// The flows the cookies did not pair: by key, as OpenFlow identifies
+	// them (an index into installed).
 	have := make(map[ofapp.Key]int, len(installed))
 	for i, f := range installed {
-		if programmed(f.Cookie) {
+		if !kept[i] && programmed(f.Cookie) {
 			have[f.Key()] = i
 		}
 	}
-	kept := make([]bool, len(installed))
-	for _, f := range want {
+	for _, f := range rest {
 		i, ok := have[f.Key()]
 		if ok {
 			kept[i] = true
@@ -62,6 +63,47 @@ func Diff(installed []ofapp.FlowStats, want []ofapp.Flow, installedGroups []ofap
 	sort.Slice(gdels, func(i, j int) bool { return gdels[i] < gdels[j] })
 	b.DeleteGroups(gdels...)
 	return b
+}
+
+// unchanged marks in kept the installed flows that a wanted flow has
+// unchanged, and returns the wanted flows it did not pair. A wanted flow
+// is unchanged when an installed programmed flow has its cookie, table,
+// priority and match: the cookie's digest covers the flow's text, so
+// pairing by cookie finds it without printing any key, and the match
+// compared field by field makes the pairing exact. Whatever it does not
+// pair (new, changed or differently encoded flows) Diff pairs by key.
+func unchanged(installed []ofapp.FlowStats, want []ofapp.Flow, kept []bool) []ofapp.Flow {
+	// installed programmed flows by cookie: first index, then a chain
+	first := make(map[uint64]int32, len(installed))
+	next := make([]int32, len(installed))
+	for i := len(installed) - 1; i >= 0; i-- {
+		c := installed[i].Cookie
+		if !programmed(c) {
+			continue
+		}
+		if j, ok := first[c]; ok {
+			next[i] = j
+		} else {
+			next[i] = -1
+		}
+		first[c] = int32(i)
+	}
+	var rest []ofapp.Flow
+	for _, f := range want {
+		j, ok := first[f.Cookie]
+		for ok && j >= 0 {
+			h := &installed[j]
+			if !kept[j] && h.Table == f.Table && h.Priority == f.Priority && h.Match.Equal(f.Match) {
+				kept[j] = true
+				break
+			}
+			j = next[j]
+		}
+		if !ok || j < 0 {
+			rest = append(rest, f)
+		}
+	}
+	return rest
 }
 
 // sortedByText returns the programmed flows of installed not kept, in the

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"net"
+	"slices"
 	"testing"
 
 	"github.com/vtep/vtep/ofapp"
@@ -64,5 +65,37 @@ func TestDiff(t *testing.T) {
 				t.Errorf("Diff of wanted against itself has %d changes", again.Len())
 			}
 		})
+	}
+}
+
+// TestDiffPairsByCookie checks the cookie pairing of unchanged flows: a
+// flow read back with its match fields in another order is unchanged; an
+// installed flow that shares a wanted flow's cookie (as a digest collision
+// would) but not its match is not taken for it, and one that shares its
+// key but not its cookie is replaced.
+func TestDiffPairsByCookie(t *testing.T) {
+	m := ofapp.Match{ofapp.MatchInPort(3), ofapp.MatchReg(0, 10, 0xffffff)}
+	a := sealed(20, 100, pipeline.FeatureLearnLocal, m, ofapp.Resubmit{Table: 30})
+	reordered := a
+	reordered.Match = ofapp.Match{m[1], m[0]}
+	collision := a
+	collision.Match = ofapp.Match{ofapp.MatchInPort(4), ofapp.MatchReg(0, 10, 0xffffff)}
+	other := sealed(20, 100, pipeline.FeatureLearnLocal, m, ofapp.Resubmit{Table: 25})
+
+	if got := Diff(stats(reordered), []ofapp.Flow{a}, nil, nil); got.Len() != 0 {
+		t.Errorf("match read back in another order: %d changes, want 0:\n%v", got.Len(), got.Changes())
+	}
+	got := Diff(stats(collision), []ofapp.Flow{a}, nil, nil)
+	var ops []string
+	for _, c := range got.Changes() {
+		ops = append(ops, c.Op)
+	}
+	slices.Sort(ops)
+	if len(ops) != 2 || ops[0] != "add flow" || ops[1] != "delete flow" {
+		t.Errorf("same cookie, other match: changes %v, want an add and a delete", ops)
+	}
+	got = Diff(stats(other), []ofapp.Flow{a}, nil, nil)
+	if got.Len() != 1 || got.Changes()[0].Op != "add flow" {
+		t.Errorf("same key, other cookie: %d changes %v, want one add (a replace)", got.Len(), got.Changes())
 	}
 }

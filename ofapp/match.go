@@ -247,6 +247,20 @@ func (m Match) Canonical() Match {
 	return c
 }
 
+// canonicalIn is Canonical, sorting into buf when the match is not in
+// order and fits it.
+func (m Match) canonicalIn(buf Match) Match {
+	if m.canonical() {
+		return m
+	}
+	if len(m) > cap(buf) {
+		return m.Canonical()
+	}
+	c := append(buf[:0], m...)
+	c.sortCanonical()
+	return c
+}
+
 // fieldLess orders fields canonically: OpenFlow basic fields first, then
 // Nicira ones, as ovs-ofctl prints them; by field number within a class.
 func fieldLess(a, b MatchField) bool {
@@ -288,7 +302,8 @@ func (m Match) Equal(o Match) bool {
 	if len(m) != len(o) {
 		return false
 	}
-	a, b := m.Canonical(), o.Canonical()
+	var sa, sb [8]MatchField // small matches sort on the stack
+	a, b := m.canonicalIn(sa[:0]), o.canonicalIn(sb[:0])
 	for i := range a {
 		if !a[i].Equal(b[i]) {
 			return false

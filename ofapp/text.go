@@ -87,18 +87,8 @@ func AppendActionsText(b []byte, actions []Action) []byte {
 
 // AppendText appends the match's ovs-ofctl text (Match.String) to b.
 func (m Match) AppendText(b []byte) []byte {
-	c := m
-	var sorted [8]MatchField
-	switch {
-	case m.canonical():
-	case len(m) <= len(sorted):
-		c = sorted[:len(m)]
-		copy(c, m)
-		c.sortCanonical()
-	default:
-		c = m.Canonical()
-	}
-	for i, f := range c {
+	var sorted [8]MatchField // small matches sort on the stack
+	for i, f := range m.canonicalIn(sorted[:0]) {
 		if i > 0 {
 			b = append(b, ',')
 		}

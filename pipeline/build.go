@@ -107,7 +107,8 @@ func Build(s State) (Result, error) {
 
 func check(tables []Table, flows []ofapp.Flow, groups []ofapp.GroupEntry, meters []ofapp.MeterEntry) error {
 	c := NewChecker(tables, groups)
-	c.keys = make(map[ofapp.Key]bool, len(flows))
+	c.keys = make(map[uint64]int32, len(flows))
+	c.keyed = make([]keyRef, 0, len(flows))
 	c.AllowMeters(meters)
 	for _, f := range flows {
 		if err := c.Check(f); err != nil {

@@ -19,7 +19,18 @@ type Checker struct {
 	tables map[uint8]*decl
 	groups map[uint32]bool
 	meters map[uint32]bool
-	keys   map[ofapp.Key]bool
+	keys   map[uint64]int32 // flows' keys by hash of their text: the first index into keyed
+	keyed  []keyRef
+}
+
+// keyRef is a checked flow's key, its match text printed only to tell a
+// duplicate from a hash collision, and the next key with the same hash
+// (-1: none).
+type keyRef struct {
+	table uint8
+	prio  uint16
+	match ofapp.Match
+	next  int32
 }
 
 type decl struct {
@@ -29,7 +40,7 @@ type decl struct {
 
 // NewChecker returns a Checker for one bridge's tables and groups.
 func NewChecker(tables []Table, groups []ofapp.GroupEntry) *Checker {
-	c := &Checker{tables: make(map[uint8]*decl), groups: make(map[uint32]bool), keys: make(map[ofapp.Key]bool)}
+	c := &Checker{tables: make(map[uint8]*decl), groups: make(map[uint32]bool), keys: make(map[uint64]int32)}
 	for _, t := range tables {
 		d := &decl{Table: t, match: make(map[string]bool)}
 		for _, m := range t.Match {
@@ -86,13 +97,46 @@ func (c *Checker) Check(f ofapp.Flow) error {
 	if err := f.Validate(); err != nil {
 		return fail(ErrInvalidFlow, "%v", err)
 	}
-	k := f.Key()
-	if c.keys[k] {
-		return fail(ErrDuplicate, "another flow has table=%d,priority=%d,%s", k.Table, k.Priority, k.Match)
+	if c.duplicate(f) {
+		return fail(ErrDuplicate, "another flow has table=%d,priority=%d,%s", f.Table, f.Priority, f.Match)
 	}
-	c.keys[k] = true
 	return nil
 }
+
+// duplicate reports whether a flow with f's key (table, priority, match
+// text) was checked before, and records f's key if not. Keys are found by
+// a hash of their text, printed into a reused buffer: Build checks every
+// flow, and a map of 100,000 key strings cost more than the checks.
+func (c *Checker) duplicate(f ofapp.Flow) bool {
+	bp := textBufs.Get().(*[]byte)
+	defer textBufs.Put(bp)
+	text := f.Match.AppendText((*bp)[:0])
+	h := uint64(fnvOffset64)
+	for _, x := range append(text, f.Table, byte(f.Priority>>8), byte(f.Priority)) {
+		h ^= uint64(x)
+		h *= fnvPrime64
+	}
+	first, ok := c.keys[h]
+	for i := first; ok && i >= 0; i = c.keyed[i].next {
+		k := c.keyed[i]
+		if k.table == f.Table && k.prio == f.Priority && k.match.String() == string(text) {
+			return true
+		}
+	}
+	if !ok {
+		first = -1
+	}
+	c.keys[h] = int32(len(c.keyed))
+	c.keyed = append(c.keyed, keyRef{table: f.Table, prio: f.Priority, match: f.Match, next: first})
+	*bp = text
+	return false
+}
+
+// FNV-1a's 64-bit parameters.
+const (
+	fnvOffset64 = 14695981039346656037
+	fnvPrime64  = 1099511628211
+)
 
 func (c *Checker) checkActions(d *decl, actions []ofapp.Action) error {
 	for _, a := range actions {

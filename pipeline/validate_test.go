@@ -95,3 +95,34 @@ func TestTablesDeclared(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckerKeyCollision puts a key whose hash collides with a checked
+// one's at the head of its chain: the checked key is still found behind
+// it (the key's text decides, not its hash), and a new key is not.
+func TestCheckerKeyCollision(t *testing.T) {
+	c := NewChecker(overlayTables, nil)
+	a := ofapp.Flow{Table: TableEgress, Priority: 100, Match: ofapp.Match{matchVNI(10), matchOutPort(2)}}
+	b := ofapp.Flow{Table: TableEgress, Priority: 100, Match: ofapp.Match{matchVNI(10), matchOutPort(3)}}
+	if c.duplicate(a) {
+		t.Fatal("first key taken for a duplicate")
+	}
+	// b's hash made to collide with a's: the same chain
+	bp := textBufs.Get().(*[]byte)
+	text := a.Match.AppendText((*bp)[:0])
+	textBufs.Put(bp)
+	var ha uint64
+	for h, i := range c.keys {
+		if c.keyed[i].match.String() == string(text) {
+			ha = h
+		}
+	}
+	c.keyed = append(c.keyed, keyRef{table: b.Table, prio: b.Priority, match: b.Match, next: c.keys[ha]})
+	c.keys[ha] = int32(len(c.keyed) - 1)
+	if !c.duplicate(a) {
+		t.Error("a second time, behind a colliding key: not taken for a duplicate")
+	}
+	d := ofapp.Flow{Table: TableEgress, Priority: 100, Match: ofapp.Match{matchVNI(10), matchOutPort(4)}}
+	if c.duplicate(d) {
+		t.Error("a new key taken for a duplicate")
+	}
+}
