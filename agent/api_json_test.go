@@ -3,6 +3,7 @@ package agent
 import (
 	"bytes"
 	"encoding/json"
+	"runtime"
 	"testing"
 
 	"github.com/vtep/vtep/api"
@@ -31,5 +32,36 @@ func TestEncodeJSONAsEncoder(t *testing.T) {
 		if got.String() != want.String() {
 			t.Errorf("%T:\n got %q\nwant %q", v, got.String(), want.String())
 		}
+	}
+}
+
+// TestReleaseLarge checks that writing a large list answer hands the memory
+// freed since back to the operating system, and a small one does not force
+// a collection.
+func TestReleaseLarge(t *testing.T) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	gcs := ms.NumGC
+	releaseLarge(make([]int, largeAnswer-1))
+	runtime.ReadMemStats(&ms)
+	if ms.NumGC != gcs {
+		t.Errorf("a small answer ran %d collections", ms.NumGC-gcs)
+	}
+	garbage := make([][]byte, 0, 64)
+	for range 64 {
+		garbage = append(garbage, make([]byte, 1<<20))
+	}
+	runtime.KeepAlive(garbage)
+	garbage = nil
+	runtime.GC() // the garbage is idle heap now, still held
+	runtime.ReadMemStats(&ms)
+	idle := ms.HeapIdle - ms.HeapReleased
+	if idle < 32<<20 {
+		t.Skipf("the runtime released the freed heap by itself (%d MB held)", idle>>20)
+	}
+	releaseLarge(make([]api.MACEntry, largeAnswer))
+	runtime.ReadMemStats(&ms)
+	if left := ms.HeapIdle - ms.HeapReleased; left > idle/2 {
+		t.Errorf("after a large answer %d MB of idle heap still held (%d MB before)", left>>20, idle>>20)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
+	"runtime/debug"
 
 	"github.com/vtep/vtep/api"
 )
@@ -80,8 +82,24 @@ func (a *Agent) registerAPI(mux *http.ServeMux) {
 				writeError(w, http.StatusServiceUnavailable, err)
 			default:
 				writeJSON(w, v)
+				releaseLarge(v)
 			}
 		})
+	}
+}
+
+// largeAnswer is the length from which a list answer (the MAC table,
+// dump-flows) is large: building and writing it takes memory in
+// proportion, tens of megabytes at 100,000 entries.
+const largeAnswer = 10000
+
+// releaseLarge hands the memory a large list answer used back to the
+// operating system once it is written: the Go runtime would otherwise keep
+// it, and vtepd's RSS would stay at the peak of its largest answer
+// (docs/performance.md). A smaller answer costs nothing here.
+func releaseLarge(v any) {
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && rv.Len() >= largeAnswer {
+		debug.FreeOSMemory()
 	}
 }
 
