@@ -80,7 +80,7 @@ func (a *Agent) reconcileUnderlay(ctx context.Context, cfg *config.Config, flows
 // overlay bridge or when groups is not nil) in one bundle, meter adds
 // before it and meter deletes after it.
 func (a *Agent) apply(ctx context.Context, sw Switch, flows []ofapp.Flow, groups []ofapp.GroupEntry, meters []ofapp.MeterEntry) (int, error) {
-	installed, err := sw.Flows(ctx, uint64(pipeline.ProgrammedValue), uint64(pipeline.ProgrammedMask))
+	installed, err := ReadInstalled(ctx, sw, uint64(pipeline.ProgrammedValue), uint64(pipeline.ProgrammedMask))
 	if err != nil {
 		return 0, err
 	}

@@ -48,3 +48,36 @@ func TestDecodeCommonAsLibOpenflow(t *testing.T) {
 		}
 	}
 }
+
+// TestFlowStatsDecodeLevels decodes the sample flows at each level: the
+// counters-only and match-only readings agree with the full one on what
+// they decode and leave the rest empty.
+func TestFlowStatsDecodeLevels(t *testing.T) {
+	want := sampleFlows()
+	var body []byte
+	for _, f := range want {
+		body = appendFlowStatsEntry(body, &f)
+	}
+	full, err := decodeFlowStats(body, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, level := range []int{decodeCounters, decodeMatchOnly} {
+		i := 0
+		err := eachFlowStats(body, level, func(f *FlowStats) error {
+			w := full[i]
+			w.Actions, w.Goto, w.Meter = nil, 0, 0
+			if level == decodeCounters {
+				w.Match = nil
+			}
+			if !reflect.DeepEqual(*f, w) {
+				t.Errorf("level %d, flow %d:\n got %+v\nwant %+v", level, i, *f, w)
+			}
+			i++
+			return nil
+		})
+		if err != nil || i != len(want) {
+			t.Errorf("level %d: %d flows, %v", level, i, err)
+		}
+	}
+}

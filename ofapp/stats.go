@@ -92,7 +92,7 @@ func (s *Switch) TableFlows(ctx context.Context, table uint8, cookie, mask uint6
 // fn ends the read and is returned.
 func (s *Switch) EachFlow(ctx context.Context, table uint8, cookie, mask uint64, fn func(f *FlowStats) error) error {
 	return s.multipart(ctx, "flow stats", mpFlow, flowStatsRequest(table, cookie, mask), func(b []byte) error {
-		return eachFlowStats(b, true, fn)
+		return eachFlowStats(b, decodeFull, fn)
 	})
 }
 
@@ -101,22 +101,44 @@ func (s *Switch) EachFlow(ctx context.Context, table uint8, cookie, mask uint64,
 // only: nothing of a match or an action is decoded or allocated.
 func (s *Switch) EachFlowCounters(ctx context.Context, table uint8, cookie, mask uint64, fn func(f *FlowStats) error) error {
 	return s.multipart(ctx, "flow stats", mpFlow, flowStatsRequest(table, cookie, mask), func(b []byte) error {
-		return eachFlowStats(b, false, fn)
+		return eachFlowStats(b, decodeCounters, fn)
 	})
 }
 
+// FlowMatches is Flows without the instructions: each flow has its key
+// (table, priority, match), cookie, timeouts and counters, no actions, goto
+// or meter. It is what a controller needs to diff by cookie, for less than
+// Flows costs: the actions are most of a flow's decoding.
+func (s *Switch) FlowMatches(ctx context.Context, cookie, mask uint64) ([]FlowStats, error) {
+	var out []FlowStats
+	err := s.multipart(ctx, "flow stats", mpFlow, flowStatsRequest(tableAll, cookie, mask), func(b []byte) error {
+		return eachFlowStats(b, decodeMatchOnly, func(f *FlowStats) error {
+			out = append(out, *f)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// How much of a flow-stats entry eachFlowStats decodes.
+const (
+	decodeCounters  = iota // table, priority, cookie, timeouts, flags, counters
+	decodeMatchOnly        // and the match
+	decodeFull             // and the instructions
+)
+
 // decodeFlowStats appends the flows of one flow-stats reply body.
 func decodeFlowStats(b []byte, out []FlowStats) ([]FlowStats, error) {
-	err := eachFlowStats(b, true, func(f *FlowStats) error {
+	err := eachFlowStats(b, decodeFull, func(f *FlowStats) error {
 		out = append(out, *f)
 		return nil
 	})
 	return out, err
 }
 
-// eachFlowStats decodes the flows of one flow-stats reply body, with their
-// matches and instructions when full, and calls fn with each.
-func eachFlowStats(b []byte, full bool, fn func(*FlowStats) error) error {
+// eachFlowStats decodes the flows of one flow-stats reply body as far as
+// level says, and calls fn with each.
+func eachFlowStats(b []byte, level int, fn func(*FlowStats) error) error {
 	for len(b) > 0 {
 		if len(b) < 56 {
 			return protoErr("flow stats: entry of %d bytes, need 56", len(b))
@@ -139,14 +161,16 @@ func eachFlowStats(b []byte, full bool, fn func(*FlowStats) error) error {
 			Packets:  be.Uint64(e[32:]),
 			Bytes:    be.Uint64(e[40:]),
 		}
-		if full {
+		if level >= decodeMatchOnly {
 			m, ml, err := decodeMatch(e[48:])
 			if err != nil {
 				return err
 			}
 			fs.Match = m
-			if err := decodeInstructions(e[48+ml:], &fs.Flow); err != nil {
-				return err
+			if level == decodeFull {
+				if err := decodeInstructions(e[48+ml:], &fs.Flow); err != nil {
+					return err
+				}
 			}
 		}
 		if err := fn(&fs); err != nil {

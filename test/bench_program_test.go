@@ -78,7 +78,7 @@ func program(ctx context.Context, sw *ofapp.Switch, st pipeline.State) (int, err
 	if err != nil {
 		return 0, err
 	}
-	installed, err := sw.Flows(ctx, uint64(pipeline.ProgrammedValue), uint64(pipeline.ProgrammedMask))
+	installed, err := agent.ReadInstalled(ctx, sw, uint64(pipeline.ProgrammedValue), uint64(pipeline.ProgrammedMask))
 	if err != nil {
 		return 0, err
 	}
@@ -201,7 +201,7 @@ func BenchmarkProgram4096VNIs(b *testing.B) {
 		}
 		build += time.Since(start)
 		start = time.Now()
-		if _, err := sw.Flows(ctx, uint64(pipeline.ProgrammedValue), uint64(pipeline.ProgrammedMask)); err != nil {
+		if _, err := agent.ReadInstalled(ctx, sw, uint64(pipeline.ProgrammedValue), uint64(pipeline.ProgrammedMask)); err != nil {
 			b.Fatal(err)
 		}
 		read += time.Since(start)
