@@ -107,8 +107,7 @@ func Build(s State) (Result, error) {
 
 func check(tables []Table, flows []ofapp.Flow, groups []ofapp.GroupEntry, meters []ofapp.MeterEntry) error {
 	c := NewChecker(tables, groups)
-	c.keys = make(map[uint64]int32, len(flows))
-	c.keyed = make([]keyRef, 0, len(flows))
+	c.expect(len(flows))
 	c.AllowMeters(meters)
 	for _, f := range flows {
 		if err := c.Check(f); err != nil {
@@ -374,14 +373,9 @@ type portFlow struct {
 
 // appendByPort appends the flows in port order (stable within a port).
 func appendByPort(out []ofapp.Flow, pf []portFlow) []ofapp.Flow {
-	// Sort indices, not the flows: a flow is ~150 bytes to move.
-	idx := make([]int32, len(pf))
-	for i := range idx {
-		idx[i] = int32(i)
-	}
-	slices.SortStableFunc(idx, func(i, j int32) int { return cmp.Compare(pf[i].port, pf[j].port) })
-	for _, i := range idx {
-		out = append(out, pf[i].f)
+	slices.SortStableFunc(pf, func(a, c portFlow) int { return cmp.Compare(a.port, c.port) })
+	for _, p := range pf {
+		out = append(out, p.f)
 	}
 	return out
 }

@@ -54,6 +54,11 @@ func NewChecker(tables []Table, groups []ofapp.GroupEntry) *Checker {
 	return c
 }
 
+// expect sizes the Checker's key index for n flows.
+func (c *Checker) expect(n int) {
+	c.keys, c.keyed = make(map[uint64]int32, n), make([]keyRef, 0, n)
+}
+
 // AllowMeters declares the meters built for the bridge: a flow's meter
 // instruction may only name one of them.
 func (c *Checker) AllowMeters(ms []ofapp.MeterEntry) {
