@@ -95,6 +95,8 @@ const (
 	FeatureDropFrozenMAC      = featureVtep | 25 // tables 10, 20: a frozen MAC's frames from elsewhere (counted)
 	FeatureDropOversize       = featureVtep | 26 // table 45: a frame too long for the underlay once encapsulated (counted; oversize.go)
 	FeatureTunnelOut          = featureVtep | 27 // table 45: to the remote VTEP in reg2, after the size check
+	FeatureMACEVPN            = featureVtep | 40 // table 30: an EVPN network's MAC behind a remote VTEP, from BGP (below learned entries)
+	FeatureEVPNTunnelIn       = featureVtep | 41 // table 10: an EVPN network's frame from a VTEP BGP announced: no learning
 )
 
 // Features of flows the switch makes with the learn action.
@@ -131,6 +133,8 @@ var featureNames = map[Feature]string{
 	FeatureDropFrozenMAC:      "drop-frozen-mac",
 	FeatureDropOversize:       "drop-oversize",
 	FeatureTunnelOut:          "tunnel-out",
+	FeatureMACEVPN:            "mac-evpn",
+	FeatureEVPNTunnelIn:       "evpn-tunnel-in",
 	FeatureLearnedRemote:      "learned-remote",
 	FeatureLearnedLocal:       "learned-local",
 }

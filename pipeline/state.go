@@ -58,6 +58,17 @@ type Network struct {
 	// BUMPPS is the rate, in packets per second, above which BUM frames
 	// from local ports are dropped (storm control; 0: no limit).
 	BUMPPS uint32
+	// EVPN says a BGP EVPN control plane serves the network: nothing is
+	// learned from the tunnel, MACs behind remote VTEPs are RemoteMACs,
+	// floods go to FloodVTEPs (ingress replication) instead of a group or
+	// the peers, and tunnel frames are accepted only from those VTEPs.
+	EVPN bool
+	// FloodVTEPs are the remote VTEPs that announced the network (EVPN
+	// type-3 routes), in any order.
+	FloodVTEPs []netip.Addr
+	// RemoteMACs are the network's MACs behind remote VTEPs (EVPN type-2
+	// routes), in any order, each MAC once.
+	RemoteMACs []RemoteMAC
 }
 
 // Groups returns the distinct multicast groups the networks use, ascending
