@@ -111,7 +111,9 @@ func (k *remoteKeeper) pass(ctx context.Context) error {
 		// VTEPs known from BGP: resolved before the first frame to them
 		for _, r := range k.a.evpn.view() {
 			for _, ip := range evpnRemoteVTEPs(r) {
-				learned[ip] += 0
+				if _, ok := learned[ip]; !ok {
+					learned[ip] = 0
+				}
 			}
 		}
 	}
