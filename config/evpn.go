@@ -59,6 +59,17 @@ func (c *Config) UsesEVPN(vni uint32) bool {
 	return len(c.EVPN.Networks) == 0 || slices.Contains(c.EVPN.Networks, vni)
 }
 
+// allEVPN reports whether EVPN serves every network (then no flood peers
+// are needed).
+func (c *Config) allEVPN() bool {
+	for _, n := range c.Networks {
+		if !c.UsesEVPN(n.VNI) {
+			return false
+		}
+	}
+	return c.EVPN.Enabled()
+}
+
 // EVPNRouterID returns the router ID: evpn.router_id, else the VTEP IP.
 func (c *Config) EVPNRouterID() netip.Addr {
 	if c.EVPN.RouterID.IsValid() {
