@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -31,6 +32,11 @@ type Lab struct {
 func Build(ctx context.Context, topo Topology) (*Lab, error) {
 	if err := topo.Validate(); err != nil {
 		return nil, err
+	}
+	if len(topo.frrNodes()) > 0 {
+		if missing := MissingFRR(); len(missing) > 0 {
+			return nil, fmt.Errorf("labs: lab %q has FRR nodes and FRR is missing (make deps installs frr): %s", topo.Prefix, strings.Join(missing, ", "))
+		}
 	}
 	l := &Lab{
 		Topology: topo,
@@ -100,6 +106,12 @@ func (l *Lab) build(ctx context.Context) error {
 			return err
 		}
 	}
+	for _, r := range l.Topology.Routers {
+		l.log.WithField("router", r.Name).Info("building router")
+		if err := l.buildRouter(ctx, ul, r); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -116,6 +128,9 @@ func (l *Lab) buildPhysical(ctx context.Context, ul string, p PhysicalVTEP) erro
 	}
 	if err := AddAddr(ns, "eth0", p.VTEPIP); err != nil {
 		return err
+	}
+	if p.EVPN != nil {
+		return l.buildEVPNPhysical(ctx, ns, p)
 	}
 	local := mustIP(p.VTEPIP).String()
 	for _, n := range p.Networks {
