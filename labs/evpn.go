@@ -36,7 +36,16 @@ type EVPNNeighbor struct {
 // running zebra and, with EVPN, bgpd.
 type Router struct {
 	Name string `yaml:"name"`
-	IP   string `yaml:"ip"` // address with prefix on eth0
+	IP   string `yaml:"ip,omitempty"` // address with prefix on eth0, cabled to ul
+	// Interfaces are its interfaces on other switches (routed underlay).
+	Interfaces []RouterInterface `yaml:"interfaces,omitempty"`
+	// Loopback is an address with prefix on lo (a PIM RP's address, so
+	// that the RP's shared tree has no incoming interface of a link).
+	Loopback string `yaml:"loopback,omitempty"`
+	// Routes are static kernel routes.
+	Routes []StaticRoute `yaml:"routes,omitempty"`
+	// PIM, when set, runs pimd (PIM-SM and IGMP on every interface).
+	PIM *PIM `yaml:"pim,omitempty"`
 	// EVPN, when set, runs bgpd with these sessions (a route reflector,
 	// typically).
 	EVPN *EVPN `yaml:"evpn,omitempty"`
@@ -139,10 +148,18 @@ func (v *validator) bgpCommon(f string, asn uint32, routerID string, ns []EVPNNe
 // router checks a router of the topology.
 func (v *validator) router(f string, r Router) {
 	v.node("router", f+".name", r.Name)
-	v.ip(f+".ip", r.IP, "underlay")
+	if r.IP != "" {
+		v.ip(f+".ip", r.IP, "underlay")
+	}
 	self := ""
-	if ip, _, err := net.ParseCIDR(r.IP); err == nil {
-		self = ip.String()
+	ifs := r.interfaces()
+	if r.Loopback != "" {
+		ifs = append([]RouterInterface{{IP: r.Loopback}}, ifs...)
+	}
+	if len(ifs) > 0 {
+		if ip, _, err := net.ParseCIDR(ifs[0].IP); err == nil {
+			self = ip.String()
+		}
 	}
 	v.evpn(f+".evpn", r.EVPN, self)
 }

@@ -37,6 +37,8 @@ type File struct {
 	PhysicalVTEPs []FilePhysicalVTEP `yaml:"physical_vteps"`
 	// Routers are FRR nodes on the underlay.
 	Routers []Router `yaml:"routers,omitempty"`
+	// Switches are underlay switches besides ul (a routed underlay).
+	Switches []Switch `yaml:"switches,omitempty"`
 }
 
 // FileVTEP is the vtepd configuration a lab gives its hypervisors.
@@ -69,6 +71,10 @@ type FileHypervisor struct {
 	Networks []FileNetwork `yaml:"networks"`
 	// EVPN becomes the evpn section of the hypervisor's vtepd configuration.
 	EVPN *FileHypervisorEVPN `yaml:"evpn,omitempty"`
+	// Switch is the switch its uplink is cabled to (default ul).
+	Switch string `yaml:"switch,omitempty"`
+	// Gateway is its default route's next hop (its rack's router).
+	Gateway string `yaml:"gateway,omitempty"`
 }
 
 // FileVM is a VM on a hypervisor.
@@ -334,7 +340,7 @@ func (f *File) Topology() Topology {
 	t.Underlay.Snooping = f.Underlay.IGMPSnooping
 	t.Underlay.DropMulticast = f.Underlay.NoMulticast
 	for _, h := range f.Hypervisors {
-		t.Hypervisors = append(t.Hypervisors, Hypervisor{Name: h.Name, VTEPIP: h.VTEPIP})
+		t.Hypervisors = append(t.Hypervisors, Hypervisor{Name: h.Name, VTEPIP: h.VTEPIP, Switch: h.Switch, Gateway: h.Gateway})
 	}
 	for _, v := range f.VMs {
 		t.VMs = append(t.VMs, VM{Name: v.Name, Hypervisor: v.Hypervisor, MAC: v.MAC, IP: v.IP, VLAN: v.VLAN, Tagged: v.Tagged, MTU: v.MTU})
@@ -343,6 +349,7 @@ func (f *File) Topology() Topology {
 		t.PhysicalVTEPs = append(t.PhysicalVTEPs, PhysicalVTEP(p))
 	}
 	t.Routers = f.Routers
+	t.Switches = f.Switches
 	return t
 }
 

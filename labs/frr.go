@@ -57,10 +57,14 @@ func (t Topology) frrNodes() map[string][]string {
 }
 
 func (r Router) daemons() []string {
+	ds := []string{"zebra"}
 	if r.EVPN != nil {
-		return []string{"zebra", "bgpd"}
+		ds = append(ds, "bgpd")
 	}
-	return []string{"zebra"}
+	if r.PIM != nil {
+		ds = append(ds, "pimd")
+	}
+	return ds
 }
 
 // IsFRR reports whether node is an FRR node of the lab (a router or a
@@ -99,38 +103,53 @@ func (l *Lab) frrDirs(ns string) error {
 }
 
 // startFRR starts FRR daemons in a node's namespace, in the foreground
-// under the lab's control (pidfile and log in the node's run dir), and
-// waits until vtysh can reach each.
+// under the lab's control (pidfile and log in the node's run dir): zebra
+// first, the others once zebra listens, and waits until each is connected
+// to zebra (a daemon configured before that loses its interfaces' state).
 func (l *Lab) startFRR(ctx context.Context, node string, daemons []string) error {
 	ns := l.Netns(node)
 	if err := l.frrDirs(ns); err != nil {
 		return err
 	}
-	var ds []*Daemon
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
 	for _, d := range daemons {
 		// -P 0: no TCP vty; vtysh uses the unix socket of the pathspace.
 		dm, err := l.StartDaemon(ctx, node, filepath.Join(FRRDaemonDir, d), "-N", ns, "-P", "0", "--log", "stdout")
 		if err != nil {
 			return err
 		}
-		ds = append(ds, dm)
-	}
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	for _, d := range ds {
-		sock := filepath.Join(FRRRunDir, ns, d.Name+".vty")
-		err := WaitFor(wctx, 20*time.Millisecond, func() (bool, error) {
-			if !d.Running() {
-				return false, fmt.Errorf("%s exited; see %s", d.Name, d.LogFile)
+		socks := []string{d + ".vty"}
+		if d == "zebra" {
+			socks = append(socks, "zserv.api")
+		}
+		for _, sock := range socks {
+			path := filepath.Join(FRRRunDir, ns, sock)
+			err := WaitFor(wctx, 20*time.Millisecond, func() (bool, error) {
+				if !dm.Running() {
+					return false, fmt.Errorf("%s exited; see %s", d, dm.LogFile)
+				}
+				_, err := os.Stat(path)
+				return err == nil, err
+			})
+			if err != nil {
+				return wrap("frr node "+node, "wait for "+d, err)
 			}
-			_, err := os.Stat(sock)
-			return err == nil, err
-		})
-		if err != nil {
-			return wrap("frr node "+node, "wait for "+d.Name, err)
 		}
 	}
-	return nil
+	err := WaitFor(wctx, 20*time.Millisecond, func() (bool, error) {
+		out, err := Vtysh(wctx, ns, "show zebra client summary")
+		if err != nil {
+			return false, err
+		}
+		for _, d := range daemons {
+			if d != "zebra" && !strings.Contains(out, "\n"+strings.TrimSuffix(d, "d")+" ") {
+				return false, fmt.Errorf("%s is not connected to zebra", d)
+			}
+		}
+		return true, nil
+	})
+	return wrap("frr node "+node, "wait for daemons to connect to zebra", err)
 }
 
 // Vtysh runs vtysh commands (each one -c) on an FRR node of the lab and
@@ -187,32 +206,28 @@ func bgpCommands(e *EVPN, self string, advertise bool) []string {
 	return append(cmds, "exit-address-family", "end")
 }
 
-// buildRouter makes a router: a namespace cabled to the underlay switch
-// with its address on eth0, running zebra (and bgpd with EVPN).
-func (l *Lab) buildRouter(ctx context.Context, ul string, r Router) error {
+// buildRouter makes a router: a namespace cabled to its switches with its
+// addresses and routes, running zebra (bgpd with EVPN, pimd with PIM).
+func (l *Lab) buildRouter(ctx context.Context, r Router) error {
 	ns, err := l.addNetns(r.Name)
 	if err != nil {
 		return err
 	}
-	if err := AddVeth(ctx, End{Netns: ns, Name: "eth0"}, End{Netns: ul, Name: r.Name}); err != nil {
-		return err
-	}
-	if err := l.attachUnderlay(ctx, ul, r.Name); err != nil {
-		return err
-	}
-	if err := AddAddr(ns, "eth0", r.IP); err != nil {
-		return err
-	}
-	if err := LinkUp(ns, "lo"); err != nil {
+	if err := l.routerNetwork(ctx, ns, r); err != nil {
 		return err
 	}
 	if err := l.startFRR(ctx, r.Name, r.daemons()); err != nil {
 		return err
 	}
+	if r.PIM != nil {
+		if _, err := l.Vtysh(ctx, r.Name, pimCommands(r)...); err != nil {
+			return wrap(fmt.Sprintf("router %q", r.Name), "configure pim", err)
+		}
+	}
 	if r.EVPN == nil {
 		return nil
 	}
-	_, err = l.Vtysh(ctx, r.Name, bgpCommands(r.EVPN, mustIP(r.IP).String(), false)...)
+	_, err = l.Vtysh(ctx, r.Name, bgpCommands(r.EVPN, r.routerID(), false)...)
 	return wrap(fmt.Sprintf("router %q", r.Name), "configure bgp", err)
 }
 
@@ -311,7 +326,7 @@ func (r *Running) waitSessions(ctx context.Context, progress func(string)) error
 	}
 	for _, rt := range r.File.Routers {
 		if rt.EVPN != nil {
-			speakers[ipOnly(rt.IP)] = true
+			speakers[rt.routerID()] = true
 			nodes[rt.Name] = rt.EVPN
 		}
 	}

@@ -17,8 +17,10 @@ type FRRStatus struct {
 // RouterStatus is one router's part of a LabStatus.
 type RouterStatus struct {
 	Router
-	Netns Check
-	FRR   FRRStatus
+	// Addresses: its interfaces, loopback and RP, on one line.
+	Addresses string
+	Netns     Check
+	FRR       FRRStatus
 }
 
 // frr gathers an FRR node's daemons and sessions; a dead daemon and a
@@ -49,7 +51,7 @@ func (g *gatherer) frr(ctx context.Context, node string) FRRStatus {
 
 // router gathers a router's status.
 func (g *gatherer) router(ctx context.Context, r Router) {
-	rs := RouterStatus{Router: r, Netns: g.netns(r.Name)}
+	rs := RouterStatus{Router: r, Addresses: describeRouter(r), Netns: g.netns(r.Name)}
 	rs.FRR = g.frr(ctx, r.Name)
 	g.s.Routers = append(g.s.Routers, rs)
 }

@@ -88,9 +88,12 @@ func (l *Lab) build(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := l.buildSwitches(ctx); err != nil {
+		return err
+	}
 	for _, h := range l.Topology.Hypervisors {
 		l.log.WithField("hypervisor", h.Name).Info("building hypervisor")
-		if err := l.buildHypervisor(ctx, ul, h); err != nil {
+		if err := l.buildHypervisor(ctx, l.Netns(h.switchOf()), h); err != nil {
 			return err
 		}
 	}
@@ -108,7 +111,7 @@ func (l *Lab) build(ctx context.Context) error {
 	}
 	for _, r := range l.Topology.Routers {
 		l.log.WithField("router", r.Name).Info("building router")
-		if err := l.buildRouter(ctx, ul, r); err != nil {
+		if err := l.buildRouter(ctx, r); err != nil {
 			return err
 		}
 	}
@@ -213,6 +216,9 @@ func (l *Lab) buildHypervisor(ctx context.Context, ul string, h Hypervisor) erro
 		return err
 	}
 	if err := LinkUp(ns, phy); err != nil {
+		return err
+	}
+	if err := hypervisorGateway(ctx, ns, h); err != nil {
 		return err
 	}
 	if _, err := o.Vsctl(ctx, "add-br", ovl, "--", "set", "bridge", ovl, "datapath_type=netdev",

@@ -161,6 +161,9 @@ func (f *File) Nodes() map[string]string {
 	for _, r := range f.Routers {
 		nodes[r.Name] = "router"
 	}
+	for _, s := range f.Switches {
+		nodes[s.Name] = "switch"
+	}
 	return nodes
 }
 

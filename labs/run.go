@@ -25,8 +25,8 @@ type Running struct {
 // Up builds a lab file's topology, writes each hypervisor's vtepd
 // configuration into its run dir, starts vtepd (the binary at vtepdPath)
 // inside each hypervisor's namespace and waits until every one has
-// programmed its bridges and every BGP session between the lab's nodes is
-// established. On failure it removes what it made.
+// programmed its bridges, every BGP session between the lab's nodes is
+// established and every PIM router has its PIM neighbours. On failure it removes what it made.
 func Up(ctx context.Context, f *File, vtepdPath string, progress func(string)) (*Running, error) {
 	if progress == nil {
 		progress = func(string) {}
@@ -43,6 +43,9 @@ func Up(ctx context.Context, f *File, vtepdPath string, progress func(string)) (
 	err = r.startVtepds(ctx, vtepdPath, progress)
 	if err == nil {
 		err = r.waitSessions(ctx, progress)
+	}
+	if err == nil {
+		err = r.WaitPIM(ctx)
 	}
 	if err != nil {
 		if cerr := l.Close(); cerr != nil {

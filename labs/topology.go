@@ -18,8 +18,11 @@ type Topology struct {
 	// PhysicalVTEPs are machines whose VTEP is not OVS: Linux kernel VXLAN
 	// devices, an independent implementation to interoperate with.
 	PhysicalVTEPs []PhysicalVTEP
-	// Routers are FRR nodes on the underlay (a BGP route reflector).
+	// Routers are FRR nodes on the underlay (a BGP route reflector, the
+	// routers of a routed underlay).
 	Routers []Router
+	// Switches are underlay switches besides ul (a routed underlay).
+	Switches []Switch
 }
 
 // PhysicalVTEP is a "physical machine" with its own VTEP: a namespace whose
@@ -71,6 +74,12 @@ type Hypervisor struct {
 	UnderlayBridge string
 	// OverlayBridge is the OVS bridge VM ports join (default br-int).
 	OverlayBridge string
+	// Switch is the node name of the switch its uplink is cabled to
+	// (default ul).
+	Switch string
+	// Gateway, when set, is its default route's next hop (its rack's
+	// router, in a routed underlay).
+	Gateway string
 }
 
 // VM is a host in its own namespace whose eth0 is cabled to a port of its
@@ -166,6 +175,7 @@ func (t Topology) Validate() error {
 	for i, r := range t.Routers {
 		v.router(fmt.Sprintf("routers[%d]", i), r)
 	}
+	v.checkRouted(t)
 	ports := map[string]bool{}
 	for i, vm := range t.VMs {
 		f := fmt.Sprintf("vms[%d]", i)

@@ -115,7 +115,7 @@ func printLabStatus(c labCtx, s *labs.LabStatus) {
 		}
 	}
 	for _, r := range s.Routers {
-		c.printf("\nrouter %s: %s, FRR (%s)\n%s", r.Name, r.IP, r.Netns, r.FRR)
+		c.printf("\nrouter %s: %s, FRR (%s)\n%s", r.Name, r.Addresses, r.Netns, r.FRR)
 	}
 }
 
