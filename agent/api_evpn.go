@@ -46,9 +46,6 @@ func (a *Agent) EVPNRoutes(q api.EVPNRouteQuery) ([]api.EVPNRoute, error) {
 			continue
 		}
 		e := api.EVPNRoute{VNI: r.VNI, Type: uint8(r.Type), RD: r.RD, VTEP: r.VTEP.String(), Seq: r.Seq, Sticky: r.Sticky}
-		if r.RD == "" {
-			e.RD = "local"
-		}
 		if r.MAC != nil {
 			e.MAC = r.MAC.String()
 		}

@@ -21,8 +21,9 @@ type EVPN struct {
 	// ListenPort is the TCP port vtepd accepts BGP sessions on, at the
 	// VTEP address; 0: none (vtepd only connects out).
 	ListenPort uint16 `yaml:"listen_port" range:"0..65535"`
-	// Networks are the VNIs that use EVPN; empty: every network.
-	Networks []uint32 `yaml:"networks" range:"1..16777215"`
+	// Networks are the VNIs that use EVPN; empty (or "all"): every
+	// network.
+	Networks VNIList `yaml:"networks" range:"1..16777215"`
 	// Neighbors are the BGP peers: route reflectors or other VTEPs.
 	Neighbors []Neighbor `yaml:"neighbors"`
 	// RestartTime is the graceful restart time: how long the peers keep
@@ -40,6 +41,19 @@ type Neighbor struct {
 	Port uint16 `yaml:"port" range:"0..65535"`
 	// Password is the TCP MD5 signature key (RFC 2385); empty: none.
 	Password string `yaml:"password"`
+}
+
+// VNIList is a list of VNIs; the word "all" stands for every network (an
+// empty list).
+type VNIList []uint32
+
+// UnmarshalText reads the word "all".
+func (l *VNIList) UnmarshalText(b []byte) error {
+	if string(b) != "all" {
+		return fmt.Errorf("%q: want all or a list of VNIs", b)
+	}
+	*l = nil
+	return nil
 }
 
 // Defaults of evpn.

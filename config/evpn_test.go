@@ -40,7 +40,7 @@ evpn:
 	c, err = Parse([]byte(`
 underlay: {uplink: eth0, local_ip: 10.0.0.1/24}
 networks: [{vni: 10, vlan: 1}, {vni: 20, vlan: 2}]
-evpn: {asn: 4200000001, router_id: 1.1.1.1, restart_time: 30s, neighbors: [{address: 10.0.0.254, asn: 4200000001, port: 1179}]}
+evpn: {asn: 4200000001, networks: all, router_id: 1.1.1.1, restart_time: 30s, neighbors: [{address: 10.0.0.254, asn: 4200000001, port: 1179}]}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -91,6 +91,8 @@ underlay: {uplink: eth0, local_ip: 10.0.0.1/24}
 networks: [{vni: 10, vlan: 1, rd: "10.0.0.1:70000", route_target: "10.0.0.1:5"}]
 evpn:
   asn: 65000` + nb, []string{"networks[0].rd: 10.0.0.1:70000 invalid", "networks[0].route_target: 10.0.0.1:5 invalid"}, ErrInvalid},
+		{"networks neither all nor a list", minimal + "evpn:\n  asn: 65000\n  networks: some" + nb,
+			[]string{"evpn.networks: some invalid: not all or a list of VNIs"}, ErrInvalid},
 		{"unknown key", evpnBase + "evpn:\n  asn: 65000\n  holdtime: 9" + nb, []string{"evpn.holdtime: unknown key"}, ErrUnknownKey},
 	}
 	for _, tt := range tests {

@@ -107,14 +107,14 @@ func (s *Speaker) Sync(ctx context.Context, locals []LocalMAC) ([]LocalMAC, erro
 	}
 	want, evict := plan(usable, s.macSeq, bestRemote(s.routes(), s.cfg.LocalIP), s.cfg.LocalIP)
 	paths := map[string]Route{}
-	for vni := range s.nets {
-		r := Route{Type: TypeIMET, VNI: vni, VTEP: s.cfg.LocalIP}
+	for vni, l := range s.nets {
+		r := Route{Type: TypeIMET, VNI: vni, RD: l.rd.String(), VTEP: s.cfg.LocalIP}
 		paths[r.Key()] = r
 	}
 	for _, m := range usable {
 		k := keyOf(m.VNI, m.MAC)
 		if seq, ok := want[k]; ok {
-			r := Route{Type: TypeMAC, VNI: m.VNI, MAC: m.MAC, IP: m.IP, VTEP: s.cfg.LocalIP, Seq: seq, Sticky: m.Static}
+			r := Route{Type: TypeMAC, VNI: m.VNI, RD: s.nets[m.VNI].rd.String(), MAC: m.MAC, IP: m.IP, VTEP: s.cfg.LocalIP, Seq: seq, Sticky: m.Static}
 			paths[r.Key()] = r
 		}
 	}
