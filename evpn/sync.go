@@ -134,13 +134,16 @@ func (s *Speaker) Sync(ctx context.Context, locals []LocalMAC) ([]LocalMAC, erro
 // apply withdraws the advertised routes not in want (or changed) and adds
 // the routes of want not advertised yet, each in one call.
 func (s *Speaker) apply(nets map[uint32]local, want map[string]Route) error {
+	// Withdrawn by path, not by the UUID AddPath gave: GoBGP finds a UUID
+	// only among the best paths, and a local path that another path of
+	// the same NLRI outranks would never go.
 	var del apiutil.DeletePathRequest
 	var gone []string
 	for key, a := range s.adv {
 		if w, ok := want[key]; ok && w.Seq == a.route.Seq && w.Sticky == a.route.Sticky {
 			continue
 		}
-		del.UUIDs = append(del.UUIDs, a.uuid)
+		del.Paths = append(del.Paths, a.path)
 		gone = append(gone, key)
 	}
 	if len(gone) > 0 {
@@ -170,7 +173,7 @@ func (s *Speaker) apply(nets map[uint32]local, want map[string]Route) error {
 	resps, err := s.bgp.AddPath(add)
 	for i, resp := range resps {
 		if resp.Error == nil && i < len(routes) {
-			s.adv[routes[i].Key()] = advertisement{route: routes[i], uuid: resp.UUID}
+			s.adv[routes[i].Key()] = advertisement{route: routes[i], path: add.Paths[i]}
 		}
 	}
 	if err != nil {

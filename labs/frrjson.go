@@ -50,6 +50,9 @@ type EVPNMAC struct {
 	Type       string     // "local" or "remote"
 	RemoteVTEP netip.Addr // remote MACs: the VTEP behind which it is
 	Intf       string     // local MACs: the bridge port
+	// LocalSeq and RemoteSeq are the MAC mobility sequence numbers of the
+	// local advertisement and of the best remote route.
+	LocalSeq, RemoteSeq uint32
 }
 
 // ParseEVPNMACs reads `show evpn mac vni N json`: MACs (lower case) by
@@ -60,6 +63,8 @@ func ParseEVPNMACs(out string) (map[string]EVPNMAC, error) {
 			Type       string `json:"type"`
 			RemoteVTEP string `json:"remoteVtep"`
 			Intf       string `json:"intf"`
+			LocalSeq   uint32 `json:"localSequence"`
+			RemoteSeq  uint32 `json:"remoteSequence"`
 		} `json:"macs"`
 	}
 	if err := json.Unmarshal([]byte(out), &s); err != nil {
@@ -67,7 +72,7 @@ func ParseEVPNMACs(out string) (map[string]EVPNMAC, error) {
 	}
 	macs := map[string]EVPNMAC{}
 	for m, e := range s.MACs {
-		x := EVPNMAC{Type: e.Type, Intf: e.Intf}
+		x := EVPNMAC{Type: e.Type, Intf: e.Intf, LocalSeq: e.LocalSeq, RemoteSeq: e.RemoteSeq}
 		if e.RemoteVTEP != "" {
 			a, err := netip.ParseAddr(e.RemoteVTEP)
 			if err != nil {

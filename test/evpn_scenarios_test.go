@@ -172,3 +172,68 @@ func TestEVPNBesideFloodAndLearn(t *testing.T) {
 		}
 	}
 }
+
+// moveB moves b's MAC and address from hv2 to VM m on hv1, which announces
+// them with a gratuitous ARP, as a migrated VM does.
+func moveB(t *testing.T, r *labs.Running) {
+	t.Helper()
+	mustExec(t, r, "b", "ip", "link", "set", "eth0", "down")
+	mustExec(t, r, "m", "ip", "link", "set", "eth0", "down")
+	mustExec(t, r, "m", "ip", "link", "set", "eth0", "address", macB)
+	mustExec(t, r, "m", "ip", "link", "set", "eth0", "up")
+	mustExec(t, r, "m", "ip", "addr", "add", ipB+"/24", "dev", "eth0")
+	_, _ = r.Exec(ctxT(t, 10*time.Second), "m", "arping", "-U", "-c", "1", "-I", "eth0", ipB)
+}
+
+// TestEVPNMACMobility: b moves from hv2 to hv1 while c (behind the FRR
+// VTEP) pings it every 100 ms: the sequence number rises, hv1, hv2 and FRR
+// all place b's MAC at hv1, and the ping loses at most a second.
+func TestEVPNMACMobility(t *testing.T) {
+	r := upEVPN(t, func(f *labs.File) {
+		f.VMs = append(f.VMs, labs.FileVM{Name: "m", Hypervisor: "hv1", MAC: "02:00:00:00:00:1b", IP: "192.168.10.12/24", VLAN: 1})
+	})
+	mustPing(t, r, "c", ipB, 2)
+	waitFRRMAC(t, r, "vtep3", macB, "10.0.0.2")
+	waitEVPNMAC(t, r, "hv1", macB, "10.0.0.2")
+	pingOut := make(chan string, 1)
+	go func() {
+		out, err := r.Exec(context.Background(), "c", "ping", "-i", "0.1", "-c", "80", "-W", "1", ipB)
+		if err != nil {
+			out += "\n" + err.Error()
+		}
+		pingOut <- out
+	}()
+	time.Sleep(2 * time.Second) // let the ping run against b at hv2 first
+	moveB(t, r)
+	moved := time.Now()
+	e := waitEVPNMAC(t, r, "hv2", macB, "10.0.0.1")
+	t.Logf("hv2 placed b's MAC at hv1 %v after the move", time.Since(moved).Round(time.Millisecond))
+	if e.Seq < 1 {
+		t.Errorf("hv2's entry of b's MAC at hv1 has sequence %d, want at least 1", e.Seq)
+	}
+	f := waitFRRMAC(t, r, "vtep3", macB, "10.0.0.1")
+	if f.RemoteSeq < 1 {
+		t.Errorf("FRR's entry of b's MAC at hv1 has sequence %d, want at least 1", f.RemoteSeq)
+	}
+	for _, m := range apiMACsAll(t, r, "hv1") {
+		if m.MAC == macB && (m.Remote || m.Seq < 1) {
+			t.Errorf("hv1: b's MAC %+v, want local with sequence >= 1", m)
+		}
+	}
+	var out string
+	select {
+	case out = <-pingOut:
+	case <-time.After(30 * time.Second):
+		t.Fatal("ping did not end")
+	}
+	var sent, got int
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "packets transmitted") {
+			fmt.Sscanf(l, "%d packets transmitted, %d received", &sent, &got)
+		}
+	}
+	if sent != 80 || sent-got > 10 {
+		t.Errorf("ping across the move lost %d of %d (more than a second's worth):\n%s", sent-got, sent, out)
+	}
+	t.Logf("ping across the move: %d of %d answered", got, sent)
+}
