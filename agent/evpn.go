@@ -111,6 +111,9 @@ func (p *evpnPlane) pass(ctx context.Context) error {
 	if err := p.sp.SetNetworks(evpnNetworks(cfg)); err != nil {
 		return err
 	}
+	if _, ok := p.a.switches.Overlay(); !ok {
+		return p.refresh(ctx) // no MACs to read yet; its connection kicks a reconcile
+	}
 	locals, err := p.a.evpnLocalMACs(ctx, cfg)
 	if err != nil {
 		return err
@@ -131,11 +134,12 @@ func (p *evpnPlane) pass(ctx context.Context) error {
 // refresh takes the speaker's remote view (with the previous run's while
 // holding) and kicks a reconcile when it changed.
 func (p *evpnPlane) refresh(ctx context.Context) error {
-	remote := p.sp.Remote()
+	// peers first: an End-of-RIB seen here has its routes in Remote
 	peers, err := p.sp.Peers(ctx)
 	if err != nil {
 		return err
 	}
+	remote := p.sp.Remote()
 	p.mu.Lock()
 	if p.stale != nil {
 		if converged(peers) || time.Now().After(p.holdUntil) {
