@@ -83,6 +83,24 @@ func (g *gatherer) pim(ctx context.Context, node string) Check {
 	return g.ok("pim neighbours: %s", strings.Join(list, ", "))
 }
 
+// SwitchStatus is one extra underlay switch's part of a LabStatus.
+type SwitchStatus struct {
+	Switch
+	Netns Check
+	Ports Check // Text: the bridge's ports, space-separated, when OK
+}
+
+// switchStatus gathers a switch's namespace and ports.
+func (g *gatherer) switchStatus(ctx context.Context, sw Switch) {
+	ss := SwitchStatus{Switch: sw, Netns: g.netns(sw.Name)}
+	if out, err := Exec(ctx, g.r.Netns(sw.Name), "ip", "-o", "link", "show", "master", UnderlayBridgeName); err == nil {
+		ss.Ports = g.ok("%s", strings.Join(ParseLinkNames(out), " "))
+	} else {
+		ss.Ports = g.problem("ports of %s on switch %s: %v", UnderlayBridgeName, sw.Name, err)
+	}
+	g.s.Switches = append(g.s.Switches, ss)
+}
+
 // router gathers a router's status.
 func (g *gatherer) router(ctx context.Context, r Router) {
 	rs := RouterStatus{Router: r, Addresses: describeRouter(r), Netns: g.netns(r.Name)}
