@@ -40,7 +40,13 @@ type evpnPlane struct {
 	snapshot  string // file of the last remote view
 	evicted   uint64
 	wake      chan struct{} // a local MAC was learned (evpnwatch.go)
+	unsaved   bool          // remote changed since the last snapshot
+	savedAt   time.Time
 }
+
+// snapshotPeriod is the most often the remote view is written to disk (a
+// burst of routes writes it once a second, not once per route).
+const snapshotPeriod = time.Second
 
 // startEVPN starts the speaker when the configuration enables EVPN.
 func (a *Agent) startEVPN(ctx context.Context, cfg *config.Config) error {
@@ -151,9 +157,16 @@ func (p *evpnPlane) refresh(ctx context.Context) error {
 	}
 	changed := !reflect.DeepEqual(remote, p.remote)
 	p.remote = remote
+	p.unsaved = p.unsaved || changed
+	save := p.unsaved && time.Since(p.savedAt) >= snapshotPeriod
+	if save {
+		p.unsaved, p.savedAt = false, time.Now()
+	}
 	p.mu.Unlock()
-	if changed {
+	if save {
 		saveSnapshot(p.a.log, p.snapshot, remote)
+	}
+	if changed {
 		p.a.Kick("EVPN routes changed")
 	}
 	return nil

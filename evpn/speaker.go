@@ -68,11 +68,14 @@ type Speaker struct {
 	stopOnce sync.Once
 }
 
+// received is one best path from a neighbour, parsed once with the local
+// networks of that time (again when they change, see SetNetworks).
 type received struct {
 	nlri  bgp.NLRI
 	attrs []bgp.PathAttributeInterface
 	peer  netip.Addr
-	age   time.Time
+	route Route // valid when err is nil
+	err   error // why vtep cannot use it (ErrRoute)
 }
 
 type advertisement struct {
@@ -222,7 +225,9 @@ func (s *Speaker) takePath(p *apiutil.Path) bool {
 		delete(s.received, key)
 		return had
 	}
-	s.received[key] = received{nlri: p.Nlri, attrs: p.Attrs, peer: p.PeerAddress, age: time.Unix(p.Age, 0)}
+	rc := received{nlri: p.Nlri, attrs: p.Attrs, peer: p.PeerAddress}
+	rc.parse(s.byRT)
+	s.received[key] = rc
 	return true
 }
 
@@ -243,4 +248,10 @@ func sessionState(st bgp.FSMState) string {
 		return "established"
 	}
 	return "unknown"
+}
+
+// parse reads the path for the local networks of byRT.
+func (rc *received) parse(byRT map[string]uint32) {
+	rc.route, rc.err = parseRoute(rc.nlri, rc.attrs, byRT)
+	rc.route.Peer = rc.peer
 }

@@ -35,22 +35,26 @@ func (s *Speaker) SetNetworks(nets []Network) error {
 		byRT[l.rt.String()] = n.VNI
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	same := maps.Equal(byRT, s.byRT)
 	s.nets, s.byRT = m, byRT
-	s.mu.Unlock()
+	if !same {
+		for k, rc := range s.received {
+			rc.parse(byRT)
+			s.received[k] = rc
+		}
+	}
 	return nil
 }
 
-// routes parses the received routes usable for the local networks; the
+// routes returns the received routes usable for the local networks; the
 // caller holds mu.
 func (s *Speaker) routes() []Route {
 	out := make([]Route, 0, len(s.received))
 	for _, r := range s.received {
-		rt, err := parseRoute(r.nlri, r.attrs, s.byRT)
-		if err != nil {
-			continue
+		if r.err == nil {
+			out = append(out, r.route)
 		}
-		rt.Peer = r.peer
-		out = append(out, rt)
 	}
 	return out
 }
