@@ -35,6 +35,12 @@ var (
 	FieldTunID      = Field{Name: "NXM_NX_TUN_ID", Class: ClassNXM1, Field: 16, Bytes: 8}
 	FieldTunIPv4Src = Field{Name: "NXM_NX_TUN_IPV4_SRC", Class: ClassNXM1, Field: 31, Bytes: 4}
 	FieldTunIPv4Dst = Field{Name: "NXM_NX_TUN_IPV4_DST", Class: ClassNXM1, Field: 32, Bytes: 4}
+	FieldEthType    = Field{Name: "NXM_OF_ETH_TYPE", Class: ClassNXM0, Field: 3, Bytes: 2}
+	FieldARPOp      = Field{Name: "NXM_OF_ARP_OP", Class: ClassNXM0, Field: 15, Bytes: 2}
+	FieldARPSPA     = Field{Name: "NXM_OF_ARP_SPA", Class: ClassNXM0, Field: 16, Bytes: 4}
+	FieldARPTPA     = Field{Name: "NXM_OF_ARP_TPA", Class: ClassNXM0, Field: 17, Bytes: 4}
+	FieldARPSHA     = Field{Name: "NXM_NX_ARP_SHA", Class: ClassNXM1, Field: 17, Bytes: 6}
+	FieldARPTHA     = Field{Name: "NXM_NX_ARP_THA", Class: ClassNXM1, Field: 18, Bytes: 6}
 )
 
 // FieldReg returns the 32-bit register NXM_NX_REGn (n in 0..15).

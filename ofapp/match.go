@@ -25,6 +25,7 @@ const (
 	oxmARPOp   uint8 = 21
 	oxmARPSPA  uint8 = 22
 	oxmARPTPA  uint8 = 23
+	oxmARPSHA  uint8 = 24
 	oxmTunID   uint8 = 38
 
 	nxmTunIPv4Src uint8 = 31
@@ -130,6 +131,19 @@ func MatchIPv4Src(n *net.IPNet) MatchField { return prefixField(ClassOpenFlowBas
 // MatchARPTPA matches the ARP target protocol address against a prefix.
 func MatchARPTPA(n *net.IPNet) MatchField { return prefixField(ClassOpenFlowBasic, oxmARPTPA, n) }
 
+// MatchARPSPA matches the ARP sender protocol address against a prefix.
+func MatchARPSPA(n *net.IPNet) MatchField { return prefixField(ClassOpenFlowBasic, oxmARPSPA, n) }
+
+// MatchARPSHA matches the ARP sender hardware address.
+func MatchARPSHA(mac net.HardwareAddr) MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmARPSHA, Value: append([]byte(nil), mac...)}
+}
+
+// MatchARPSHAMasked matches the ARP sender hardware address under a mask.
+func MatchARPSHAMasked(mac, mask net.HardwareAddr) MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmARPSHA, Value: append([]byte(nil), mac...), Mask: append([]byte(nil), mask...)}
+}
+
 // MatchARPOp matches the ARP opcode (1 request, 2 reply).
 func MatchARPOp(op uint16) MatchField {
 	return MatchField{Class: ClassOpenFlowBasic, Field: oxmARPOp, Value: u16(op)}
@@ -201,6 +215,8 @@ func (f MatchField) Name() string {
 			return "arp_spa"
 		case oxmARPTPA:
 			return "arp_tpa"
+		case oxmARPSHA:
+			return "arp_sha"
 		case oxmTunID:
 			return "tun_id"
 		}
@@ -258,7 +274,7 @@ func (f MatchField) String() string {
 			m = binary.BigEndian.Uint16(pad(f.Mask, 2)) & 0x1fff
 		}
 		return fmt.Sprintf("vlan_tci=0x%04x/0x%04x", v&m, m)
-	case f.Class == ClassOpenFlowBasic && (f.Field == oxmEthDst || f.Field == oxmEthSrc):
+	case f.Class == ClassOpenFlowBasic && (f.Field == oxmEthDst || f.Field == oxmEthSrc || f.Field == oxmARPSHA):
 		s := name + "=" + net.HardwareAddr(f.Value).String()
 		if f.Mask != nil {
 			s += "/" + net.HardwareAddr(f.Mask).String()

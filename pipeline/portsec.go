@@ -33,6 +33,12 @@ func checkSecured(p Port) error {
 				Err: fmt.Errorf("%w: want a unicast MAC", ErrState)}
 		}
 	}
+	for _, ip := range p.AllowedIPs {
+		if !ip.Unmap().Is4() || ip.Unmap().IsUnspecified() {
+			return &StateError{Field: "Ports[" + p.Name + "].AllowedIPs", Value: ip.String(),
+				Err: fmt.Errorf("%w: want an IPv4 address", ErrState)}
+		}
+	}
 	return nil
 }
 

@@ -201,6 +201,16 @@ func nxmName(f ofapp.Field) string {
 		return "tun_src"
 	case ofapp.FieldTunIPv4Dst:
 		return "tun_dst"
+	case ofapp.FieldEthType:
+		return "dl_type"
+	case ofapp.FieldARPOp:
+		return "arp_op"
+	case ofapp.FieldARPSPA:
+		return "arp_spa"
+	case ofapp.FieldARPTPA:
+		return "arp_tpa"
+	case ofapp.FieldARPSHA:
+		return "arp_sha"
 	}
 	if f.Class == ofapp.ClassNXM1 && f.Field <= 15 {
 		return fmt.Sprintf("reg%d", f.Field)
@@ -227,7 +237,7 @@ func prerequisites(m ofapp.Match) error {
 			if ethType != 0x0800 {
 				return fmt.Errorf("%s needs dl_type=0x0800", n)
 			}
-		case "arp_tpa", "arp_spa", "arp_op":
+		case "arp_tpa", "arp_spa", "arp_op", "arp_sha":
 			if ethType != 0x0806 {
 				return fmt.Errorf("%s needs dl_type=0x0806", n)
 			}
