@@ -21,9 +21,13 @@ func Desired(cfg *config.Config) pipeline.Desired {
 		TrustedVTEPs:   cfg.TrustedVTEPs(),
 	}
 	for _, n := range cfg.Networks {
+		// The configuration is validated: an empty or unknown mode is off.
+		mode, _ := pipeline.ParseNeighMode(n.ARPSuppression)
+		// Other inputs (a control plane's MAC+IP routes) may append to
+		// each network's Neighbours.
 		d.Networks = append(d.Networks, pipeline.Network{VNI: n.VNI, VLAN: n.VLAN, Group: n.Group,
 			Subnets: append(n.Subnets[:0:0], n.Subnets...), MaxMACs: cfg.NetworkMaxMACs(n),
-			BUMPPS: cfg.NetworkBUMPPS(n)})
+			BUMPPS: cfg.NetworkBUMPPS(n), ARPSuppression: mode})
 	}
 	return d
 }
