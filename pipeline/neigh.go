@@ -17,7 +17,6 @@ import (
 //	10 tunnel-in / 20 local-in (learning flows of a network in mode learned)
 //	     resubmit(,33) ─> 33 neigh-learn
 //	        probe (arp_spa 0), group or zero arp_sha: nothing
-//	        secured port: allowed arp_sha + allowed arp_spa: learn; else nothing
 //	        any other ARP: learn into 35
 //	            (VNI, arp_tpa = this arp_spa) -> reg4, reg5 = arp_sha, reg1[3] = 1
 //	            (VNI, arp_tpa = arp_spa = this arp_spa) -> reg1[3] = 0 (gratuitous)
@@ -74,11 +73,12 @@ type Neighbour struct {
 	MAC net.HardwareAddr
 }
 
-// Priorities of tables neigh-learn (33) and neigh (35).
+// Priorities of ARP suppression's flows in local-in, neigh-learn (33) and
+// neigh (35).
 const (
 	prioNeighInvalid       = 200 // neigh-learn: probe or invalid sender: no binding
-	prioNeighSecuredSrc    = 120 // neigh-learn: a secured port's allowed sender: learn
-	prioNeighSecuredPort   = 115 // neigh-learn: anything else from a secured port
+	prioSecuredARP         = 125 // local-in: a secured port's ARP from an allowed sender
+	prioSecuredARPDrop     = 122 // local-in: any other ARP of a secured port: drop
 	prioNeighGratuitous    = 125 // neigh: a static binding's gratuitous ARP
 	prioNeighGratuitousLrn = 120 // neigh: a learned binding's gratuitous ARP
 	prioNeighStatic        = 110 // neigh: static bindings, above learned ones (100)
@@ -168,7 +168,8 @@ func neighLearnResubmit(n Network, acts []ofapp.Action) []ofapp.Action {
 
 // neighLearn: table 33, reached by resubmit from the learning flows of
 // networks in mode learned, so only frames that passed classify's
-// trusted-VTEP check and local-in's port security get here.
+// trusted-VTEP check and local-in's port security (with its ARP guard,
+// securedARP) get here.
 func (b *builder) neighLearn(out []ofapp.Flow) []ofapp.Flow {
 	learns := false
 	for _, n := range b.nets {
@@ -181,15 +182,7 @@ func (b *builder) neighLearn(out []ofapp.Flow) []ofapp.Flow {
 			flow(TableNeighLearn, prioNeighInvalid, FeatureNeighNoLearn, n.VNI, ofapp.Match{vni, arp, ofapp.MatchARPSPA(hostNet(netip.IPv4Unspecified()))}, nil, 0),
 			flow(TableNeighLearn, prioNeighInvalid, FeatureNeighNoLearn, n.VNI, ofapp.Match{vni, arp, ofapp.MatchARPSHAMasked(macGroupBit, macGroupBit)}, nil, 0),
 			flow(TableNeighLearn, prioNeighInvalid, FeatureNeighNoLearn, n.VNI, ofapp.Match{vni, arp, ofapp.MatchARPSHA(macZero)}, nil, 0))
-		acts := b.neighLearnActions(n)
-		var pf []portFlow
-		for _, m := range n.members {
-			if p, ok := b.secured[m.port]; ok {
-				pf = append(pf, securedNeighLearn(n, p, acts)...)
-			}
-		}
-		out = appendByPort(out, pf)
-		out = append(out, flow(TableNeighLearn, prioNormal, FeatureNeighLearn, n.VNI, ofapp.Match{vni, arp}, acts, 0))
+		out = append(out, flow(TableNeighLearn, prioNormal, FeatureNeighLearn, n.VNI, ofapp.Match{vni, arp}, b.neighLearnActions(n), 0))
 	}
 	if !learns {
 		return out
@@ -197,28 +190,38 @@ func (b *builder) neighLearn(out []ofapp.Flow) []ofapp.Flow {
 	return append(out, flow(TableNeighLearn, prioDefault, FeatureNeighNoLearn, 0, nil, nil, 0))
 }
 
-// securedNeighLearn: a secured port's ARP is learned only when its sender
-// MAC and IP are both allowed on the port; anything else it sends makes no
-// binding.
-func securedNeighLearn(n network, p Port, acts []ofapp.Action) []portFlow {
+// securedARP: local-in's ARP guard of secured member m of a suppressing
+// network n. The port's ARP passes (with the port's learning actions acts)
+// only when its sender MAC is the frame's allowed source and, if the port
+// lists allowed IPs, its sender IP is one of them or 0.0.0.0 (a probe);
+// any other ARP of the port is dropped and counted, so neither this VTEP
+// nor any other learns a spoofed binding from it.
+func securedARP(n network, p Port, acts []ofapp.Action) []portFlow {
 	var pf []portFlow
 	macs := slices.Clone(p.AllowedMACs)
 	slices.SortFunc(macs, func(x, y net.HardwareAddr) int { return bytes.Compare(x, y) })
 	macs = slices.CompactFunc(macs, func(x, y net.HardwareAddr) bool { return bytes.Equal(x, y) })
-	ips := slices.Clone(p.AllowedIPs)
-	slices.SortFunc(ips, func(x, y netip.Addr) int { return x.Compare(y) })
-	for _, mac := range macs {
+	var spas []*net.IPNet // nil entry: any sender IP
+	if len(p.AllowedIPs) == 0 {
+		spas = []*net.IPNet{nil}
+	} else {
+		ips := append(slices.Clone(p.AllowedIPs), netip.IPv4Unspecified())
+		slices.SortFunc(ips, func(x, y netip.Addr) int { return x.Compare(y) })
 		for _, ip := range slices.Compact(ips) {
-			if !ip.Unmap().Is4() {
-				continue
-			}
-			pf = append(pf, portFlow{p.OFPort, flow(TableNeighLearn, prioNeighSecuredSrc, FeatureNeighLearn, n.VNI,
-				ofapp.Match{ofapp.MatchInPort(p.OFPort), matchVNI(n.VNI), matchARP(), ofapp.MatchARPSPA(hostNet(ip.Unmap())), ofapp.MatchARPSHA(mac)},
-				acts, 0)})
+			spas = append(spas, hostNet(ip.Unmap()))
 		}
 	}
-	return append(pf, portFlow{p.OFPort, flow(TableNeighLearn, prioNeighSecuredPort, FeatureNeighNoLearn, n.VNI,
-		ofapp.Match{ofapp.MatchInPort(p.OFPort), matchVNI(n.VNI)}, nil, 0)})
+	for _, mac := range macs {
+		for _, spa := range spas {
+			m := ofapp.Match{ofapp.MatchInPort(p.OFPort), matchVNI(n.VNI), ofapp.MatchEthSrc(mac), matchARP(), ofapp.MatchARPSHA(mac)}
+			if spa != nil {
+				m = append(m, ofapp.MatchARPSPA(spa))
+			}
+			pf = append(pf, portFlow{p.OFPort, flow(TableLocalIn, prioSecuredARP, FeatureLearnLocal, n.VNI, m, acts, TableEgress)})
+		}
+	}
+	return append(pf, portFlow{p.OFPort, flow(TableLocalIn, prioSecuredARPDrop, FeatureDropPortSecurity, n.VNI,
+		ofapp.Match{ofapp.MatchInPort(p.OFPort), matchVNI(n.VNI), matchARP()}, nil, 0)})
 }
 
 // neighLearnActions are the two learn actions of an ARP sender in n: its

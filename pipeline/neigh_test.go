@@ -143,8 +143,21 @@ func TestARPSuppressionGratuitousMovesBinding(t *testing.T) {
 func TestARPSuppressionNoBindingFromBadSenders(t *testing.T) {
 	f := suppressedFabric(t, NeighLearned)
 	sw := f.vteps["10.0.0.1"]
-	// The secured port claims an IP it may not use, with its own MAC.
-	f.send("10.0.0.1", arpRequest(vm3, 0, macC, ipNew, ipA))
+	// The secured port claims an IP it may not use, with its own MAC, or
+	// another MAC as ARP sender: dropped there (counted), so no VTEP
+	// learns it.
+	spoofSHA := arpRequest(vm3, 0, macC, ipC, ipA)
+	spoofSHA.ARPSHA = macD
+	for _, p := range []pipelinetest.Packet{arpRequest(vm3, 0, macC, ipNew, ipA), spoofSHA} {
+		tr := ask(t, f, "10.0.0.1", p)
+		if len(tr.Outputs) != 0 || len(tr.Flows) == 0 || Cookie(tr.Flows[len(tr.Flows)-1].Cookie).Feature() != FeatureDropPortSecurity {
+			t.Errorf("spoofed ARP from the secured port: out %v via %v, want dropped by drop-port-security", tr.Outputs, tr.Flows)
+		}
+	}
+	// Its probe (sender 0.0.0.0) passes: address conflict detection works.
+	if hops := f.send("10.0.0.1", arpRequest(vm3, 0, macC, net.IPv4zero.To4(), ipNew)); len(hops) != 3 {
+		t.Errorf("secured port's probe reached %v, want 3 ports", hops)
+	}
 	// A probe (sender 0.0.0.0), a group sender MAC, a zero sender MAC.
 	f.send("10.0.0.1", arpRequest(vm1, 0, macA, net.IPv4zero.To4(), ipB))
 	bad := arpRequest(vm1, 0, macA, ipA, ipB)
