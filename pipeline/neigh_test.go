@@ -245,3 +245,33 @@ func TestParseNeighMode(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeNeigh(t *testing.T) {
+	ip := netip.MustParseAddr("192.168.10.2")
+	ok := NeighFlow{Cookie: NewCookie(FeatureLearnedNeigh, 10), IP: ip, Loads: map[int]uint64{4: 0x0000000b, 5: 0x0200, 1: 8}}
+	b, err := DecodeNeigh(ok)
+	if err != nil || b.VNI != 10 || b.IP != ip || b.MAC.String() != "02:00:00:00:00:0b" || b.Static {
+		t.Errorf("DecodeNeigh = %+v, %v", b, err)
+	}
+	static := ok
+	static.Cookie = NewCookie(FeatureNeighStatic, 20)
+	if b, err := DecodeNeigh(static); err != nil || !b.Static || b.VNI != 20 {
+		t.Errorf("static: %+v, %v", b, err)
+	}
+	for name, f := range map[string]NeighFlow{
+		"gratuitous entry": {Cookie: NewCookie(FeatureLearnedNeighGratuitous, 10), IP: ip},
+		"a MAC flow":       {Cookie: NewCookie(FeatureLearnedRemote, 10)},
+	} {
+		if _, err := DecodeNeigh(f); !errors.Is(err, ErrNotBinding) {
+			t.Errorf("%s: %v, want ErrNotBinding", name, err)
+		}
+	}
+	for name, f := range map[string]NeighFlow{
+		"no IP":   {Cookie: ok.Cookie, Loads: ok.Loads},
+		"no high": {Cookie: ok.Cookie, IP: ip, Loads: map[int]uint64{4: 1}},
+	} {
+		if _, err := DecodeNeigh(f); err == nil || errors.Is(err, ErrNotBinding) {
+			t.Errorf("%s: %v, want a shape error", name, err)
+		}
+	}
+}
