@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/labs"
 	"github.com/vtep/vtep/pipeline"
 )
@@ -70,6 +71,14 @@ func TestARPSuppression(t *testing.T) {
 	waitNeigh(t, r, "hv1", ipB, macB)
 	waitNeigh(t, r, "hv2", ipA, macA)
 
+	// vtepctl trace names the responder's step.
+	for target, want := range map[string]string{ipB: "answered by this VTEP (ARP suppression): reply to port a (VLAN 1)",
+		"192.168.10.77": "flooded to group 239.1.1.1 (VNI 10)"} {
+		res, err := apiClient(r, "hv1").Trace(ctxT(t, 10*time.Second), api.TraceRequest{InPort: "a", VLAN: 1, DlSrc: macA, NwSrc: ipA, NwDst: target, Proto: "arp"})
+		if err != nil || res.Verdict != want {
+			t.Errorf("trace of a's request for %s: %q, %v; want %q\n%s", target, res.Verdict, err, want, res.Raw)
+		}
+	}
 	wire := capture(t, r, "ul", "hv1", "udp port 4789")
 	out, err := arping(t, r, "a", ipB)
 	if err != nil || !strings.Contains(strings.ToLower(out), macB) {
