@@ -20,6 +20,9 @@ const TunnelPortName = pipeline.TunnelPortName
 func (a *Agent) readState(ctx context.Context, cfg *config.Config) (pipeline.State, error) {
 	st := pipeline.State{Desired: Desired(cfg)}
 	st.Desired.FrozenMACs = a.flaps.desired()
+	if a.evpn != nil {
+		a.evpn.fill(&st.Desired)
+	}
 	ports, err := a.ports.ListPorts(ctx, cfg.Bridge)
 	if err != nil {
 		return st, err

@@ -39,6 +39,8 @@ type Config struct {
 	MACFlap MACFlap `yaml:"mac_flap"`
 	// Networks are the overlay networks: VNI, local VLAN, multicast group.
 	Networks []Network `yaml:"networks"`
+	// EVPN configures the BGP EVPN control plane (see EVPN).
+	EVPN EVPN `yaml:"evpn"`
 	// API is where vtepctl reaches vtepd.
 	API API `yaml:"api"`
 	// Metrics is the optional Prometheus endpoint.
@@ -125,6 +127,12 @@ type Network struct {
 	// ARPSuppression is the network's ARP responder mode: off (or
 	// empty), learned or static (see docs/config.md, ARP suppression).
 	ARPSuppression string `yaml:"arp_suppression"`
+	// RD overrides an EVPN network's automatic route distinguisher
+	// (router ID:VNI mod 65536): IP:N or ASN:N.
+	RD string `yaml:"rd"`
+	// RouteTarget overrides an EVPN network's automatic route target
+	// (ASN:VNI, as FRR derives it): ASN:N.
+	RouteTarget string `yaml:"route_target"`
 }
 
 // ARPSuppressionModes are the values networks[].arp_suppression accepts.
@@ -188,11 +196,12 @@ func Default() Config {
 		MACAgeing:    DefaultMACAgeing,
 		MACFlap:      MACFlap{MaxMoves: DefaultMACFlapMaxMoves, Window: DefaultMACFlapWindow},
 		API:          API{Listen: DefaultAPIListen},
+		EVPN:         EVPN{ListenPort: DefaultBGPPort, RestartTime: DefaultEVPNRestartTime},
 	}
 }
 
 // Groups returns the distinct multicast groups the networks use, in
-// ascending order (none in replication mode).
+// ascending order (none in replication mode; EVPN networks use none).
 func (c *Config) Groups() []netip.Addr {
 	if c.Flood.Mode != FloodMulticast {
 		return nil
@@ -200,7 +209,7 @@ func (c *Config) Groups() []netip.Addr {
 	seen := make(map[netip.Addr]bool)
 	var out []netip.Addr
 	for _, n := range c.Networks {
-		if n.Group.IsValid() && !seen[n.Group] {
+		if n.Group.IsValid() && !seen[n.Group] && !c.UsesEVPN(n.VNI) {
 			seen[n.Group] = true
 			out = append(out, n.Group)
 		}

@@ -40,6 +40,7 @@ func (c *Config) Validate() error {
 	}
 	c.validateMACFlap(&errs)
 	c.validateNetworks(&errs)
+	c.validateEVPN(&errs)
 	if len(errs) == 0 && c.Flood.Mode == FloodMulticast {
 		if _, err := c.MulticastGateways(); err != nil {
 			errs = append(errs, err)
@@ -140,8 +141,8 @@ func (c *Config) validateNetworks(errs *errorList) {
 		}
 		switch {
 		case !n.Group.IsValid():
-			if c.Flood.Mode == FloodMulticast {
-				errs.addf(p+".group", "", ErrRequired, "multicast mode needs a group per network")
+			if c.Flood.Mode == FloodMulticast && !c.UsesEVPN(n.VNI) {
+				errs.addf(p+".group", "", ErrRequired, "multicast mode needs a group per network (EVPN networks do not)")
 			}
 		case !n.Group.Is4() || !n.Group.IsMulticast():
 			errs.addf(p+".group", n.Group.String(), ErrInvalid, "want an IPv4 multicast address (224.0.0.0/4)")

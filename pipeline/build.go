@@ -76,15 +76,14 @@ func Build(s State) (Result, error) {
 	b := &builder{s: s, d: s.Desired, nets: nets}
 	b.prepareSecurity()
 	var res Result
-	if b.d.Replication {
-		res.Groups = b.groups()
-	}
+	res.Groups = b.groups()
 	res.Meters = append(b.meters(), b.oversizeMeters()...)
 	overlay := make([]ofapp.Flow, 0, b.estimate())
 	overlay = b.classify(overlay)
 	overlay = b.learning(overlay)
 	overlay = b.macLimit(overlay)
 	overlay = b.staticEntries(overlay)
+	overlay = b.evpnMACs(overlay)
 	overlay = append(overlay, flow(TableMAC, prioDefault, FeatureMACMiss, 0, nil, nil, 0))
 	overlay = b.neighLearn(overlay)
 	overlay = b.neighTable(overlay)
@@ -155,6 +154,9 @@ func prepare(s State) ([]network, error) {
 	byVLAN := make(map[uint16]int)
 	var subnetNets []int
 	for i, n := range s.Desired.Networks {
+		if err := checkEVPN(n); err != nil {
+			return nil, err
+		}
 		nets[i].Network = n
 	}
 	sort.Slice(nets, func(i, j int) bool { return nets[i].VNI < nets[j].VNI })
@@ -306,6 +308,10 @@ func (b *builder) learning(out []ofapp.Flow) []ofapp.Flow {
 	next := []ofapp.Action{ofapp.Resubmit{Table: TableMAC}}
 	out = b.tunnelSecured(out)
 	for _, n := range b.nets {
+		if n.EVPN {
+			out = b.evpnTunnelIn(out, n)
+			continue
+		}
 		l := b.learn(NewCookie(FeatureLearnedRemote, n.VNI), ofapp.LearnLoadField{Src: tunSrcWhole, Dst: RegRemoteVTEP})
 		out = append(out, flow(TableTunnelIn, prioNormal, FeatureLearnRemote, n.VNI, ofapp.Match{matchVNI(n.VNI), unicastSrc},
 			neighLearnResubmit(n.Network, learnActions(l, b.remoteLimit(n))), TableEgress))
@@ -428,59 +434,6 @@ func (b *builder) flood(out []ofapp.Flow) []ofapp.Flow {
 		}
 		out = append(out,
 			flow(TableFlood, prioNormal, FeatureFlood, n.VNI, ofapp.Match{matchVNI(n.VNI), matchFromTunnel(true)}, localOutputs(n, 0, false), 0))
-	}
-	return out
-}
-
-// floodFromPort is the flood flow of frames of network n entering on port.
-func (b *builder) floodFromPort(n network, port uint32) ofapp.Flow {
-	acts := localOutputs(n, port, true)
-	acts = append(acts, ofapp.SetTunnelID{ID: uint64(n.VNI)})
-	if b.d.Replication {
-		acts = append(acts, ofapp.Group{ID: n.VNI})
-	} else {
-		acts = append(acts, ofapp.SetTunnelDst{IP: net.IP(n.Group.AsSlice())}, ofapp.Output{Port: b.s.TunnelPort})
-	}
-	f := flow(TableFlood, prioNormal, FeatureFlood, n.VNI,
-		ofapp.Match{matchVNI(n.VNI), matchFromTunnel(false), ofapp.MatchInPort(port)}, acts, 0)
-	if n.BUMPPS > 0 {
-		f.Meter = bumMeterID(n.VNI)
-		f = Seal(f)
-	}
-	return f
-}
-
-// bumMeterID is the id of a VNI's storm-control meter: the VNI itself
-// (VNIs are 1..2^24-1, meter ids 1..OFPM_MAX).
-func bumMeterID(vni uint32) uint32 { return vni }
-
-// BUMBurst is the burst, in packets, of a storm-control meter of rate pps:
-// a tenth of a second's worth, at least 10 packets, so a short burst of ARP
-// after a VM boots passes while a sustained storm is held to the rate.
-func BUMBurst(pps uint32) uint32 { return max(pps/10, 10) }
-
-// meters: storm control, one meter per VNI with a BUM rate.
-func (b *builder) meters() []ofapp.MeterEntry {
-	var out []ofapp.MeterEntry
-	for _, n := range b.nets {
-		if n.BUMPPS > 0 {
-			out = append(out, ofapp.MeterEntry{ID: bumMeterID(n.VNI), PPS: n.BUMPPS, Burst: BUMBurst(n.BUMPPS)})
-		}
-	}
-	return out
-}
-
-// groups: replication mode's head-end replication, one group per VNI.
-func (b *builder) groups() []ofapp.GroupEntry {
-	peers := slices.Clone(b.d.Peers)
-	slices.SortFunc(peers, func(a, c netip.Addr) int { return a.Compare(c) })
-	buckets := make([]ofapp.Bucket, len(peers))
-	for i, p := range peers {
-		buckets[i] = ofapp.Bucket{Actions: []ofapp.Action{ofapp.SetTunnelDst{IP: net.IP(p.AsSlice())}, ofapp.Output{Port: b.s.TunnelPort}}}
-	}
-	out := make([]ofapp.GroupEntry, len(b.nets))
-	for i, n := range b.nets {
-		out[i] = ofapp.GroupEntry{ID: n.VNI, Type: ofapp.GroupAll, Buckets: buckets}
 	}
 	return out
 }

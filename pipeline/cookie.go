@@ -103,6 +103,8 @@ const (
 	FeatureARPLookup          = featureVtep | 33 // table 40: an ARP request from a local port: look up its target
 	FeatureARPReply           = featureVtep | 34 // table 48: answered by the VTEP (counted per VNI)
 	FeatureARPFlood           = featureVtep | 35 // table 48: no binding: flooded (counted per VNI)
+	FeatureMACEVPN            = featureVtep | 40 // table 30: an EVPN network's MAC behind a remote VTEP, from BGP (below learned entries)
+	FeatureEVPNTunnelIn       = featureVtep | 41 // table 10: an EVPN network's frame from a VTEP BGP announced: no learning
 )
 
 // Features of flows the switch makes with the learn action.
@@ -151,6 +153,8 @@ var featureNames = map[Feature]string{
 	FeatureARPFlood:               "arp-flood",
 	FeatureLearnedNeigh:           "learned-neigh",
 	FeatureLearnedNeighGratuitous: "learned-neigh-gratuitous",
+	FeatureMACEVPN:                "mac-evpn",
+	FeatureEVPNTunnelIn:           "evpn-tunnel-in",
 	FeatureLearnedRemote:          "learned-remote",
 	FeatureLearnedLocal:           "learned-local",
 }

@@ -225,5 +225,23 @@
 // OpenFlow stats, labs and the tests as ovs-ofctl text; both hand the
 // values to DecodeLearned.
 //
+// # EVPN networks
+//
+// A Network with EVPN set is served by a BGP EVPN control plane (evpn.go).
+// Its tunnel-in flows learn nothing: one flow per remote VTEP that BGP
+// announced (FloodVTEPs, and the VTEPs of RemoteMACs) matches tun_src and
+// only looks the destination up (evpn-tunnel-in); any other outer source is
+// dropped there (drop-untrusted-vtep, counted per VNI). Table mac holds an
+// entry per RemoteMAC (mac-evpn, priority 90) loading the VTEP and the
+// tunnel port, below learned entries (100): a MAC that moved to a local port
+// is learned there and wins at once, and the control plane re-advertises
+// it with a higher MAC mobility sequence; a MAC that moved away has its
+// learned entry deleted by the control plane (LearnedEntry) and the BGP
+// entry takes over. Floods from local ports go to group VNI, a bucket per
+// FloodVTEP (ingress replication), never to a multicast group, so EVPN and
+// flood-and-learn networks (multicast or replication) coexist in one
+// Result. With RestrictVTEPs, the control plane also adds its VTEPs to
+// TrustedVTEPs, or classify would drop them first.
+//
 // Package pipelinetest runs packets through the result to test behaviour.
 package pipeline

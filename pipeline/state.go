@@ -65,6 +65,17 @@ type Network struct {
 	// (with ARPSuppression other than NeighOff), in any order; IPv4 only.
 	// A control plane appends its MAC+IP routes here.
 	Neighbours []Neighbour
+	// EVPN says a BGP EVPN control plane serves the network: nothing is
+	// learned from the tunnel, MACs behind remote VTEPs are RemoteMACs,
+	// floods go to FloodVTEPs (ingress replication) instead of a group or
+	// the peers, and tunnel frames are accepted only from those VTEPs.
+	EVPN bool
+	// FloodVTEPs are the remote VTEPs that announced the network (EVPN
+	// type-3 routes), in any order.
+	FloodVTEPs []netip.Addr
+	// RemoteMACs are the network's MACs behind remote VTEPs (EVPN type-2
+	// routes), in any order, each MAC once.
+	RemoteMACs []RemoteMAC
 }
 
 // Groups returns the distinct multicast groups the networks use, ascending

@@ -1,0 +1,32 @@
+package agent
+
+import (
+	"net"
+	"net/netip"
+	"testing"
+
+	"github.com/vtep/vtep/evpn"
+	"github.com/vtep/vtep/pipeline"
+)
+
+// TestEVPNFillNeighbours: the IPv4 bindings of received MAC+IP routes
+// become the EVPN network's static neighbours; MAC-only and IPv6 routes
+// add none, and networks without EVPN get nothing.
+func TestEVPNFillNeighbours(t *testing.T) {
+	mac := func(s string) net.HardwareAddr { m, _ := net.ParseMAC(s); return m }
+	vtep := netip.MustParseAddr("10.0.0.2")
+	p := &evpnPlane{remote: map[uint32]evpn.Remote{10: {MACs: []evpn.Route{
+		{Type: evpn.TypeMAC, VNI: 10, MAC: mac("02:00:00:00:00:0b"), IP: netip.MustParseAddr("192.168.10.2"), VTEP: vtep},
+		{Type: evpn.TypeMAC, VNI: 10, MAC: mac("02:00:00:00:00:0c"), VTEP: vtep},
+		{Type: evpn.TypeMAC, VNI: 10, MAC: mac("02:00:00:00:00:0d"), IP: netip.MustParseAddr("2001:db8::d"), VTEP: vtep},
+	}}}}
+	d := pipeline.Desired{Networks: []pipeline.Network{{VNI: 10, EVPN: true, ARPSuppression: pipeline.NeighLearned}, {VNI: 20}}}
+	p.fill(&d)
+	nb := d.Networks[0].Neighbours
+	if len(nb) != 1 || nb[0].IP.String() != "192.168.10.2" || nb[0].MAC.String() != "02:00:00:00:00:0b" {
+		t.Errorf("EVPN network's neighbours = %v, want 192.168.10.2 at 02:00:00:00:00:0b only", nb)
+	}
+	if len(d.Networks[1].Neighbours) != 0 {
+		t.Errorf("a network without EVPN got neighbours %v", d.Networks[1].Neighbours)
+	}
+}
