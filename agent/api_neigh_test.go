@@ -1,10 +1,13 @@
 package agent
 
 import (
+	"context"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/vtep/vtep/agent/agenttest"
 	"github.com/vtep/vtep/ofapp"
 	"github.com/vtep/vtep/pipeline"
 )
@@ -56,5 +59,35 @@ func TestFlowMetricsARPSuppression(t *testing.T) {
 	}
 	if got.Bindings[bindingKind{10, "learned"}] != 2 || got.Bindings[bindingKind{20, "static"}] != 1 || len(got.Bindings) != 2 {
 		t.Errorf("bindings %v", got.Bindings)
+	}
+}
+
+// TestNeighThroughTheAPI: GET /v1/neigh lists the bindings of table neigh
+// (learned and static, not the gratuitous entries), by VNI and IP, filters
+// by VNI, and answers 503 naming the bridge when the flows cannot be read.
+func TestNeighThroughTheAPI(t *testing.T) {
+	r := newRig(t, rigConfig)
+	r.mustConverge(t)
+	r.over.Install(
+		binding(pipeline.FeatureLearnedNeigh, 10, "192.168.10.20", "02:00:00:00:00:0b").Flow,
+		binding(pipeline.FeatureNeighStatic, 10, "192.168.10.3", "02:00:00:00:00:0c").Flow,
+		binding(pipeline.FeatureLearnedNeigh, 20, "192.168.20.2", "02:00:00:00:00:0d").Flow)
+	c := serveAPI(t, r)
+	ctx := context.Background()
+	ns, err := c.Neigh(ctx, 10)
+	if err != nil || len(ns) != 2 || ns[0].IP != "192.168.10.3" || ns[0].Source != "static" || ns[0].MAC != "02:00:00:00:00:0c" ||
+		ns[1].IP != "192.168.10.20" || ns[1].Source != "learned" || ns[1].VNI != 10 {
+		t.Errorf("neigh of VNI 10 = %+v, %v; want 192.168.10.3 static, then 192.168.10.20 learned", ns, err)
+	}
+	if all, err := c.Neigh(ctx, 0); err != nil || len(all) != 3 {
+		t.Errorf("neigh of every VNI = %+v, %v; want 3", all, err)
+	}
+	var v any
+	if err := c.Get(ctx, "/v1/neigh?vni=0", &v); err == nil || !strings.Contains(err.Error(), "400 Bad Request") {
+		t.Errorf("vni=0: %v, want 400", err)
+	}
+	r.over.Fail(agenttest.OpFlows, errBoom)
+	if _, err := c.Neigh(ctx, 0); err == nil || !strings.Contains(err.Error(), "503") || !strings.Contains(err.Error(), "read ARP suppression bindings") {
+		t.Errorf("unreadable bridge: %v, want 503 naming the read", err)
 	}
 }
