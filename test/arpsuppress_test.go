@@ -2,6 +2,8 @@ package test
 
 import (
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -203,4 +205,48 @@ func TestARPSuppressionKernelVTEP(t *testing.T) {
 	if answered, _ := responderCounts(t, r, "hv1"); answered != 1 {
 		t.Errorf("hv1: responder answered %d requests, want 1", answered)
 	}
+}
+
+// TestARPSuppressionReload: networks[].arp_suppression is applied by a
+// reload (SIGHUP) both ways: turned on, hv1 gets its responder and answers
+// a's request for b itself; turned off again, the responder's flows go and
+// b answers.
+func TestARPSuppressionReload(t *testing.T) {
+	r := upLab(t, "../labs/figure4.yaml", nil)
+	orig, err := os.ReadFile(filepath.Join(r.NodeDir("hv1"), "vtepd.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	responder := func() int {
+		return len(withFeature(flows(t, r, "hv1", labs.DefaultOverlayBridge), pipeline.FeatureARPReply))
+	}
+	waitResponder := func(want bool) {
+		t.Helper()
+		err := labs.WaitFor(ctxT(t, 20*time.Second), 100*time.Millisecond, func() (bool, error) {
+			return (responder() > 0) == want, nil
+		})
+		if err != nil {
+			t.Fatalf("hv1: responder flows present = %v, want %v: %v", !want, want, err)
+		}
+	}
+	if responder() != 0 {
+		t.Fatalf("hv1 has responder flows with arp_suppression off")
+	}
+	// The lab's one network is the configuration's last entry.
+	sighup(t, r, "hv1", string(orig)+"    arp_suppression: learned\n")
+	waitResponder(true)
+	mustPing(t, r, "a", ipB, 1)
+	waitNeigh(t, r, "hv1", ipB, macB)
+	if _, err := arping(t, r, "a", ipB); err != nil {
+		t.Fatalf("a's arping for b with suppression on: %v", err)
+	}
+	if answered, _ := responderCounts(t, r, "hv1"); answered != 1 {
+		t.Errorf("hv1 answered %d requests, want 1", answered)
+	}
+	sighup(t, r, "hv1", string(orig))
+	waitResponder(false)
+	if out, err := arping(t, r, "a", ipB); err != nil || !strings.Contains(strings.ToLower(out), macB) {
+		t.Errorf("a's arping for b with suppression off again: %v\n%s", err, out)
+	}
+	checkHealthy(t, r)
 }
