@@ -111,7 +111,11 @@ func (p *evpnPlane) pass(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	evict, err := p.sp.Sync(ctx, locals)
+	bindings, err := p.a.localBindings(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	evict, err := p.sp.Sync(ctx, withBindings(locals, bindings))
 	if err != nil {
 		return err
 	}

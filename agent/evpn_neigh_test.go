@@ -1,8 +1,10 @@
 package agent
 
 import (
+	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/vtep/vtep/evpn"
@@ -28,5 +30,31 @@ func TestEVPNFillNeighbours(t *testing.T) {
 	}
 	if len(d.Networks[1].Neighbours) != 0 {
 		t.Errorf("a network without EVPN got neighbours %v", d.Networks[1].Neighbours)
+	}
+}
+
+// TestEVPNLocalMACsWithBindings: a local MAC with bindings in its network
+// is advertised once per IPv4 binding (MAC+IP) instead of MAC-only; other
+// MACs, other networks' bindings and IPv6 ones change nothing.
+func TestEVPNLocalMACsWithBindings(t *testing.T) {
+	mac := func(s string) net.HardwareAddr { m, _ := net.ParseMAC(s); return m }
+	a, b := mac("02:00:00:00:00:0a"), mac("02:00:00:00:00:0b")
+	locals := []evpn.LocalMAC{{VNI: 10, MAC: a}, {VNI: 10, MAC: b, Static: true}, {VNI: 20, MAC: a}}
+	got := withBindings(locals, []pipeline.Binding{
+		{VNI: 10, IP: netip.MustParseAddr("192.168.10.1"), MAC: a},
+		{VNI: 10, IP: netip.MustParseAddr("192.168.10.5"), MAC: a},
+		{VNI: 10, IP: netip.MustParseAddr("2001:db8::b"), MAC: b},
+		{VNI: 30, IP: netip.MustParseAddr("192.168.30.2"), MAC: b},
+	})
+	var s []string
+	for _, m := range got {
+		s = append(s, fmt.Sprintf("%d/%s/%s/%v", m.VNI, m.MAC, m.IP, m.Static))
+	}
+	want := "10/02:00:00:00:00:0a/192.168.10.1/false 10/02:00:00:00:00:0a/192.168.10.5/false 10/02:00:00:00:00:0b/invalid IP/true 20/02:00:00:00:00:0a/invalid IP/false"
+	if strings.Join(s, " ") != want {
+		t.Errorf("withBindings =\n%s\nwant\n%s", strings.Join(s, " "), want)
+	}
+	if got := withBindings(locals, nil); len(got) != 3 {
+		t.Errorf("no bindings changed the MACs: %v", got)
 	}
 }
