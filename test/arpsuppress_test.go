@@ -69,6 +69,9 @@ func responderCounts(t testing.TB, r *labs.Running, hv string) (answered, floode
 // VTEP rebinds it, and A's next request gets C's MAC.
 func TestARPSuppression(t *testing.T) {
 	r := upLab(t, "../labs/figure4.yaml", suppressing)
+	if n := status(t, r, "hv1").Networks; len(n) != 1 || n[0].ARPSuppression != "learned" {
+		t.Errorf("hv1: status networks %+v, want VNI 10 with arp_suppression learned", n)
+	}
 	mustPing(t, r, "a", ipB, 1)
 	waitNeigh(t, r, "hv1", ipB, macB)
 	waitNeigh(t, r, "hv2", ipA, macA)

@@ -42,6 +42,20 @@ func TestPrintNeighLayout(t *testing.T) {
 	}
 }
 
+func TestPrintARPSuppression(t *testing.T) {
+	var b bytes.Buffer
+	printARPSuppression(&b, []api.NetworkStatus{{VNI: 10, ARPSuppression: "learned"}, {VNI: 20}, {VNI: 30, ARPSuppression: "static"}})
+	want := "\narp suppression (bindings: vtepctl neigh):\n  VNI  MODE\n  10   learned\n  30   static\n"
+	if b.String() != want {
+		t.Errorf("got\n%q\nwant\n%q", b.String(), want)
+	}
+	b.Reset()
+	printARPSuppression(&b, []api.NetworkStatus{{VNI: 10}})
+	if b.Len() != 0 {
+		t.Errorf("no network suppresses, yet %q", b.String())
+	}
+}
+
 func TestPrintFlowsLayout(t *testing.T) {
 	var b bytes.Buffer
 	err := printFlows(&b, []api.FlowEntry{
