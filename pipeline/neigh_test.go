@@ -275,3 +275,32 @@ func TestDecodeNeigh(t *testing.T) {
 		}
 	}
 }
+
+// TestARPSuppressionBindingLimit: learned bindings share the network's
+// max_macs: past it a new sender is not bound (its requests' targets still
+// answer from existing bindings), while a known sender's binding moves.
+func TestARPSuppressionBindingLimit(t *testing.T) {
+	n := suppress(limited(vniNet(10, 1, "239.1.1.1"), 2), NeighLearned)
+	f := newFabric(t, map[string]State{"10.0.0.1": testState(vtepConfig(t, "10.0.0.1", n),
+		Port{Name: "a", OFPort: vm1, Tag: 1}, Port{Name: "b", OFPort: vm2, Tag: 1})})
+	learnedBindings := func() int {
+		c := 0
+		for _, fl := range f.vteps["10.0.0.1"].Flows(TableNeigh) {
+			if Cookie(fl.Cookie).Feature() == FeatureLearnedNeigh {
+				c++
+			}
+		}
+		return c
+	}
+	f.send("10.0.0.1", arpRequest(vm1, 0, macA, ipA, ipNew))
+	f.send("10.0.0.1", arpRequest(vm2, 0, macB, ipB, ipNew))
+	f.send("10.0.0.1", arpRequest(vm2, 0, macB, ipC, ipNew)) // a third sender IP: over the limit
+	if got := learnedBindings(); got != 2 {
+		t.Errorf("%d learned bindings with max_macs 2, want 2", got)
+	}
+	wantFlooded(t, ask(t, f, "10.0.0.1", arpRequest(vm1, 0, macA, ipA, ipC)), vm2, tunnel)
+	wantAnswered(t, ask(t, f, "10.0.0.1", arpRequest(vm1, 0, macA, ipA, ipB)), vm1, 0, macA, ipA, macB, ipB)
+	// ipB moving to macD refreshes its flow in place: not a new one.
+	f.send("10.0.0.1", arpRequest(vm2, 0, macD, ipB, ipNew))
+	wantAnswered(t, ask(t, f, "10.0.0.1", arpRequest(vm1, 0, macA, ipA, ipB)), vm1, 0, macA, ipA, macD, ipB)
+}
