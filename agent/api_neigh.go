@@ -44,11 +44,11 @@ func (a *Agent) Neigh(ctx context.Context, vni uint32) ([]api.NeighEntry, error)
 }
 
 // neighFlow reads the values of a flow of table neigh: the match on arp_tpa
-// and the register loads of its actions.
+// (or nd_target, for IPv6) and the register loads of its actions.
 func neighFlow(f ofapp.FlowStats) pipeline.NeighFlow {
 	nf := pipeline.NeighFlow{Cookie: pipeline.Cookie(f.Cookie), Loads: map[int]uint64{}}
 	for _, m := range f.Match {
-		if m.Name() == "arp_tpa" && m.Mask == nil {
+		if (m.Name() == "arp_tpa" || m.Name() == "nd_target") && m.Mask == nil {
 			if ip, ok := netip.AddrFromSlice(m.Value); ok {
 				nf.IP = ip.Unmap()
 			}

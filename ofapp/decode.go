@@ -14,7 +14,9 @@ var be = binary.BigEndian
 var knownFields = func() map[uint32]Field {
 	m := map[uint32]Field{}
 	for _, f := range []Field{FieldInPort, FieldEthDst, FieldEthSrc, FieldVLANTCI, FieldTunID, FieldTunIPv4Src, FieldTunIPv4Dst,
-		FieldEthType, FieldARPOp, FieldARPSPA, FieldARPTPA, FieldARPSHA, FieldARPTHA} {
+		FieldEthType, FieldARPOp, FieldARPSPA, FieldARPTPA, FieldARPSHA, FieldARPTHA,
+		FieldIPProto, FieldIPv6Src, FieldIPv6Dst, FieldICMPv6Type, FieldNDTarget, FieldNDSLL, FieldNDTLL,
+		FieldNDReserved, FieldNDOptionsType} {
 		m[nxmHeader(f)] = f
 	}
 	for i := 0; i < 16; i++ {

@@ -19,7 +19,8 @@ func (b *builder) arpLookup(out []ofapp.Flow) []ofapp.Flow {
 		}
 		out = append(out, flow(TableEgress, prioARPLookup, FeatureARPLookup, n.VNI,
 			ofapp.Match{matchVNI(n.VNI), matchFromTunnel(false), matchOutPort(0), matchARP(), ofapp.MatchARPOp(arpOpRequest)},
-			[]ofapp.Action{ofapp.Resubmit{Table: TableNeigh}}, TableARPResponder))
+			[]ofapp.Action{ofapp.Resubmit{Table: TableNeigh}}, TableARPResponder),
+			ndLookup(n))
 	}
 	return out
 }
@@ -39,9 +40,10 @@ func (b *builder) arpResponder(out []ofapp.Flow) []ofapp.Flow {
 		}
 		var pf []portFlow
 		for _, m := range n.members {
+			reply, _ := ndReply(n, m)
 			pf = append(pf, portFlow{m.port, flow(TableARPResponder, prioNormal, FeatureARPReply, n.VNI,
-				ofapp.Match{ofapp.MatchInPort(m.port), matchVNI(n.VNI), ofapp.MatchReg(1, 0x8, 0x8), matchARP()},
-				arpReply(m), 0)})
+				ofapp.Match{matchARP(), ofapp.MatchInPort(m.port), matchVNI(n.VNI), ofapp.MatchReg(1, 0x8, 0x8)},
+				arpReply(m), 0)}, portFlow{m.port, reply})
 		}
 		out = appendByPort(out, pf)
 		out = append(out, flow(TableARPResponder, prioARPLookup, FeatureARPFlood, n.VNI,

@@ -90,6 +90,7 @@ func Build(s State) (Result, error) {
 	overlay = b.egress(overlay)
 	overlay = b.tunnelOut(overlay)
 	overlay = b.arpResponder(overlay)
+	overlay = b.ndAdvertTable(overlay)
 	overlay = b.flood(overlay)
 	overlay = b.frozen(overlay)
 	underlay, err := b.underlay()

@@ -103,6 +103,10 @@ const (
 	FeatureARPLookup          = featureVtep | 33 // table 40: an ARP request from a local port: look up its target
 	FeatureARPReply           = featureVtep | 34 // table 48: answered by the VTEP (counted per VNI)
 	FeatureARPFlood           = featureVtep | 35 // table 48: no binding: flooded (counted per VNI)
+	FeatureNDLookup           = featureVtep | 36 // table 40: a neighbour solicitation from a local port: look up its target
+	FeatureNDReply            = featureVtep | 37 // table 48: a solicitation turned into an advertisement (counted per VNI)
+	FeatureNDAdvert           = featureVtep | 38 // table 49: the advertisement's target link-layer address, back to the port
+	FeatureNDNoAnswer         = featureVtep | 39 // table 35: a solicitation without a source link-layer option (DAD): not answered
 	FeatureMACEVPN            = featureVtep | 40 // table 30: an EVPN network's MAC behind a remote VTEP, from BGP (below learned entries)
 	FeatureEVPNTunnelIn       = featureVtep | 41 // table 10: an EVPN network's frame from a VTEP BGP announced: no learning
 )
@@ -151,6 +155,10 @@ var featureNames = map[Feature]string{
 	FeatureARPLookup:              "arp-lookup",
 	FeatureARPReply:               "arp-reply",
 	FeatureARPFlood:               "arp-flood",
+	FeatureNDLookup:               "nd-lookup",
+	FeatureNDReply:                "nd-reply",
+	FeatureNDAdvert:               "nd-advert",
+	FeatureNDNoAnswer:             "nd-no-answer",
 	FeatureLearnedNeigh:           "learned-neigh",
 	FeatureLearnedNeighGratuitous: "learned-neigh-gratuitous",
 	FeatureMACEVPN:                "mac-evpn",

@@ -57,7 +57,7 @@ func goldenStates(t testing.TB) map[string]State {
 		// binding), VNI 20 answers from its static neighbours only; vm2 is
 		// a trunk of both.
 		"arp_suppression": testState(testConfig(t, multicast,
-			suppress(limited(vniNet(10, 1, "239.1.1.1"), 100), NeighLearned), suppress(vniNet(20, 2, "239.1.1.1"), NeighStatic, "192.168.20.7="+macB.String())),
+			suppress(limited(vniNet(10, 1, "239.1.1.1"), 100), NeighLearned), suppress(vniNet(20, 2, "239.1.1.1"), NeighStatic, "192.168.20.7="+macB.String(), "2001:db8::20="+macC.String())),
 			Port{Name: "vm1", OFPort: vm1, Tag: 1},
 			Port{Name: "vm2", OFPort: vm2, Trunks: []uint16{1, 2}},
 			Port{Name: "vm3", OFPort: vm3, Tag: 1, Secured: true, AllowedMACs: []net.HardwareAddr{macA}, AllowedIPs: []netip.Addr{netip.MustParseAddr("192.168.10.3")}}),

@@ -93,8 +93,8 @@ type staticNeigh struct {
 }
 
 // checkNeighbours refuses static bindings Build cannot program: an invalid
-// address or a MAC that is not unicast. Addresses other than IPv4 are left
-// out of the responder (it answers ARP only, see docs/design.md).
+// address or a MAC that is not unicast. IPv4 bindings answer ARP, IPv6 ones
+// neighbour solicitations (nd.go).
 func checkNeighbours(n Network) error {
 	for i, nb := range n.Neighbours {
 		field := fmt.Sprintf("Networks[%d].Neighbours[%d]", n.VNI, i)
@@ -122,7 +122,7 @@ func (b *builder) staticNeighbours(n network) []staticNeigh {
 	var out []staticNeigh
 	add := func(ip netip.Addr, mac net.HardwareAddr) {
 		ip = ip.Unmap()
-		if !ip.Is4() || slices.ContainsFunc(out, func(s staticNeigh) bool { return s.ip == ip }) {
+		if slices.ContainsFunc(out, func(s staticNeigh) bool { return s.ip == ip }) {
 			return
 		}
 		out = append(out, staticNeigh{vni: n.VNI, ip: ip, mac: mac})
@@ -183,6 +183,7 @@ func (b *builder) neighLearn(out []ofapp.Flow) []ofapp.Flow {
 			flow(TableNeighLearn, prioNeighInvalid, FeatureNeighNoLearn, n.VNI, ofapp.Match{vni, arp, ofapp.MatchARPSHAMasked(macGroupBit, macGroupBit)}, nil, 0),
 			flow(TableNeighLearn, prioNeighInvalid, FeatureNeighNoLearn, n.VNI, ofapp.Match{vni, arp, ofapp.MatchARPSHA(macZero)}, nil, 0))
 		out = append(out, flow(TableNeighLearn, prioNormal, FeatureNeighLearn, n.VNI, ofapp.Match{vni, arp}, b.neighLearnActions(n), 0))
+		out = append(out, b.ndLearn(n)...)
 	}
 	if !learns {
 		return out
@@ -276,6 +277,10 @@ func (b *builder) neighTable(out []ofapp.Flow) []ofapp.Flow {
 			continue
 		}
 		for _, s := range b.staticNeighbours(n) {
+			if s.ip.Is6() {
+				out = append(out, ndStatic(s))
+				continue
+			}
 			ip := hostNet(s.ip)
 			out = append(out,
 				flow(TableNeigh, prioNeighGratuitous, FeatureNeighGratuitous, n.VNI,
@@ -285,5 +290,5 @@ func (b *builder) neighTable(out []ofapp.Flow) []ofapp.Flow {
 					ofapp.Match{matchVNI(n.VNI), matchARP(), ofapp.MatchARPTPA(ip)}, loadMAC(s.mac), 0))
 		}
 	}
-	return append(out, flow(TableNeigh, prioDefault, FeatureNeighMiss, 0, nil, nil, 0))
+	return append(out, ndNoAnswer(), flow(TableNeigh, prioDefault, FeatureNeighMiss, 0, nil, nil, 0))
 }

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/vtep/vtep/pipeline/pipelinetest"
@@ -222,13 +223,18 @@ func TestARPSuppressionRefusesBadNeighbours(t *testing.T) {
 	if _, err := Build(testState(testConfig(t, multicast, vniNet(10, 1, "239.1.1.1")), p)); !errors.Is(err, ErrState) {
 		t.Errorf("IPv6 allowed IP: Build: %v, want ErrState", err)
 	}
-	// IPv6 static bindings (from a control plane) are left out, not refused.
+	// An IPv6 static binding (from a control plane) answers solicitations
+	// for its target.
 	n := suppress(vniNet(10, 1, "239.1.1.1"), NeighStatic, "2001:db8::2="+macB.String())
 	r := mustBuild(t, testState(testConfig(t, multicast, n), Port{Name: "a", OFPort: vm1, Tag: 1}))
+	var nd []string
 	for _, fl := range r.Overlay {
 		if Cookie(fl.Cookie).Feature() == FeatureNeighStatic {
-			t.Errorf("IPv6 binding programmed: %s", fl)
+			nd = append(nd, fl.Match.String())
 		}
+	}
+	if len(nd) != 1 || !strings.Contains(nd[0], "icmpv6_type=135") || !strings.Contains(nd[0], "nd_target=2001:db8::2") {
+		t.Errorf("static bindings %v, want one matching solicitations for 2001:db8::2", nd)
 	}
 }
 

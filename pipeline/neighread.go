@@ -12,7 +12,7 @@ import (
 // learn action) and static ones (neigh-static, programmed). Each holds:
 //
 //	cookie          feature, and the VNI
-//	match arp_tpa   the IP
+//	match arp_tpa   the IP (nd_target for an IPv6 binding)
 //	action reg4     the MAC's low 32 bits (RegNeighMACLow)
 //	action reg5     its high 16 bits (RegNeighMACHigh)
 //
@@ -27,7 +27,8 @@ var ErrNotBinding = errors.New("not an ARP suppression binding")
 type NeighFlow struct {
 	// Cookie is the flow's cookie.
 	Cookie Cookie
-	// IP is the match on arp_tpa (invalid when the flow has none).
+	// IP is the match on arp_tpa or nd_target (invalid when the flow has
+	// neither).
 	IP netip.Addr
 	// Loads holds the immediate values the actions load, by register
 	// number, shifted to their place in the register.
@@ -46,15 +47,15 @@ type Binding struct {
 
 // DecodeNeigh decodes a binding flow of table neigh. It returns
 // ErrNotBinding for flows of other features, and an error naming the
-// cookie for a binding without an IPv4 address or a MAC.
+// cookie for a binding without an address or a MAC.
 func DecodeNeigh(f NeighFlow) (Binding, error) {
 	feat := f.Cookie.Feature()
 	if feat != FeatureLearnedNeigh && feat != FeatureNeighStatic {
 		return Binding{}, ErrNotBinding
 	}
 	b := Binding{VNI: f.Cookie.VNI(), IP: f.IP, Static: feat == FeatureNeighStatic}
-	if !f.IP.Is4() {
-		return b, fmt.Errorf("binding flow (cookie %#x): no arp_tpa match", uint64(f.Cookie))
+	if !f.IP.IsValid() {
+		return b, fmt.Errorf("binding flow (cookie %#x): no arp_tpa or nd_target match", uint64(f.Cookie))
 	}
 	low, okLow := f.Loads[int(RegNeighMACLow.Field.Field)]
 	high, okHigh := f.Loads[int(RegNeighMACHigh.Field.Field)]

@@ -13,6 +13,7 @@ const (
 	TableEgress       uint8 = 40
 	TableTunnelOut    uint8 = 45
 	TableARPResponder uint8 = 48
+	TableNDAdvert     uint8 = 49
 	TableFlood        uint8 = 50
 )
 
@@ -74,16 +75,16 @@ var overlayTables = []Table{
 		Write: []string{"reg2", "reg3"}},
 	{ID: TableNeighLearn, Name: "neigh-learn",
 		Doc:   "ARP suppression: learn the ARP sender's IP -> MAC binding into neigh (reached by resubmit from tunnel-in and local-in, after their checks)",
-		Match: []string{"reg0", "dl_type", "arp_spa", "arp_sha"},
+		Match: []string{"in_port", "reg0", "dl_type", "arp_spa", "arp_sha", "nw_proto", "icmpv6_type", "ipv6_src", "nd_sll", "nd_tll"},
 		Learn: []uint8{TableNeigh},
 		Write: []string{}},
 	{ID: TableNeigh, Name: "neigh",
 		Doc:   "IP -> MAC bindings (learned and static) loading reg4, reg5 (MAC) and reg1[3] = 1; a gratuitous ARP's own binding loads reg1[3] = 0",
-		Match: []string{"reg0", "dl_type", "arp_spa", "arp_tpa"},
+		Match: []string{"reg0", "dl_type", "arp_spa", "arp_tpa", "nw_proto", "icmpv6_type", "nd_target", "nd_sll"},
 		Write: []string{"reg1", "reg4", "reg5"}},
 	{ID: TableEgress, Name: "egress",
 		Doc:      "known destination: to its port (VLAN tag per port) or its VTEP (split horizon); unknown: flood (ARP requests of a suppressing network: look up the binding, then arp-responder)",
-		Match:    []string{"reg0", "reg1", "reg3", "dl_type", "arp_op"},
+		Match:    []string{"reg0", "reg1", "reg3", "dl_type", "arp_op", "nw_proto", "icmpv6_type"},
 		Goto:     []uint8{TableTunnelOut, TableARPResponder, TableFlood},
 		Resubmit: []uint8{TableNeigh},
 		Write:    []string{"reg1"}},
@@ -93,9 +94,12 @@ var overlayTables = []Table{
 		Meter: true},
 	{ID: TableARPResponder, Name: "arp-responder",
 		Doc:   "ARP requests from local ports of a suppressing network: binding found (reg1[3]): reply built in place, back to the input port; else flood (both counted per VNI)",
-		Match: []string{"in_port", "reg0", "reg1", "dl_type"},
-		Goto:  []uint8{TableFlood},
+		Match: []string{"in_port", "reg0", "reg1", "dl_type", "nw_proto", "icmpv6_type"},
+		Goto:  []uint8{TableNDAdvert, TableFlood},
 		Write: []string{"reg6"}},
+	{ID: TableNDAdvert, Name: "nd-advert",
+		Doc:   "a neighbour solicitation arp-responder turned into an advertisement: its target link-layer address (reg4, reg5), tagged, back to the input port (a flow matching a solicitation may not set nd_tll)",
+		Match: []string{"in_port", "reg0", "dl_type", "nw_proto", "icmpv6_type"}},
 	{ID: TableFlood, Name: "flood",
 		Doc:   "BUM frames: to the VNI's local ports but the input port (one flow per VNI and local port) and, from local ports only, to its group or peer VTEPs (through the VNI's meter when it has bum_pps)",
 		Match: []string{"in_port", "reg0", "reg1"},
