@@ -46,7 +46,7 @@ func TestFlowMetricsARPSuppression(t *testing.T) {
 		return ofapp.FlowStats{Flow: ofapp.Flow{Table: pipeline.TableARPResponder, Cookie: uint64(pipeline.NewCookie(f, vni).WithDigest(digest))}, Packets: n}
 	}
 	got := FlowMetrics([]ofapp.FlowStats{
-		resp(pipeline.FeatureARPReply, 10, 1, 4), resp(pipeline.FeatureARPReply, 10, 2, 3),
+		resp(pipeline.FeatureARPReply, 10, 1, 4), resp(pipeline.FeatureNDReply, 10, 2, 3),
 		resp(pipeline.FeatureARPFlood, 10, 3, 2), resp(pipeline.FeatureARPFlood, 20, 4, 5),
 		resp(pipeline.FeatureARPFlood, 0, 5, 9), // the shared fallback: no network's
 		binding(pipeline.FeatureLearnedNeigh, 10, "192.168.10.2", "02:00:00:00:00:0b"),

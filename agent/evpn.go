@@ -213,7 +213,7 @@ func (a *Agent) evictMACs(ctx context.Context, macs []evpn.LocalMAC) error {
 	return nil
 }
 
-// fill gives the EVPN networks of d their remote VTEPs and MACs, the IPv4
+// fill gives the EVPN networks of d their remote VTEPs and MACs, the
 // bindings of MAC+IP routes as static neighbours (ARP suppression), and
 // adds those VTEPs to the trusted ones.
 func (p *evpnPlane) fill(d *pipeline.Desired) {
@@ -229,7 +229,7 @@ func (p *evpnPlane) fill(d *pipeline.Desired) {
 		n.FloodVTEPs = append([]netip.Addr(nil), r.VTEPs...)
 		for _, m := range r.MACs {
 			n.RemoteMACs = append(n.RemoteMACs, pipeline.RemoteMAC{MAC: m.MAC, VTEP: m.VTEP})
-			if m.IP.Is4() {
+			if m.IP.IsValid() {
 				n.Neighbours = append(n.Neighbours, pipeline.Neighbour{IP: m.IP, MAC: m.MAC})
 			}
 		}

@@ -44,8 +44,8 @@ func (a *Agent) localBindings(ctx context.Context, cfg *config.Config) ([]pipeli
 	return out, nil
 }
 
-// withBindings gives each local MAC the IPv4 addresses bound to it in its
-// network: one MAC+IP entry per binding instead of the MAC-only one (a
+// withBindings gives each local MAC the addresses bound to it in its
+// network (IPv4 and IPv6): one MAC+IP entry per binding instead of the MAC-only one (a
 // receiver keeps one route per MAC, so a MAC-only route beside them could
 // hide the address). MACs without a binding stay MAC-only.
 func withBindings(locals []evpn.LocalMAC, bindings []pipeline.Binding) []evpn.LocalMAC {
@@ -56,7 +56,7 @@ func withBindings(locals []evpn.LocalMAC, bindings []pipeline.Binding) []evpn.Lo
 	for _, m := range locals {
 		bound := false
 		for _, b := range bindings {
-			if b.VNI == m.VNI && bytes.Equal(b.MAC, m.MAC) && b.IP.Is4() {
+			if b.VNI == m.VNI && bytes.Equal(b.MAC, m.MAC) && b.IP.IsValid() {
 				withIP := m
 				withIP.IP = b.IP
 				out = append(out, withIP)

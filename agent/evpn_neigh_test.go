@@ -11,8 +11,8 @@ import (
 	"github.com/vtep/vtep/pipeline"
 )
 
-// TestEVPNFillNeighbours: the IPv4 bindings of received MAC+IP routes
-// become the EVPN network's static neighbours; MAC-only and IPv6 routes
+// TestEVPNFillNeighbours: the bindings of received MAC+IP routes (IPv4
+// and IPv6) become the EVPN network's static neighbours; MAC-only routes
 // add none, and networks without EVPN get nothing.
 func TestEVPNFillNeighbours(t *testing.T) {
 	mac := func(s string) net.HardwareAddr { m, _ := net.ParseMAC(s); return m }
@@ -25,8 +25,9 @@ func TestEVPNFillNeighbours(t *testing.T) {
 	d := pipeline.Desired{Networks: []pipeline.Network{{VNI: 10, EVPN: true, ARPSuppression: pipeline.NeighLearned}, {VNI: 20}}}
 	p.fill(&d)
 	nb := d.Networks[0].Neighbours
-	if len(nb) != 1 || nb[0].IP.String() != "192.168.10.2" || nb[0].MAC.String() != "02:00:00:00:00:0b" {
-		t.Errorf("EVPN network's neighbours = %v, want 192.168.10.2 at 02:00:00:00:00:0b only", nb)
+	if len(nb) != 2 || nb[0].IP.String() != "192.168.10.2" || nb[0].MAC.String() != "02:00:00:00:00:0b" ||
+		nb[1].IP.String() != "2001:db8::d" || nb[1].MAC.String() != "02:00:00:00:00:0d" {
+		t.Errorf("EVPN network's neighbours = %v, want 192.168.10.2 at ...:0b and 2001:db8::d at ...:0d", nb)
 	}
 	if len(d.Networks[1].Neighbours) != 0 {
 		t.Errorf("a network without EVPN got neighbours %v", d.Networks[1].Neighbours)
@@ -34,8 +35,8 @@ func TestEVPNFillNeighbours(t *testing.T) {
 }
 
 // TestEVPNLocalMACsWithBindings: a local MAC with bindings in its network
-// is advertised once per IPv4 binding (MAC+IP) instead of MAC-only; other
-// MACs, other networks' bindings and IPv6 ones change nothing.
+// is advertised once per binding (MAC+IP, IPv6 too) instead of MAC-only;
+// other MACs and other networks' bindings change nothing.
 func TestEVPNLocalMACsWithBindings(t *testing.T) {
 	mac := func(s string) net.HardwareAddr { m, _ := net.ParseMAC(s); return m }
 	a, b := mac("02:00:00:00:00:0a"), mac("02:00:00:00:00:0b")
@@ -50,7 +51,7 @@ func TestEVPNLocalMACsWithBindings(t *testing.T) {
 	for _, m := range got {
 		s = append(s, fmt.Sprintf("%d/%s/%s/%v", m.VNI, m.MAC, m.IP, m.Static))
 	}
-	want := "10/02:00:00:00:00:0a/192.168.10.1/false 10/02:00:00:00:00:0a/192.168.10.5/false 10/02:00:00:00:00:0b/invalid IP/true 20/02:00:00:00:00:0a/invalid IP/false"
+	want := "10/02:00:00:00:00:0a/192.168.10.1/false 10/02:00:00:00:00:0a/192.168.10.5/false 10/02:00:00:00:00:0b/2001:db8::b/true 20/02:00:00:00:00:0a/invalid IP/false"
 	if strings.Join(s, " ") != want {
 		t.Errorf("withBindings =\n%s\nwant\n%s", strings.Join(s, " "), want)
 	}

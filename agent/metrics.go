@@ -123,7 +123,7 @@ var (
 	descMACLimit = prometheus.NewDesc(metricsNamespace+"_mac_limit_refused_packets_total",
 		"Frames whose source MAC was not learned because its network or port is at max_macs (still forwarded), by VNI.", []string{"vni"}, nil)
 	descARPRequests = prometheus.NewDesc(metricsNamespace+"_arp_requests_total",
-		"ARP requests from local ports of a network with ARP suppression, by VNI and result: answered by the VTEP, or flooded (n_packets of the arp-reply and arp-flood flows).", []string{"vni", "result"}, nil)
+		"ARP requests and neighbour solicitations from local ports of a network with ARP suppression, by VNI and result: answered by the VTEP, or flooded (n_packets of the arp-reply, nd-reply and arp-flood flows).", []string{"vni", "result"}, nil)
 	descARPBindings = prometheus.NewDesc(metricsNamespace+"_arp_bindings",
 		"ARP suppression bindings (IP -> MAC) in table neigh, by VNI and source (learned or static).", []string{"vni", "source"}, nil)
 	descDropped = prometheus.NewDesc(metricsNamespace+"_dropped_packets_total",
@@ -307,12 +307,12 @@ func FlowMetrics(fs []ofapp.FlowStats) FlowCounts {
 }
 
 // countARP adds a flow of ARP suppression to the counts: the responder's
-// flows of a VNI (the shared fallback, VNI 0, is not a network's) and the
+// flows of a VNI (ARP replies and ND advertisements answered) (the shared fallback, VNI 0, is not a network's) and the
 // bindings of table neigh.
 func (fc *FlowCounts) countARP(feat pipeline.Feature, vni uint32, packets uint64) {
 	switch {
 	case vni == 0:
-	case feat == pipeline.FeatureARPReply:
+	case feat == pipeline.FeatureARPReply, feat == pipeline.FeatureNDReply:
 		fc.ARPAnswered[vni] += packets
 	case feat == pipeline.FeatureARPFlood:
 		fc.ARPAnswered[vni] += 0

@@ -37,6 +37,21 @@ func explainARP(st *api.TraceStep, s traceState, tc Context, outs []api.TraceOut
 	case pipeline.FeatureARPFlood.String():
 		return fmt.Sprintf("no binding for %s: the request floods (counted as arp-flood)", r.NwDst), true
 	}
+	return explainND(st, s)
+}
+
+// explainND explains the steps of ND suppression (pipeline's nd.go).
+func explainND(st *api.TraceStep, s traceState) (string, bool) {
+	switch st.Feature {
+	case pipeline.FeatureNDLookup.String():
+		return fmt.Sprintf("neighbour solicitation from a local port, VNI %d suppresses ND: look up its target's binding", s.vni), true
+	case pipeline.FeatureNDNoAnswer.String():
+		return "solicitation without a source link-layer option (duplicate address detection): not answered", true
+	case pipeline.FeatureNDReply.String():
+		return fmt.Sprintf("ND suppression: the solicitation becomes this VTEP's advertisement (the target is at %s); not flooded (counted as nd-reply)", s.neighMAC()), true
+	case pipeline.FeatureNDAdvert.String():
+		return "the advertisement's target link-layer address set, back to the input port", true
+	}
 	return "", false
 }
 
@@ -59,7 +74,7 @@ func inPortOutput(s traceState, tc Context) (api.TraceOutput, bool) {
 // answered reports whether the ARP responder answered the request.
 func answered(res *api.TraceResult) bool {
 	for _, st := range res.Steps {
-		if st.Feature == pipeline.FeatureARPReply.String() {
+		if st.Feature == pipeline.FeatureARPReply.String() || st.Feature == pipeline.FeatureNDReply.String() {
 			return true
 		}
 	}

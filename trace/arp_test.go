@@ -1,6 +1,10 @@
 package trace
 
-import "github.com/vtep/vtep/api"
+import (
+	"testing"
+
+	"github.com/vtep/vtep/api"
+)
 
 // arpSuppressionTraces are the samples of hv1 of labs/figure4.yaml with
 // arp_suppression: learned, once B's binding was learned: A's ARP request
@@ -40,5 +44,23 @@ func arpSuppressionTraces() []struct {
 			"flood flood: flood VNI 10 from a local port: to the VNI's other local ports and the other VTEPs: group 239.1.1.1 (VNI 10)",
 			"underlay underlay-normal: underlay bridge br-phy switches the outer packet normally",
 		}},
+	}
+}
+
+func TestExplainNDSteps(t *testing.T) {
+	s := traceState{vni: 10, reg4: 0x0b, reg5: 0x0200}
+	for feat, want := range map[string]string{
+		"nd-lookup":    "neighbour solicitation from a local port, VNI 10 suppresses ND: look up its target's binding",
+		"nd-no-answer": "solicitation without a source link-layer option (duplicate address detection): not answered",
+		"nd-reply":     "ND suppression: the solicitation becomes this VTEP's advertisement (the target is at 02:00:00:00:00:0b); not flooded (counted as nd-reply)",
+		"nd-advert":    "the advertisement's target link-layer address set, back to the input port",
+	} {
+		got, ok := explainND(&api.TraceStep{Feature: feat}, s)
+		if !ok || got != want {
+			t.Errorf("%s: %q, want %q", feat, got, want)
+		}
+	}
+	if _, ok := explainND(&api.TraceStep{Feature: "flood"}, s); ok {
+		t.Errorf("flood explained as an ND step")
 	}
 }
