@@ -48,7 +48,10 @@
 //
 //	48 arp-responder (per VNI and local port, only with ARP suppression)
 //	     reg1[3] = 1 -> the reply built in place (move/load), tagged, IN_PORT
+//	                    (a neighbour solicitation: made an advertisement, goto 49)
 //	     else        -> goto 50 (both counted per VNI)
+//
+//	49 nd-advert: the advertisement's target link-layer address, tagged, IN_PORT
 //
 //	50 flood (per VNI and input port)
 //	     from a local port: (meter:VNI when the VNI has a BUM rate), then
@@ -151,8 +154,9 @@
 // gratuitous ARP has an entry of its own above each binding that answers
 // nothing, so it floods and moves the binding on every VTEP. A secured
 // port's ARP must name an allowed sender MAC (and IP, with AllowedIPs) or
-// local-in drops it (drop-port-security). DecodeNeigh (neighread.go)
-// reads a binding flow.
+// local-in drops it (drop-port-security). IPv6 Neighbour Discovery is
+// answered the same way (nd.go). DecodeNeigh (neighread.go) reads a
+// binding flow.
 //
 // # Storm control
 //

@@ -62,7 +62,8 @@ type Network struct {
 	// IP -> MAC bindings from (NeighOff: no responder). See neigh.go.
 	ARPSuppression NeighMode
 	// Neighbours are static IP -> MAC bindings the responder answers for
-	// (with ARPSuppression other than NeighOff), in any order; IPv4 only.
+	// (with ARPSuppression other than NeighOff), in any order: IPv4 ones
+	// answer ARP, IPv6 ones neighbour solicitations.
 	// A control plane appends its MAC+IP routes here.
 	Neighbours []Neighbour
 	// EVPN says a BGP EVPN control plane serves the network: nothing is
