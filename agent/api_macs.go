@@ -47,6 +47,7 @@ func (a *Agent) MACs(ctx context.Context, vni uint32) ([]api.MACEntry, error) {
 		e.Age = a.flaps.moveClock().age(macflap.Key{VNI: e.VNI, MAC: e.MAC}, placeOf(e), f.Duration, now).Seconds()
 		out = append(out, e)
 	}
+	out = a.evpnMACEntries(out, vni, st, pi)
 	api.SortMACs(out)
 	return a.flaps.markFrozen(out, vni, pi), nil
 }

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -115,19 +116,17 @@ func (p *evpnPlane) pass(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	evict, err := p.sp.Sync(ctx, withBindings(locals, bindings))
-	if err != nil {
-		return err
-	}
+	evict, serr := p.sp.Sync(ctx, withBindings(locals, bindings))
 	if len(evict) > 0 {
+		// even when advertising failed: the MACs are elsewhere now
 		if err := p.a.evictMACs(ctx, evict); err != nil {
-			return err
+			return errors.Join(serr, err)
 		}
 		p.mu.Lock()
 		p.evicted += uint64(len(evict))
 		p.mu.Unlock()
 	}
-	return p.refresh(ctx)
+	return errors.Join(serr, p.refresh(ctx))
 }
 
 // refresh takes the speaker's remote view (with the previous run's while

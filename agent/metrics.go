@@ -54,7 +54,7 @@ func newAgentMetrics(a *Agent) *agentMetrics {
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 		}, []string{"bridge"}),
 	}
-	m.reg.MustRegister(m.flowMods, m.bundles, m.bundleLatency, &switchCollector{a: a}, ovsDropsCollector{a: a}, &openflowCollector{a: a})
+	m.reg.MustRegister(m.flowMods, m.bundles, m.bundleLatency, &switchCollector{a: a}, ovsDropsCollector{a: a}, &openflowCollector{a: a}, evpnCollector{a: a})
 	return m
 }
 

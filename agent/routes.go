@@ -53,6 +53,21 @@ var routes = []struct {
 		return a.FlushMAC(q.MAC, q.VNI)
 	}},
 	{"GET /v1/remotes", func(a *Agent, r *http.Request) (any, error) { return a.RemoteVTEPs(r.Context()) }},
+	{"GET /v1/evpn/peers", func(a *Agent, r *http.Request) (any, error) { return a.EVPNPeers(r.Context()) }},
+	{"GET /v1/evpn/routes", func(a *Agent, r *http.Request) (any, error) {
+		q, err := api.ParseEVPNRouteQuery(r.URL.Query())
+		if err != nil {
+			return nil, badRequest{err}
+		}
+		return a.EVPNRoutes(q)
+	}},
+	{"GET /v1/vteps", func(a *Agent, r *http.Request) (any, error) {
+		q, err := api.ParseFlowQuery(r.URL.Query())
+		if err != nil {
+			return nil, badRequest{err}
+		}
+		return a.VTEPs(r.Context(), q.VNI)
+	}},
 	{"GET /v1/trace", func(a *Agent, r *http.Request) (any, error) {
 		req, err := api.ParseTraceRequest(r.URL.Query())
 		if err != nil {

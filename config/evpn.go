@@ -21,8 +21,9 @@ type EVPN struct {
 	// ListenPort is the TCP port vtepd accepts BGP sessions on, at the
 	// VTEP address; 0: none (vtepd only connects out).
 	ListenPort uint16 `yaml:"listen_port" range:"0..65535"`
-	// Networks are the VNIs that use EVPN; empty: every network.
-	Networks []uint32 `yaml:"networks" range:"1..16777215"`
+	// Networks are the VNIs that use EVPN; empty (or "all"): every
+	// network.
+	Networks VNIList `yaml:"networks" range:"1..16777215"`
 	// Neighbors are the BGP peers: route reflectors or other VTEPs.
 	Neighbors []Neighbor `yaml:"neighbors"`
 	// RestartTime is the graceful restart time: how long the peers keep
@@ -42,6 +43,19 @@ type Neighbor struct {
 	Password string `yaml:"password"`
 }
 
+// VNIList is a list of VNIs; the word "all" stands for every network (an
+// empty list).
+type VNIList []uint32
+
+// UnmarshalText reads the word "all".
+func (l *VNIList) UnmarshalText(b []byte) error {
+	if string(b) != "all" {
+		return fmt.Errorf("%q: want all or a list of VNIs", b)
+	}
+	*l = nil
+	return nil
+}
+
 // Defaults of evpn.
 const (
 	DefaultBGPPort         = 179
@@ -57,6 +71,17 @@ func (c *Config) UsesEVPN(vni uint32) bool {
 		return false
 	}
 	return len(c.EVPN.Networks) == 0 || slices.Contains(c.EVPN.Networks, vni)
+}
+
+// allEVPN reports whether EVPN serves every network (then no flood peers
+// are needed).
+func (c *Config) allEVPN() bool {
+	for _, n := range c.Networks {
+		if !c.UsesEVPN(n.VNI) {
+			return false
+		}
+	}
+	return c.EVPN.Enabled()
 }
 
 // EVPNRouterID returns the router ID: evpn.router_id, else the VTEP IP.

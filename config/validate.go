@@ -91,8 +91,8 @@ func (c *Config) validateFlood(errs *errorList) {
 	default:
 		errs.addf("flood.mode", string(c.Flood.Mode), ErrInvalid, "want multicast or replication")
 	}
-	if c.Flood.Mode == FloodReplication && len(c.Flood.Peers) == 0 {
-		errs.addf("flood.peers", "", ErrRequired, "replication mode needs at least one peer VTEP")
+	if c.Flood.Mode == FloodReplication && len(c.Flood.Peers) == 0 && !c.allEVPN() {
+		errs.addf("flood.peers", "", ErrRequired, "replication mode needs at least one peer VTEP (EVPN networks do not)")
 	}
 	seen := make(map[netip.Addr]bool)
 	for i, p := range c.Flood.Peers {

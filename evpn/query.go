@@ -3,6 +3,7 @@ package evpn
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -86,4 +87,13 @@ func (s *Speaker) Routes() []Route {
 		return a.VTEP.Compare(b.VTEP)
 	})
 	return out
+}
+
+// LocalSeq returns the sequence number this VTEP advertises mac of network
+// vni with, and whether it advertises it.
+func (s *Speaker) LocalSeq(vni uint32, mac net.HardwareAddr) (uint32, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seq, ok := s.macSeq[keyOf(vni, mac)]
+	return seq, ok
 }

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	api "github.com/osrg/gobgp/v4/api"
 	"github.com/osrg/gobgp/v4/pkg/apiutil"
 	"github.com/osrg/gobgp/v4/pkg/packet/bgp"
@@ -77,7 +76,7 @@ type received struct {
 
 type advertisement struct {
 	route Route
-	uuid  uuid.UUID
+	path  *apiutil.Path // as added, to withdraw it
 }
 
 // New makes a speaker; Start runs it.

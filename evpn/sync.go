@@ -107,14 +107,14 @@ func (s *Speaker) Sync(ctx context.Context, locals []LocalMAC) ([]LocalMAC, erro
 	}
 	want, evict := plan(usable, s.macSeq, bestRemote(s.routes(), s.cfg.LocalIP), s.cfg.LocalIP)
 	paths := map[string]Route{}
-	for vni := range s.nets {
-		r := Route{Type: TypeIMET, VNI: vni, VTEP: s.cfg.LocalIP}
+	for vni, l := range s.nets {
+		r := Route{Type: TypeIMET, VNI: vni, RD: l.rd.String(), VTEP: s.cfg.LocalIP}
 		paths[r.Key()] = r
 	}
 	for _, m := range usable {
 		k := keyOf(m.VNI, m.MAC)
 		if seq, ok := want[k]; ok {
-			r := Route{Type: TypeMAC, VNI: m.VNI, MAC: m.MAC, IP: m.IP, VTEP: s.cfg.LocalIP, Seq: seq, Sticky: m.Static}
+			r := Route{Type: TypeMAC, VNI: m.VNI, RD: s.nets[m.VNI].rd.String(), MAC: m.MAC, IP: m.IP, VTEP: s.cfg.LocalIP, Seq: seq, Sticky: m.Static}
 			paths[r.Key()] = r
 		}
 	}
@@ -134,13 +134,16 @@ func (s *Speaker) Sync(ctx context.Context, locals []LocalMAC) ([]LocalMAC, erro
 // apply withdraws the advertised routes not in want (or changed) and adds
 // the routes of want not advertised yet, each in one call.
 func (s *Speaker) apply(nets map[uint32]local, want map[string]Route) error {
+	// Withdrawn by path, not by the UUID AddPath gave: GoBGP finds a UUID
+	// only among the best paths, and a local path that another path of
+	// the same NLRI outranks would never go.
 	var del apiutil.DeletePathRequest
 	var gone []string
 	for key, a := range s.adv {
 		if w, ok := want[key]; ok && w.Seq == a.route.Seq && w.Sticky == a.route.Sticky {
 			continue
 		}
-		del.UUIDs = append(del.UUIDs, a.uuid)
+		del.Paths = append(del.Paths, a.path)
 		gone = append(gone, key)
 	}
 	if len(gone) > 0 {
@@ -170,7 +173,7 @@ func (s *Speaker) apply(nets map[uint32]local, want map[string]Route) error {
 	resps, err := s.bgp.AddPath(add)
 	for i, resp := range resps {
 		if resp.Error == nil && i < len(routes) {
-			s.adv[routes[i].Key()] = advertisement{route: routes[i], uuid: resp.UUID}
+			s.adv[routes[i].Key()] = advertisement{route: routes[i], path: add.Paths[i]}
 		}
 	}
 	if err != nil {

@@ -19,6 +19,8 @@ func TestPrintMACsLayout(t *testing.T) {
 		{MAC: "02:00:00:00:00:0b", VNI: 10, Remote: true, VTEP: "10.0.0.2", Port: "vxlan0", OFPort: 2, Age: 185, Hits: 1204},
 		{MAC: "02:00:00:00:01:0c", VNI: 20, Port: "web-1", OFPort: 7, Age: 7322},
 		{MAC: "02:00:00:00:01:0d", VNI: 20, Port: "web-2", OFPort: 8, Age: 42, Frozen: true, FlappedWith: "VTEP 10.0.0.3"},
+		{MAC: "02:00:00:00:02:0e", VNI: 30, Remote: true, VTEP: "10.0.0.9", Port: "vxlan0", OFPort: 2, Source: api.SourceEVPN, Seq: 3},
+		{MAC: "02:00:00:00:02:0f", VNI: 30, Port: "db-1", OFPort: 9, Source: api.SourceStatic},
 	})
 	if err != nil {
 		t.Fatal(err)

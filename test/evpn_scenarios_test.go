@@ -1,0 +1,239 @@
+package test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vtep/vtep/api"
+	"github.com/vtep/vtep/labs"
+	"github.com/vtep/vtep/pipeline"
+)
+
+// withVNI20 adds VNI 20 (VLAN 2) to hv1 and the FRR VTEP only, with VM x on
+// hv1 and host z behind vtep3.
+func withVNI20(f *labs.File) {
+	nets := []labs.FileNetwork{{VNI: 10, VLAN: 1}, {VNI: 20, VLAN: 2}}
+	f.Hypervisors[0].Networks = nets
+	f.VMs = append(f.VMs, labs.FileVM{Name: "x", Hypervisor: "hv1", MAC: "02:00:00:00:00:2a", IP: "192.168.20.1/24", VLAN: 2})
+	f.PhysicalVTEPs[0].Networks = append(f.PhysicalVTEPs[0].Networks,
+		labs.PhysicalNetwork{VNI: 20, Host: "z", MAC: "02:00:00:00:00:2c", IP: "192.168.20.3/24"})
+}
+
+// TestEVPNFloodsOnlyWhereTheVNIIs: VNI 20 is on hv1 and vtep3, not hv2:
+// hv1's flood group for it names vtep3 alone, and a capture at hv2 sees none
+// of VNI 20's frames while x and z ping each other.
+func TestEVPNFloodsOnlyWhereTheVNIIs(t *testing.T) {
+	r := upEVPN(t, withVNI20)
+	at2 := capture(t, r, "ul", "hv2", "udp port 4789")
+	at3 := capture(t, r, "ul", "vtep3", "udp port 4789")
+	if _, err := r.Exec(ctxT(t, 10*time.Second), "x", "ip", "neigh", "flush", "all"); err != nil {
+		t.Fatal(err)
+	}
+	mustPing(t, r, "x", "192.168.20.3", 3)
+	waitLine(t, at3, "VNI 20 ARP request at vtep3", "vni 20", "Request who-has 192.168.20.3")
+	if got := grep(at2.Stop(), "vni 20"); len(got) != 0 {
+		t.Errorf("hv2 carries no VNI 20 but received its frames:\n%s", strings.Join(got, "\n"))
+	}
+	groups, err := r.OVS["hv1"].Ofctl(ctxT(t, 10*time.Second), "dump-groups", "br-int")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(groups, "\n") {
+		if strings.Contains(l, "group_id=20,") && (strings.Count(l, "bucket=") != 1 || !strings.Contains(l, "10.0.0.3->tun_dst")) {
+			t.Errorf("hv1's VNI 20 group floods elsewhere than vtep3: %s", l)
+		}
+		if strings.Contains(l, "group_id=10,") && strings.Count(l, "bucket=") != 2 {
+			t.Errorf("hv1's VNI 10 group should name hv2 and vtep3: %s", l)
+		}
+	}
+}
+
+// TestEVPNSessionLoss: when vtep3's BGP session goes, its routes are
+// withdrawn everywhere within a second, hv1 floods VNI 10 to hv2 alone, and
+// VXLAN frames from 10.0.0.3 are then dropped as untrusted, nothing learned.
+func TestEVPNSessionLoss(t *testing.T) {
+	r := upEVPN(t, nil)
+	mustPing(t, r, "a", ipC, 2)
+	waitEVPNMAC(t, r, "hv1", macC, "10.0.0.3")
+	before := droppedBy(t, r, "hv1", uint8(pipeline.FeatureDropUntrustedVTEP))
+	if _, err := r.Vtysh(ctxT(t, 10*time.Second), "vtep3", "configure terminal", "router bgp 65000", "neighbor 10.0.0.254 shutdown"); err != nil {
+		t.Fatal(err)
+	}
+	down := time.Now()
+	err := labs.WaitFor(ctxT(t, 10*time.Second), 50*time.Millisecond, func() (bool, error) {
+		vs, err := apiClient(r, "hv1").VTEPs(context.Background(), 10)
+		for _, v := range vs {
+			if v.VTEP == "10.0.0.3" {
+				return false, err
+			}
+		}
+		return err == nil, err
+	})
+	if err != nil {
+		t.Fatalf("hv1 still lists vtep3 after its session went: %v", err)
+	}
+	t.Logf("vtep3 gone from hv1's VTEPs %v after its session was shut", time.Since(down).Round(time.Millisecond))
+	err = labs.WaitFor(ctxT(t, 10*time.Second), 50*time.Millisecond, func() (bool, error) {
+		g, err := r.OVS["hv1"].Ofctl(context.Background(), "dump-groups", "br-int")
+		return err == nil && !strings.Contains(g, "10.0.0.3->tun_dst") && strings.Contains(g, "10.0.0.2->tun_dst"), err
+	})
+	if err != nil {
+		t.Errorf("hv1's flood group still names vtep3: %v", err)
+	}
+	// A frame from vtep3's address, VNI 10, new source MAC: dropped.
+	spoof := net.HardwareAddr{0x02, 0, 0, 0, 0x66, 0x66}
+	frame := arpRequest(t, spoof, net.ParseIP("192.168.10.66"), net.ParseIP("192.168.10.1"))
+	sendUDP(t, r, "vtep3", net.ParseIP("10.0.0.3"), net.ParseIP("10.0.0.1"), 4789, vxlanPayload(t, 10, frame), 5)
+	err = labs.WaitFor(ctxT(t, 10*time.Second), 50*time.Millisecond, func() (bool, error) {
+		return droppedBy(t, r, "hv1", uint8(pipeline.FeatureDropUntrustedVTEP)) >= before+5, nil
+	})
+	if err != nil {
+		t.Errorf("frames from vtep3 after its session went were not dropped as untrusted")
+	}
+	for _, m := range apiMACsAll(t, r, "hv1") {
+		if m.MAC == spoof.String() || m.MAC == macC {
+			t.Errorf("hv1 still has %s (%s)", m.MAC, m.Source)
+		}
+	}
+	checkHealthy(t, r) // vtep3's session is vtep3's business; hv1's is up
+}
+
+// apiMACsAll reads every entry of hv's MAC table, whatever its source.
+func apiMACsAll(t testing.TB, r *labs.Running, hv string) []api.MACEntry {
+	t.Helper()
+	ms, err := apiClient(r, hv).MACs(ctxT(t, 10*time.Second), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ms
+}
+
+// TestEVPNHealthWhenSessionDown: hv1's own session down fails the evpn
+// check (status, /readyz), and it passes again once the session is back.
+func TestEVPNHealthWhenSessionDown(t *testing.T) {
+	r := upEVPN(t, nil)
+	if _, err := r.Vtysh(ctxT(t, 10*time.Second), "rr", "configure terminal", "router bgp 65000", "neighbor 10.0.0.1 shutdown"); err != nil {
+		t.Fatal(err)
+	}
+	err := labs.WaitFor(ctxT(t, 20*time.Second), 100*time.Millisecond, func() (bool, error) {
+		h := status(t, r, "hv1").Health
+		for _, c := range h.Checks {
+			if c.Name == api.CheckEVPN && !c.OK && strings.Contains(c.Detail, "10.0.0.254") {
+				return !h.Healthy, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		t.Fatalf("hv1's evpn check did not fail with its session down: %+v", status(t, r, "hv1").Health)
+	}
+	code, _, err := apiClient(r, "hv1").Probe(ctxT(t, 5*time.Second), "/readyz")
+	if err != nil || code != 503 {
+		t.Errorf("/readyz with the session down: %d %v, want 503", code, err)
+	}
+	if _, err := r.Vtysh(ctxT(t, 10*time.Second), "rr", "configure terminal", "router bgp 65000", "no neighbor 10.0.0.1 shutdown"); err != nil {
+		t.Fatal(err)
+	}
+	err = labs.WaitFor(ctxT(t, 30*time.Second), 100*time.Millisecond, func() (bool, error) {
+		return status(t, r, "hv1").Health.Healthy, nil
+	})
+	if err != nil {
+		t.Errorf("hv1 not healthy once the session is back: %+v", status(t, r, "hv1").Health)
+	}
+}
+
+// TestEVPNBesideFloodAndLearn: VNI 10 uses EVPN and VNI 20 flood-and-learn
+// (replication to the other hypervisor) in the same vtepds; both carry
+// traffic, VNI 20's MACs are learned from the tunnel, VNI 10's come from BGP.
+func TestEVPNBesideFloodAndLearn(t *testing.T) {
+	r := upEVPN(t, func(f *labs.File) {
+		f.VTEP.Networks = append(f.VTEP.Networks, labs.FileNetwork{VNI: 20, VLAN: 2})
+		for i := range f.Hypervisors {
+			f.Hypervisors[i].EVPN.Networks = labs.EVPNNetworks{10}
+		}
+		f.VMs = append(f.VMs,
+			labs.FileVM{Name: "x", Hypervisor: "hv1", MAC: "02:00:00:00:00:2a", IP: "192.168.20.1/24", VLAN: 2},
+			labs.FileVM{Name: "y", Hypervisor: "hv2", MAC: "02:00:00:00:00:2b", IP: "192.168.20.2/24", VLAN: 2})
+	})
+	mustPing(t, r, "a", ipB, 3)
+	mustPing(t, r, "x", "192.168.20.2", 3)
+	waitEVPNMAC(t, r, "hv1", macB, "10.0.0.2")
+	sources := map[string]string{}
+	for _, m := range apiMACsAll(t, r, "hv1") {
+		sources[fmt.Sprintf("%d/%s", m.VNI, m.MAC)] = m.Source
+	}
+	for key, want := range map[string]string{"10/" + macB: api.SourceEVPN, "20/02:00:00:00:00:2b": api.SourceLearned, "10/" + macA: api.SourceLearned} {
+		if sources[key] != want {
+			t.Errorf("hv1: %s has source %q, want %q (table %v)", key, sources[key], want, sources)
+		}
+	}
+}
+
+// moveB moves b's MAC and address from hv2 to VM m on hv1, which announces
+// them with a gratuitous ARP, as a migrated VM does.
+func moveB(t *testing.T, r *labs.Running) {
+	t.Helper()
+	mustExec(t, r, "b", "ip", "link", "set", "eth0", "down")
+	mustExec(t, r, "m", "ip", "link", "set", "eth0", "down")
+	mustExec(t, r, "m", "ip", "link", "set", "eth0", "address", macB)
+	mustExec(t, r, "m", "ip", "link", "set", "eth0", "up")
+	mustExec(t, r, "m", "ip", "addr", "add", ipB+"/24", "dev", "eth0")
+	_, _ = r.Exec(ctxT(t, 10*time.Second), "m", "arping", "-U", "-c", "1", "-I", "eth0", ipB)
+}
+
+// TestEVPNMACMobility: b moves from hv2 to hv1 while c (behind the FRR
+// VTEP) pings it every 100 ms: the sequence number rises, hv1, hv2 and FRR
+// all place b's MAC at hv1, and the ping loses at most a second.
+func TestEVPNMACMobility(t *testing.T) {
+	r := upEVPN(t, func(f *labs.File) {
+		f.VMs = append(f.VMs, labs.FileVM{Name: "m", Hypervisor: "hv1", MAC: "02:00:00:00:00:1b", IP: "192.168.10.12/24", VLAN: 1})
+	})
+	mustPing(t, r, "c", ipB, 2)
+	waitFRRMAC(t, r, "vtep3", macB, "10.0.0.2")
+	waitEVPNMAC(t, r, "hv1", macB, "10.0.0.2")
+	pingOut := make(chan string, 1)
+	go func() {
+		out, err := r.Exec(context.Background(), "c", "ping", "-i", "0.1", "-c", "80", "-W", "1", ipB)
+		if err != nil {
+			out += "\n" + err.Error()
+		}
+		pingOut <- out
+	}()
+	time.Sleep(2 * time.Second) // let the ping run against b at hv2 first
+	moveB(t, r)
+	moved := time.Now()
+	e := waitEVPNMAC(t, r, "hv2", macB, "10.0.0.1")
+	t.Logf("hv2 placed b's MAC at hv1 %v after the move", time.Since(moved).Round(time.Millisecond))
+	if e.Seq < 1 {
+		t.Errorf("hv2's entry of b's MAC at hv1 has sequence %d, want at least 1", e.Seq)
+	}
+	f := waitFRRMAC(t, r, "vtep3", macB, "10.0.0.1")
+	if f.RemoteSeq < 1 {
+		t.Errorf("FRR's entry of b's MAC at hv1 has sequence %d, want at least 1", f.RemoteSeq)
+	}
+	for _, m := range apiMACsAll(t, r, "hv1") {
+		if m.MAC == macB && (m.Remote || m.Seq < 1) {
+			t.Errorf("hv1: b's MAC %+v, want local with sequence >= 1", m)
+		}
+	}
+	var out string
+	select {
+	case out = <-pingOut:
+	case <-time.After(30 * time.Second):
+		t.Fatal("ping did not end")
+	}
+	var sent, got int
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "packets transmitted") {
+			fmt.Sscanf(l, "%d packets transmitted, %d received", &sent, &got)
+		}
+	}
+	if sent != 80 || sent-got > 10 {
+		t.Errorf("ping across the move lost %d of %d (more than a second's worth):\n%s", sent-got, sent, out)
+	}
+	t.Logf("ping across the move: %d of %d answered", got, sent)
+}
