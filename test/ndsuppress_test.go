@@ -48,5 +48,26 @@ func TestNDSuppression(t *testing.T) {
 	if n := droppedBy(t, r, "hv1", uint8(pipeline.FeatureNDAdvert)); n != 1 {
 		t.Errorf("hv1: nd-advert flows sent %d advertisements, want 1", n)
 	}
+
+	// Duplicate address detection (a solicitation from ::, without a
+	// source link-layer option) is never answered by the VTEP, even for a
+	// bound target: it floods, and b, which has the address, defends it.
+	dad := capture(t, r, "ul", "hv1", "udp port 4789")
+	mustExec(t, r, "a", "ip", "-6", "addr", "add", ip6B+"/64", "dev", "eth0")
+	waitLine(t, dad, "a's duplicate address detection for b's address, flooded", ":: > ", "who has "+ip6B)
+	dad.Stop()
+	err := labs.WaitFor(ctxT(t, 10*time.Second), 100*time.Millisecond, func() (bool, error) {
+		out, err := r.Exec(ctxT(t, 5*time.Second), "a", "ip", "-6", "addr", "show", "dev", "eth0")
+		return strings.Contains(out, ip6B+"/64") && strings.Contains(out, "dadfailed"), err
+	})
+	if err != nil {
+		t.Errorf("a's duplicate of b's address never failed DAD: %v", err)
+	}
+	if n := droppedBy(t, r, "hv1", uint8(pipeline.FeatureNDNoAnswer)); n < 1 {
+		t.Errorf("hv1: nd-no-answer counted %d solicitations, want the DAD one", n)
+	}
+	if n := droppedBy(t, r, "hv1", uint8(pipeline.FeatureNDAdvert)); n != 1 {
+		t.Errorf("hv1: nd-advert flows sent %d advertisements after DAD, want still 1", n)
+	}
 	checkNoPacketIns(t, r)
 }
