@@ -39,6 +39,7 @@ type evpnPlane struct {
 	holdUntil time.Time
 	snapshot  string // file of the last remote view
 	evicted   uint64
+	wake      chan struct{} // a local MAC was learned (evpnwatch.go)
 }
 
 // startEVPN starts the speaker when the configuration enables EVPN.
@@ -56,7 +57,7 @@ func (a *Agent) startEVPN(ctx context.Context, cfg *config.Config) error {
 		ec.Neighbors = append(ec.Neighbors, evpn.Neighbor{Address: n.Address, ASN: n.ASN, Port: n.Port, Password: n.Password})
 	}
 	p := &evpnPlane{a: a, sp: evpn.New(ec, a.log.WithField("component", "evpn")),
-		snapshot: filepath.Join(RunDir(cfg), cfg.Bridge+".evpn.json")}
+		snapshot: filepath.Join(RunDir(cfg), cfg.Bridge+".evpn.json"), wake: make(chan struct{}, 1)}
 	if err := p.sp.SetNetworks(evpnNetworks(cfg)); err != nil {
 		return err
 	}
@@ -68,6 +69,7 @@ func (a *Agent) startEVPN(ctx context.Context, cfg *config.Config) error {
 	}
 	a.evpn = p
 	go p.run(ctx)
+	go p.watchLocalMACs(ctx)
 	return nil
 }
 
@@ -95,6 +97,7 @@ func (p *evpnPlane) run(ctx context.Context) {
 			return
 		case <-t.C:
 		case <-p.sp.Changed():
+		case <-p.wake:
 		}
 	}
 }
@@ -107,6 +110,9 @@ func (p *evpnPlane) pass(ctx context.Context) error {
 	cfg := p.a.config()
 	if err := p.sp.SetNetworks(evpnNetworks(cfg)); err != nil {
 		return err
+	}
+	if _, ok := p.a.switches.Overlay(); !ok {
+		return p.refresh(ctx) // no MACs to read yet; its connection kicks a reconcile
 	}
 	locals, err := p.a.evpnLocalMACs(ctx, cfg)
 	if err != nil {
@@ -132,11 +138,12 @@ func (p *evpnPlane) pass(ctx context.Context) error {
 // refresh takes the speaker's remote view (with the previous run's while
 // holding) and kicks a reconcile when it changed.
 func (p *evpnPlane) refresh(ctx context.Context) error {
-	remote := p.sp.Remote()
+	// peers first: an End-of-RIB seen here has its routes in Remote
 	peers, err := p.sp.Peers(ctx)
 	if err != nil {
 		return err
 	}
+	remote := p.sp.Remote()
 	p.mu.Lock()
 	if p.stale != nil {
 		if converged(peers) || time.Now().After(p.holdUntil) {

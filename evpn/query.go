@@ -49,7 +49,6 @@ func (s *Speaker) Peers(ctx context.Context) ([]PeerStatus, error) {
 		for _, a := range p.GetAfiSafis() {
 			if st := a.GetState(); st != nil && a.GetConfig().GetFamily().GetSafi() == api.Family_SAFI_EVPN {
 				ps.Received, ps.Accepted = st.Received, st.Accepted
-				ps.EndOfRIB = a.GetMpGracefulRestart().GetState().GetEndOfRibReceived()
 			}
 		}
 		out = append(out, ps)
@@ -57,6 +56,11 @@ func (s *Speaker) Peers(ctx context.Context) ([]PeerStatus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evpn: list neighbours: %w", err)
 	}
+	s.mu.Lock()
+	for i := range out {
+		out[i].EndOfRIB = out[i].Established() && s.eor[out[i].Address]
+	}
+	s.mu.Unlock()
 	slices.SortFunc(out, func(a, b PeerStatus) int { return a.Address.Compare(b.Address) })
 	return out, nil
 }

@@ -61,6 +61,7 @@ type Speaker struct {
 	received map[string]received      // best received paths by NLRI
 	adv      map[string]advertisement // local routes by Route.Key
 	macSeq   map[macKey]uint32        // sequence of each advertised MAC
+	eor      map[netip.Addr]bool      // neighbours whose End-of-RIB came since their session came up
 	changed  chan struct{}
 	cancel   context.CancelFunc
 	started  time.Time
@@ -84,7 +85,7 @@ func New(cfg Config, log *logrus.Entry) *Speaker {
 	return &Speaker{
 		cfg: cfg, log: log,
 		nets: map[uint32]local{}, byRT: map[string]uint32{},
-		received: map[string]received{}, adv: map[string]advertisement{}, macSeq: map[macKey]uint32{},
+		received: map[string]received{}, adv: map[string]advertisement{}, macSeq: map[macKey]uint32{}, eor: map[netip.Addr]bool{},
 		changed: make(chan struct{}, 1),
 	}
 }
@@ -115,8 +116,10 @@ func (s *Speaker) Start(ctx context.Context) error {
 	wctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.started = time.Now()
-	cb := server.WatchEventMessageCallbacks{OnBestPath: s.onBest, OnPeerUpdate: s.onPeer}
-	if err := s.bgp.WatchEvent(wctx, cb, server.WatchBestPath(true), server.WatchPeer()); err != nil {
+	// One watcher for all three: GoBGP queues a neighbour's End-of-RIB
+	// after the best paths of the updates before it.
+	cb := server.WatchEventMessageCallbacks{OnBestPath: s.onBest, OnPeerUpdate: s.onPeer, OnPathEor: s.onEOR}
+	if err := s.bgp.WatchEvent(wctx, cb, server.WatchBestPath(true), server.WatchPeer(), server.WatchEor(true)); err != nil {
 		s.Stop()
 		return fmt.Errorf("evpn: watch BGP table: %w", err)
 	}
@@ -131,9 +134,12 @@ func (s *Speaker) Start(ctx context.Context) error {
 }
 
 // peer is the GoBGP configuration of neighbour n: L2VPN EVPN only, from the
-// VTEP address, with graceful restart so that the peers keep this VTEP's
-// routes while vtepd restarts (and this VTEP defers its own updates until
-// it has the peers' routes again: LocalRestarting).
+// VTEP address, with the graceful restart capability, so that a peer that
+// keeps EVPN routes across a restart (a helper for EVPN) keeps this VTEP's
+// while vtepd restarts. This VTEP does not defer its updates after a
+// restart (LocalRestarting): FRR has no graceful restart for EVPN (its
+// NSF covers unicast, multicast and VPN families only) and withdraws a
+// restarting VTEP's routes at once, so the sooner they are back the better.
 func (s *Speaker) peer(n Neighbor) *api.Peer {
 	retry := uint64(max(s.cfg.ConnectRetry/time.Second, 1))
 	restart := uint32(max(s.cfg.RestartTime/time.Second, 1))
@@ -143,7 +149,7 @@ func (s *Speaker) peer(n Neighbor) *api.Peer {
 		Timers: &api.Timers{Config: &api.TimersConfig{
 			ConnectRetry: retry, HoldTime: 9, KeepaliveInterval: 3, IdleHoldTimeAfterReset: retry,
 		}},
-		GracefulRestart: &api.GracefulRestart{Enabled: true, RestartTime: restart, LocalRestarting: true, DeferralTime: 10},
+		GracefulRestart: &api.GracefulRestart{Enabled: true, RestartTime: restart},
 		AfiSafis: []*api.AfiSafi{{
 			Config:            &api.AfiSafiConfig{Family: evpnFamily, Enabled: true},
 			MpGracefulRestart: &api.MpGracefulRestart{Config: &api.MpGracefulRestartConfig{Enabled: true}},
@@ -151,26 +157,37 @@ func (s *Speaker) peer(n Neighbor) *api.Peer {
 	}
 }
 
-// Stop closes every session and the server.
+// Stop ends the watch and leaves the sessions to close with the process:
+// no Cease is sent, so peers with graceful restart keep this VTEP's routes
+// (as stale) until it is back (a NOTIFICATION would make them withdraw
+// them at once, from every VTEP).
 func (s *Speaker) Stop() {
 	s.stopOnce.Do(func() {
 		if s.cancel != nil {
 			s.cancel()
 		}
-		if s.bgp != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := s.bgp.StopBgp(ctx, &api.StopBgpRequest{}); err != nil {
-				s.log.WithError(err).Warn("stopping BGP")
-			}
-			s.bgp.Stop()
-		}
 	})
+}
+
+// onEOR notes a neighbour's End-of-RIB marker for EVPN.
+func (s *Speaker) onEOR(p *apiutil.Path, _ time.Time) {
+	if p.Family != bgp.RF_EVPN || !p.PeerAddress.IsValid() {
+		return
+	}
+	s.mu.Lock()
+	s.eor[p.PeerAddress] = true
+	s.mu.Unlock()
+	s.notify()
 }
 
 // onPeer logs a session change and wakes the consumer.
 func (s *Speaker) onPeer(e *apiutil.WatchEventMessage_PeerEvent, _ time.Time) {
 	if e.Type == apiutil.PEER_EVENT_STATE {
+		if e.Peer.State.SessionState != bgp.BGP_FSM_ESTABLISHED {
+			s.mu.Lock()
+			delete(s.eor, e.Peer.State.NeighborAddress)
+			s.mu.Unlock()
+		}
 		s.log.WithFields(logrus.Fields{"neighbor": e.Peer.State.NeighborAddress, "state": sessionState(e.Peer.State.SessionState)}).Info("BGP neighbour")
 	}
 	s.notify()

@@ -218,9 +218,9 @@ func vtepdEVPN(e *FileHypervisorEVPN) string {
 	if e.RouterID != "" {
 		fmt.Fprintf(&b, "  router_id: %s\n", e.RouterID)
 	}
-	if len(e.Networks) == 0 {
-		b.WriteString("  networks: all\n")
-	} else {
+	// All networks is vtepd's default: the key is left out (vtepd takes a
+	// list only).
+	if len(e.Networks) > 0 {
 		vnis := make([]string, len(e.Networks))
 		for i, n := range e.Networks {
 			vnis[i] = strconv.Itoa(n)

@@ -109,9 +109,9 @@ func TestVtepdEVPNSection(t *testing.T) {
 	if doc.EVPN.ASN != 65000 || len(doc.EVPN.Neighbors) != 2 || doc.EVPN.Neighbors[1].Password != "s3cr=t" || doc.EVPN.Neighbors[1].ASN != 65009 {
 		t.Errorf("decoded evpn section: %+v", doc.EVPN)
 	}
-	// Defaults: networks all; no router_id line.
+	// Defaults (all networks, the VTEP IP as router ID): no key.
 	def := string(f.VtepdConfig(f.Hypervisors[1], "/tmp/x"))
-	if !strings.Contains(def, "evpn:\n  asn: 65000\n  networks: all\n") || strings.Contains(def, "router_id") {
+	if !strings.Contains(def, "evpn:\n  asn: 65000\n  neighbors:\n") || strings.Contains(def, "router_id") || strings.Contains(def, "networks: all") {
 		t.Errorf("vtepd.yaml of hv2:\n%s", def)
 	}
 	// Without the key, no section.

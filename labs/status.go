@@ -36,6 +36,7 @@ type LabStatus struct {
 	VMs         []VMStatus
 	Physical    []PhysicalStatus
 	Routers     []RouterStatus
+	Switches    []SwitchStatus // switches besides ul
 	// Problems lists what is missing or dead, in the order found.
 	Problems []string
 }
@@ -109,6 +110,9 @@ func Status(ctx context.Context, prefix string) (*LabStatus, error) {
 	defer cancel()
 	g := &gatherer{r: r, s: &LabStatus{State: st, File: r.File, Dir: r.Dir}}
 	g.underlay(ctx)
+	for _, sw := range r.File.Switches {
+		g.switchStatus(ctx, sw)
+	}
 	for _, h := range r.File.Hypervisors {
 		g.hypervisor(ctx, h)
 	}

@@ -2,6 +2,7 @@ package test
 
 import (
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -133,6 +134,41 @@ func TestLeafSpinePIMPrunes(t *testing.T) {
 		if m.Group == groupVNI20 && len(m.OIL) > 0 {
 			t.Errorf("leaf2 forwards %s: %+v", groupVNI20, m)
 		}
+	}
+	checkRoutedStatus(t, r)
+}
+
+// checkRoutedStatus: lab status sees the routed lab whole, then reports a
+// dead pimd, and that its router's PIM neighbours cannot be read.
+func checkRoutedStatus(t *testing.T, r *labs.Running) {
+	t.Helper()
+	ctx := ctxT(t, 30*time.Second)
+	if err := labs.SaveState(r.File, leafSpineLab, vtepdBin); err != nil {
+		t.Fatal(err)
+	}
+	s, err := labs.Status(ctx, r.File.Prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Err(); err != nil || len(s.Routers) != 3 || s.Routers[2].FRR.PIM == nil {
+		t.Fatalf("status of the whole lab: %v, routers %+v", err, s.Routers)
+	}
+	pid, ok := labs.PidAlive(r.NodeDir("leaf2") + "/pimd.pid")
+	if !ok {
+		t.Fatal("pimd of leaf2 is not running")
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	// (The spine would notice the lost adjacency only when its hold time,
+	// 105 s, ends.)
+	err = labs.WaitFor(ctx, 100*time.Millisecond, func() (bool, error) {
+		s, err = labs.Status(ctx, r.File.Prefix)
+		p := strings.Join(s.Problems, "\n")
+		return err == nil && strings.Contains(p, "pimd of leaf2 pid") && strings.Contains(p, "pim neighbours of leaf2"), err
+	})
+	if err != nil {
+		t.Errorf("status does not report leaf2's dead pimd and its PIM state: %v %v", err, s.Problems)
 	}
 }
 

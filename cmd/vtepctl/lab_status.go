@@ -77,6 +77,9 @@ func printLabStatus(c labCtx, s *labs.LabStatus) {
 	for _, g := range sortedKeys(u.Group) {
 		c.printf("  group %s members: %s\n", g, strings.Join(u.Group[g], " "))
 	}
+	for _, sw := range s.Switches {
+		c.printf("\nswitch %s: %s (%s)\n  ports: %s\n", sw.Name, labs.UnderlayBridgeName, sw.Netns, sw.Ports)
+	}
 	for _, h := range s.Hypervisors {
 		printHypervisorStatus(c, h)
 	}
