@@ -124,7 +124,11 @@ func (p *evpnPlane) pass(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	evict, serr := p.sp.Sync(ctx, locals)
+	bindings, err := p.a.localBindings(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	evict, serr := p.sp.Sync(ctx, withBindings(locals, bindings))
 	if len(evict) > 0 {
 		// even when advertising failed: the MACs are elsewhere now
 		if err := p.a.evictMACs(ctx, evict); err != nil {
@@ -228,8 +232,9 @@ func (a *Agent) evictMACs(ctx context.Context, macs []evpn.LocalMAC) error {
 	return nil
 }
 
-// fill gives the EVPN networks of d their remote VTEPs and MACs, and adds
-// those VTEPs to the trusted ones.
+// fill gives the EVPN networks of d their remote VTEPs and MACs, the
+// bindings of MAC+IP routes as static neighbours (ARP suppression), and
+// adds those VTEPs to the trusted ones.
 func (p *evpnPlane) fill(d *pipeline.Desired) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -243,6 +248,9 @@ func (p *evpnPlane) fill(d *pipeline.Desired) {
 		n.FloodVTEPs = append([]netip.Addr(nil), r.VTEPs...)
 		for _, m := range r.MACs {
 			n.RemoteMACs = append(n.RemoteMACs, pipeline.RemoteMAC{MAC: m.MAC, VTEP: m.VTEP})
+			if m.IP.IsValid() {
+				n.Neighbours = append(n.Neighbours, pipeline.Neighbour{IP: m.IP, MAC: m.MAC})
+			}
 		}
 		for _, v := range evpnRemoteVTEPs(r) {
 			if !seen[v] && d.RestrictVTEPs {

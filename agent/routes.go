@@ -38,6 +38,13 @@ var routes = []struct {
 		}
 		return a.MACs(r.Context(), q.VNI)
 	}},
+	{"GET /v1/neigh", func(a *Agent, r *http.Request) (any, error) {
+		q, err := api.ParseFlowQuery(r.URL.Query())
+		if err != nil {
+			return nil, badRequest{err}
+		}
+		return a.Neigh(r.Context(), q.VNI)
+	}},
 	{"POST /v1/macs/flush", func(a *Agent, r *http.Request) (any, error) {
 		q, err := api.ParseFlushQuery(r.URL.Query())
 		if err != nil {

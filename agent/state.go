@@ -47,6 +47,9 @@ func (a *Agent) readState(ctx context.Context, cfg *config.Config) (pipeline.Sta
 				vp.Trunks = append(vp.Trunks, uint16(t))
 			}
 			vp.Secured, vp.AllowedMACs = portSecurity(a.log, p)
+			if vp.Secured {
+				vp.AllowedIPs = portAllowedIPs(a.log, p)
+			}
 			st.Ports = append(st.Ports, vp)
 		}
 	}

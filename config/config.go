@@ -124,6 +124,9 @@ type Network struct {
 	// network's broadcast, unknown unicast and multicast frames from local
 	// ports are dropped (storm control); 0 takes the top-level bum_pps.
 	BUMPPS uint32 `yaml:"bum_pps" range:"0..100000000"`
+	// ARPSuppression is the network's ARP responder mode: off (or
+	// empty), learned or static (see docs/config.md, ARP suppression).
+	ARPSuppression string `yaml:"arp_suppression"`
 	// RD overrides an EVPN network's automatic route distinguisher
 	// (router ID:VNI mod 65536): IP:N or ASN:N.
 	RD string `yaml:"rd"`
@@ -131,6 +134,9 @@ type Network struct {
 	// (ASN:VNI, as FRR derives it): ASN:N.
 	RouteTarget string `yaml:"route_target"`
 }
+
+// ARPSuppressionModes are the values networks[].arp_suppression accepts.
+var ARPSuppressionModes = []string{"off", "learned", "static"}
 
 // NetworkBUMPPS returns the storm-control rate of network n: its own
 // bum_pps, else the top-level one (0: none).

@@ -52,7 +52,7 @@ var restartOnly = []struct {
 var reloadable = []string{
 	"mac_ageing", "mac_flap.max_moves", "mac_flap.window", "max_macs", "max_macs_per_port",
 	"networks", "networks[i].vni", "networks[i].vlan", "networks[i].group", "networks[i].subnets", "networks[i].max_macs",
-	"bum_pps", "networks[i].bum_pps",
+	"bum_pps", "networks[i].bum_pps", "networks[i].arp_suppression",
 	"underlay.mcast_gateways",
 	"underlay.trusted_vteps",
 	"flood.peers",

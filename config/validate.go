@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 )
@@ -134,6 +135,9 @@ func (c *Config) validateNetworks(errs *errorList) {
 		}
 		if n.VLAN == 0 && len(n.Subnets) == 0 {
 			errs.addf(p, "", ErrRequired, "a network needs vlan or subnets")
+		}
+		if n.ARPSuppression != "" && !slices.Contains(ARPSuppressionModes, n.ARPSuppression) {
+			errs.addf(p+".arp_suppression", n.ARPSuppression, ErrInvalid, "want one of %s", strings.Join(ARPSuppressionModes, ", "))
 		}
 		switch {
 		case !n.Group.IsValid():

@@ -60,6 +60,8 @@ type FileNetwork struct {
 	VLAN    int      `yaml:"vlan"`
 	Group   string   `yaml:"group"`
 	Subnets []string `yaml:"subnets"`
+	// ARPSuppression is vtepd's networks[i].arp_suppression (empty: off).
+	ARPSuppression string `yaml:"arp_suppression"`
 }
 
 // FileHypervisor is a hypervisor: an OVS instance and a vtepd.
@@ -405,6 +407,9 @@ func (f *File) VtepdConfig(h FileHypervisor, dir string) []byte {
 		}
 		if len(n.Subnets) > 0 {
 			fmt.Fprintf(&b, "    subnets: [%s]\n", strings.Join(n.Subnets, ", "))
+		}
+		if n.ARPSuppression != "" {
+			fmt.Fprintf(&b, "    arp_suppression: %s\n", n.ARPSuppression)
 		}
 	}
 	b.WriteString(vtepdEVPN(h.EVPN))

@@ -85,8 +85,12 @@ func Build(s State) (Result, error) {
 	overlay = b.staticEntries(overlay)
 	overlay = b.evpnMACs(overlay)
 	overlay = append(overlay, flow(TableMAC, prioDefault, FeatureMACMiss, 0, nil, nil, 0))
+	overlay = b.neighLearn(overlay)
+	overlay = b.neighTable(overlay)
 	overlay = b.egress(overlay)
 	overlay = b.tunnelOut(overlay)
+	overlay = b.arpResponder(overlay)
+	overlay = b.ndAdvertTable(overlay)
 	overlay = b.flood(overlay)
 	overlay = b.frozen(overlay)
 	underlay, err := b.underlay()
@@ -206,6 +210,11 @@ func checkDesired(d Desired) error {
 	case d.MACAgeing == 0:
 		return &StateError{Field: "Desired.MACAgeing", Value: "0", Err: fmt.Errorf("%w: %w", ErrState, errNoConfig)}
 	}
+	for _, n := range d.Networks {
+		if err := checkNeighbours(n); err != nil {
+			return err
+		}
+	}
 	return checkTrusted(d)
 }
 
@@ -306,14 +315,14 @@ func (b *builder) learning(out []ofapp.Flow) []ofapp.Flow {
 		}
 		l := b.learn(NewCookie(FeatureLearnedRemote, n.VNI), ofapp.LearnLoadField{Src: tunSrcWhole, Dst: RegRemoteVTEP})
 		out = append(out, flow(TableTunnelIn, prioNormal, FeatureLearnRemote, n.VNI, ofapp.Match{matchVNI(n.VNI), unicastSrc},
-			learnActions(l, b.remoteLimit(n)), TableEgress))
+			neighLearnResubmit(n.Network, learnActions(l, b.remoteLimit(n))), TableEgress))
 	}
 	out = append(out, flow(TableTunnelIn, prioDefault, FeatureNoLearn, 0, nil, next, TableEgress))
 	pf := b.securedPortDrops()
 	for _, n := range b.nets {
 		for _, m := range n.members {
 			l := b.learn(LearnedLocalCookie(n.VNI, m.port), ofapp.LearnLoadValue{Dst: RegRemoteVTEP, Value: 0})
-			acts := learnActions(l, b.localLimit(n))
+			acts := neighLearnResubmit(n.Network, learnActions(l, b.localLimit(n)))
 			if _, ok := b.secured[m.port]; ok {
 				pf = append(pf, b.localSecured(n, m, acts)...)
 				continue
@@ -365,6 +374,7 @@ func (b *builder) egress(out []ofapp.Flow) []ofapp.Flow {
 		}
 	}
 	out = appendByPort(out, pf)
+	out = b.arpLookup(out)
 	return append(out, flow(TableEgress, prioDefault, FeatureEgressMiss, 0, nil, nil, TableFlood))
 }
 
