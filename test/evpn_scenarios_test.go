@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -76,13 +78,18 @@ func TestEVPNSessionLoss(t *testing.T) {
 	if err != nil {
 		t.Fatalf("hv1 still lists vtep3 after its session went: %v", err)
 	}
-	t.Logf("vtep3 gone from hv1's VTEPs %v after its session was shut", time.Since(down).Round(time.Millisecond))
 	err = labs.WaitFor(ctxT(t, 10*time.Second), 50*time.Millisecond, func() (bool, error) {
 		g, err := r.OVS["hv1"].Ofctl(context.Background(), "dump-groups", "br-int")
 		return err == nil && !strings.Contains(g, "10.0.0.3->tun_dst") && strings.Contains(g, "10.0.0.2->tun_dst"), err
 	})
 	if err != nil {
 		t.Errorf("hv1's flood group still names vtep3: %v", err)
+	}
+	// vtysh returns once the session is shut; the withdrawals follow.
+	if took := time.Since(down); took > time.Second {
+		t.Errorf("vtep3 left hv1's flood group %v after its session was shut, want within 1 s", took)
+	} else {
+		t.Logf("vtep3 left hv1's flood group %v after its session was shut", took.Round(time.Millisecond))
 	}
 	// A frame from vtep3's address, VNI 10, new source MAC: dropped.
 	spoof := net.HardwareAddr{0x02, 0, 0, 0, 0x66, 0x66}
@@ -323,4 +330,84 @@ func TestEVPNRestartGraceful(t *testing.T) {
 		}
 	}
 	compareSnapshots(t, before, flowSnapshot(t, r, []string{"hv1", "hv2"}), time.Since(restartAt))
+}
+
+// TestEVPNHostileSessions: sessions with a TCP MD5 key come up when both
+// sides have it, and never with a wrong one (the evpn check names the
+// neighbour); a stranger connecting to vtepd's BGP port with garbage gets
+// no session and changes nothing.
+func TestEVPNHostileSessions(t *testing.T) {
+	r := upEVPN(t, func(f *labs.File) {
+		for i := range f.Hypervisors {
+			f.Hypervisors[i].EVPN.Neighbors[0].Password = "s3cret-key"
+		}
+		for i, n := range f.Routers[0].EVPN.Neighbors {
+			if n.Address != "10.0.0.3" {
+				f.Routers[0].EVPN.Neighbors[i].Password = "s3cret-key"
+			}
+		}
+	})
+	// Keyed sessions are up (upEVPN waited for them at the reflector).
+	mustPing(t, r, "a", ipB, 2)
+	waitEVPNMAC(t, r, "hv2", macA, "10.0.0.1")
+
+	// A stranger (vtep3's address is no neighbour of hv1) sends garbage.
+	err := labs.InNetns(r.Netns("vtep3"), func() error {
+		c, err := net.DialTimeout("tcp", "10.0.0.1:179", 5*time.Second)
+		if err != nil {
+			return nil // refused outright: fine
+		}
+		defer c.Close()
+		junk := append([]byte(strings.Repeat("\xff", 16)), 0, 29, 1, 4, 0xfd, 0xe8, 0, 9, 10, 0, 0, 3, 0)
+		_, _ = c.Write(junk)
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		buf := make([]byte, 4096)
+		for {
+			if _, err := c.Read(buf); err != nil {
+				return nil // closed by vtepd
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := apiClient(r, "hv1").EVPNPeers(ctxT(t, 10*time.Second))
+	if err != nil || len(ps) != 1 || ps[0].Address != "10.0.0.254" || ps[0].State != "established" {
+		t.Errorf("hv1's peers after the stranger: %+v %v", ps, err)
+	}
+	checkHealthy(t, r)
+
+	// hv2 restarts with a wrong key: no session, and it says so.
+	cfg := filepath.Join(r.NodeDir("hv2"), "vtepd.yaml")
+	data, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte(strings.ReplaceAll(string(data), "s3cret-key", "wrong-key")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.RestartVtepd(ctxT(t, 30*time.Second), "hv2", vtepdBin); err != nil {
+		t.Fatal(err)
+	}
+	waitReconciled(t, r, "hv2")
+	err = labs.WaitFor(ctxT(t, 20*time.Second), 200*time.Millisecond, func() (bool, error) {
+		for _, c := range status(t, r, "hv2").Health.Checks {
+			if c.Name == api.CheckEVPN && !c.OK && strings.Contains(c.Detail, "10.0.0.254") {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		t.Errorf("hv2 with a wrong key: evpn check %+v, want failing on 10.0.0.254", status(t, r, "hv2").Health)
+	}
+	peers, err := r.BGPPeers(ctxT(t, 10*time.Second), "rr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range peers {
+		if p.Address == "10.0.0.2" && p.State == "Established" {
+			t.Errorf("the reflector established a session with hv2's wrong key: %+v", p)
+		}
+	}
 }
