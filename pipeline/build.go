@@ -151,16 +151,12 @@ func prepare(s State) ([]network, error) {
 		}
 	}
 
-	nets := make([]network, len(s.Desired.Networks))
+	nets, err := sortedNetworks(s.Desired.Networks)
+	if err != nil {
+		return nil, err
+	}
 	byVLAN := make(map[uint16]int)
 	var subnetNets []int
-	for i, n := range s.Desired.Networks {
-		if err := checkEVPN(n); err != nil {
-			return nil, err
-		}
-		nets[i].Network = n
-	}
-	sort.Slice(nets, func(i, j int) bool { return nets[i].VNI < nets[j].VNI })
 	for i, n := range nets {
 		if n.VLAN != 0 {
 			byVLAN[n.VLAN] = i

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"sort"
 
 	"github.com/vtep/vtep/ofapp"
 )
@@ -52,6 +53,19 @@ func checkEVPN(n Network) error {
 		seen[string(r.MAC)] = true
 	}
 	return nil
+}
+
+// sortedNetworks checks the networks' EVPN inputs and returns them by VNI.
+func sortedNetworks(in []Network) ([]network, error) {
+	nets := make([]network, len(in))
+	for i, n := range in {
+		if err := checkEVPN(n); err != nil {
+			return nil, err
+		}
+		nets[i].Network = n
+	}
+	sort.Slice(nets, func(i, j int) bool { return nets[i].VNI < nets[j].VNI })
+	return nets, nil
 }
 
 // evpnVTEPs returns the remote VTEPs an EVPN network accepts tunnel frames
