@@ -92,6 +92,7 @@ func Build(s State) (Result, error) {
 	overlay = b.arpResponder(overlay)
 	overlay = b.ndAdvertTable(overlay)
 	overlay = b.flood(overlay)
+	overlay = b.floodOut(overlay)
 	overlay = b.frozen(overlay)
 	underlay, err := b.underlay()
 	if err != nil {

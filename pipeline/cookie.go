@@ -109,6 +109,7 @@ const (
 	FeatureNDNoAnswer         = featureVtep | 39 // table 35: a solicitation without a source link-layer option (DAD): not answered
 	FeatureMACEVPN            = featureVtep | 40 // table 30: an EVPN network's MAC behind a remote VTEP, from BGP (below learned entries)
 	FeatureEVPNTunnelIn       = featureVtep | 41 // table 10: an EVPN network's frame from a VTEP BGP announced: no learning
+	FeatureFloodOut           = featureVtep | 42 // table 55: a BUM frame's tunnel copy after the size check (oversize.go)
 )
 
 // Features of flows the switch makes with the learn action.

@@ -57,8 +57,15 @@
 //	     from a local port: (meter:VNI when the VNI has a BUM rate), then
 //	                        every local port of the VNI (tagged per port), then
 //	                        tun_id = VNI and tun_dst = group, output tunnel
-//	                        (replication mode: group:VNI, a bucket per peer)
+//	                        (replication mode: group:VNI, a bucket per peer;
+//	                        EVPN network: group:VNI, a bucket per VTEP of it)
+//	                        underlay MTU known: check_pkt_larger into reg1[2],
+//	                        resubmit(,55) for the tunnel copy
 //	     from the tunnel:   local ports only (split horizon)
+//
+//	55 flood-out (only with the underlay MTU known, see oversize.go)
+//	     reg1[2] = 1 (too long)       -> meter 2^24 (counts), drop
+//	     else                         -> tun_id = VNI, group or tun_dst, output
 //
 // Why this order. Learned flows can only match, load fields and output: they
 // cannot push a port's VLAN tag or honour split horizon. So the MAC table

@@ -11,11 +11,10 @@ import (
 // floodFromPort is the flood flow of frames of network n entering on port.
 func (b *builder) floodFromPort(n network, port uint32) ofapp.Flow {
 	acts := localOutputs(n, port, true)
-	acts = append(acts, ofapp.SetTunnelID{ID: uint64(n.VNI)})
-	if b.d.Replication || n.EVPN {
-		acts = append(acts, ofapp.Group{ID: n.VNI})
+	if size := b.oversizeLen(); size > 0 {
+		acts = append(acts, ofapp.CheckPktLarger{Len: size, Dst: RegOversize}, ofapp.Resubmit{Table: TableFloodOut})
 	} else {
-		acts = append(acts, ofapp.SetTunnelDst{IP: net.IP(n.Group.AsSlice())}, ofapp.Output{Port: b.s.TunnelPort})
+		acts = append(acts, b.floodTunnel(n)...)
 	}
 	f := flow(TableFlood, prioNormal, FeatureFlood, n.VNI,
 		ofapp.Match{matchVNI(n.VNI), matchFromTunnel(false), ofapp.MatchInPort(port)}, acts, 0)
@@ -24,6 +23,16 @@ func (b *builder) floodFromPort(n network, port uint32) ofapp.Flow {
 		f = Seal(f)
 	}
 	return f
+}
+
+// floodTunnel are the actions sending a BUM frame of network n to the other
+// VTEPs: its group address, or its group of peer or EVPN VTEPs.
+func (b *builder) floodTunnel(n network) []ofapp.Action {
+	acts := []ofapp.Action{ofapp.SetTunnelID{ID: uint64(n.VNI)}}
+	if b.d.Replication || n.EVPN {
+		return append(acts, ofapp.Group{ID: n.VNI})
+	}
+	return append(acts, ofapp.SetTunnelDst{IP: net.IP(n.Group.AsSlice())}, ofapp.Output{Port: b.s.TunnelPort})
 }
 
 // bumMeterID is the id of a VNI's storm-control meter: the VNI itself

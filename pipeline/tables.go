@@ -15,6 +15,7 @@ const (
 	TableARPResponder uint8 = 48
 	TableNDAdvert     uint8 = 49
 	TableFlood        uint8 = 50
+	TableFloodOut     uint8 = 55
 )
 
 // TableUnderlay is the only table of the underlay bridge.
@@ -101,8 +102,14 @@ var overlayTables = []Table{
 		Doc:   "a neighbour solicitation arp-responder turned into an advertisement: its target link-layer address (reg4, reg5), tagged, back to the input port (a flow matching a solicitation may not set nd_tll)",
 		Match: []string{"in_port", "reg0", "dl_type", "nw_proto", "icmpv6_type"}},
 	{ID: TableFlood, Name: "flood",
-		Doc:   "BUM frames: to the VNI's local ports but the input port (one flow per VNI and local port) and, from local ports only, to its group or peer VTEPs (through the VNI's meter when it has bum_pps)",
-		Match: []string{"in_port", "reg0", "reg1"},
+		Doc:      "BUM frames: to the VNI's local ports but the input port (one flow per VNI and local port) and, from local ports only, to its group or peer VTEPs (through the VNI's meter when it has bum_pps); with the underlay MTU known, the tunnel copy after a size check in flood-out",
+		Match:    []string{"in_port", "reg0", "reg1"},
+		Resubmit: []uint8{TableFloodOut},
+		Write:    []string{"reg1"},
+		Meter:    true},
+	{ID: TableFloodOut, Name: "flood-out",
+		Doc:   "only with the underlay MTU known: a BUM frame's tunnel copy; too long for the underlay (reg1[2]) dropped (counted), else to the VNI's group or peer VTEPs (reached by resubmit)",
+		Match: []string{"reg0", "reg1"},
 		Meter: true},
 }
 
