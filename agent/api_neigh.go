@@ -16,13 +16,9 @@ import (
 // by VNI and IP. AGE is the flow's duration: a learned binding that moves
 // to another MAC is rewritten in place and keeps it.
 func (a *Agent) Neigh(ctx context.Context, vni uint32) ([]api.NeighEntry, error) {
-	sw, name, err := a.switchFor(api.BridgeOverlay)
+	fs, err := a.neighFlows(ctx)
 	if err != nil {
 		return nil, err
-	}
-	fs, err := sw.TableFlows(ctx, pipeline.TableNeigh, uint64(pipeline.VtepValue), uint64(pipeline.VtepMask))
-	if err != nil {
-		return nil, fmt.Errorf("overlay bridge %s: read ARP suppression bindings: %w", name, err)
 	}
 	out := []api.NeighEntry{}
 	for _, f := range fs {
@@ -60,4 +56,18 @@ func neighFlow(f ofapp.FlowStats) pipeline.NeighFlow {
 		}
 	}
 	return nf
+}
+
+// neighFlows reads the overlay bridge's table neigh: the ARP suppression
+// bindings, learned and static.
+func (a *Agent) neighFlows(ctx context.Context) ([]ofapp.FlowStats, error) {
+	sw, name, err := a.switchFor(api.BridgeOverlay)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := sw.TableFlows(ctx, pipeline.TableNeigh, uint64(pipeline.VtepValue), uint64(pipeline.VtepMask))
+	if err != nil {
+		return nil, fmt.Errorf("overlay bridge %s: read ARP suppression bindings: %w", name, err)
+	}
+	return fs, nil
 }

@@ -3,9 +3,7 @@ package agent
 import (
 	"bytes"
 	"context"
-	"fmt"
 
-	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/config"
 	"github.com/vtep/vtep/evpn"
 	"github.com/vtep/vtep/pipeline"
@@ -27,13 +25,9 @@ func (a *Agent) localBindings(ctx context.Context, cfg *config.Config) ([]pipeli
 	if !wanted {
 		return nil, nil
 	}
-	sw, name, err := a.switchFor(api.BridgeOverlay)
+	fs, err := a.neighFlows(ctx)
 	if err != nil {
 		return nil, err
-	}
-	fs, err := sw.TableFlows(ctx, pipeline.TableNeigh, uint64(pipeline.VtepValue), uint64(pipeline.VtepMask))
-	if err != nil {
-		return nil, fmt.Errorf("overlay bridge %s: read ARP suppression bindings: %w", name, err)
 	}
 	var out []pipeline.Binding
 	for _, f := range fs {
