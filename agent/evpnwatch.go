@@ -14,11 +14,14 @@ type flowMonitor interface {
 	MonitorFlows(ctx context.Context, table uint8, onUpdate func(ofapp.FlowUpdate)) error
 }
 
-// watchLocalMACs wakes the EVPN plane as soon as the switch learns a MAC on
-// a local port (a learned-local flow of table mac added or moved), so a new
-// or moved MAC is advertised within milliseconds instead of at the next
-// periodic pass. Without a monitor (or while it is down) the periodic pass
-// still advertises everything, a second later.
+// watchLocalMACs wakes the EVPN plane when the switch reports a MAC
+// learned on a local port (a learned-local flow of table mac added or
+// moved), so a new or moved MAC is usually advertised at once instead of
+// at the next periodic pass. It is a hint, not the guarantee: OVS 3.1
+// reports a flow the learn action made only with the next change to the
+// flow table (ofproto_flow_mod_learn_finish), which on a busy switch is
+// soon and on an idle one may not come; the periodic pass advertises
+// everything within a second whatever the monitor says.
 func (p *evpnPlane) watchLocalMACs(ctx context.Context) {
 	for ctx.Err() == nil {
 		sw, ok := p.a.switches.Overlay()
