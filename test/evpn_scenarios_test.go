@@ -239,8 +239,8 @@ func TestEVPNRestart(t *testing.T) {
 	r := upEVPN(t, nil)
 	mustPing(t, r, "a", ipC, 2)
 	mustPing(t, r, "a", ipB, 2)
-	waitEVPNMAC(t, r, "hv1", macC, "10.0.0.3")
 	waitFRRMAC(t, r, "vtep3", macA, "10.0.0.1")
+	waitEVPNFlows(t, r, "hv1", 2, 2) // b and c; hv2 and vtep3
 	before := flowSnapshot(t, r, []string{"hv1"})
 	fromA, fromC := pingBackground(r, "a", ipC, 60), pingBackground(r, "c", ipA, 60)
 	time.Sleep(time.Second) // the pings are under way
@@ -314,8 +314,8 @@ func TestEVPNRestartGraceful(t *testing.T) {
 		f.Hypervisors[1].EVPN.Neighbors = append(f.Hypervisors[1].EVPN.Neighbors, labs.EVPNNeighbor{Address: "10.0.0.1", ASN: 65000})
 	})
 	mustPing(t, r, "a", ipB, 2)
-	waitEVPNMAC(t, r, "hv2", macA, "10.0.0.1")
-	waitEVPNMAC(t, r, "hv1", macB, "10.0.0.2")
+	waitEVPNFlows(t, r, "hv1", 1, 2) // b; hv2 and vtep3
+	waitEVPNFlows(t, r, "hv2", 1, 2)
 	before := flowSnapshot(t, r, []string{"hv1", "hv2"})
 	fromA, fromB := pingBackground(r, "a", ipB, 60), pingBackground(r, "b", ipA, 60)
 	time.Sleep(time.Second)
@@ -409,5 +409,19 @@ func TestEVPNHostileSessions(t *testing.T) {
 		if p.Address == "10.0.0.2" && p.State == "Established" {
 			t.Errorf("the reflector established a session with hv2's wrong key: %+v", p)
 		}
+	}
+}
+
+// waitEVPNFlows waits until hv's overlay bridge has macs mac-evpn flows in
+// VNI 10 and vteps evpn-tunnel-in flows: the routes are flows, not only in
+// vtepd's view.
+func waitEVPNFlows(t *testing.T, r *labs.Running, hv string, macs, vteps int) {
+	t.Helper()
+	err := labs.WaitFor(ctxT(t, 30*time.Second), 100*time.Millisecond, func() (bool, error) {
+		n, err := evpnFlows(context.Background(), r, hv)
+		return n == macs && len(withFeature(flows(t, r, hv, "br-int"), pipeline.FeatureEVPNTunnelIn)) == vteps, err
+	})
+	if err != nil {
+		t.Fatalf("%s: not %d mac-evpn and %d evpn-tunnel-in flows: %v\n%s", hv, macs, vteps, err, dumpFlows(t, r, hv, "br-int", "table=30"))
 	}
 }
