@@ -60,6 +60,7 @@ type Agent struct {
 
 	uplinkARP uplinkARPCheck // the uplink's arp_ignore (uplinkarp.go)
 	mtu       *mtuGuard      // VM ports whose MTU the underlay cannot carry (mtu.go)
+	evpn      *evpnPlane     // BGP EVPN, when configured (evpn.go)
 }
 
 // New returns an agent for a validated configuration.
@@ -152,6 +153,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	defer a.closeMembership()
+	if err := a.startEVPN(ctx, cfg); err != nil {
+		return err
+	}
 	go a.underlayLoop(ctx)
 	go a.tunnelRxLoop(ctx)
 	go a.eventLoop(ctx)

@@ -55,6 +55,9 @@ func (a *Agent) Status() api.Status {
 	var subnetVNIs []uint32
 	for _, n := range cfg.Networks {
 		ns := api.NetworkStatus{VNI: n.VNI, VLAN: n.VLAN}
+		if n.ARPSuppression != "off" {
+			ns.ARPSuppression = n.ARPSuppression
+		}
 		if n.Group.IsValid() {
 			ns.Group = n.Group.String()
 		}

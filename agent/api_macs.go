@@ -51,6 +51,7 @@ func (a *Agent) MACs(ctx context.Context, vni uint32) ([]api.MACEntry, error) {
 	if err != nil {
 		return nil, err
 	}
+	out = a.evpnMACEntries(out, vni, st, pi)
 	api.SortMACs(out)
 	return a.flaps.markFrozen(out, vni, pi), nil
 }

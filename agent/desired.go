@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"net/netip"
+
 	"github.com/vtep/vtep/config"
 	"github.com/vtep/vtep/pipeline"
 )
@@ -21,9 +23,18 @@ func Desired(cfg *config.Config) pipeline.Desired {
 		TrustedVTEPs:   cfg.TrustedVTEPs(),
 	}
 	for _, n := range cfg.Networks {
-		d.Networks = append(d.Networks, pipeline.Network{VNI: n.VNI, VLAN: n.VLAN, Group: n.Group,
+		// The configuration is validated: an empty or unknown mode is off.
+		mode, _ := pipeline.ParseNeighMode(n.ARPSuppression)
+		pn := pipeline.Network{VNI: n.VNI, VLAN: n.VLAN, Group: n.Group,
 			Subnets: append(n.Subnets[:0:0], n.Subnets...), MaxMACs: cfg.NetworkMaxMACs(n),
-			BUMPPS: cfg.NetworkBUMPPS(n)})
+			BUMPPS: cfg.NetworkBUMPPS(n), ARPSuppression: mode}
+		if cfg.UsesEVPN(n.VNI) {
+			// BGP fills its remote VTEPs and MACs (agent/evpn.go), and
+			// the MAC+IP routes' bindings into Neighbours; it floods by
+			// ingress replication, never to a group.
+			pn.EVPN, pn.Group = true, netip.Addr{}
+		}
+		d.Networks = append(d.Networks, pn)
 	}
 	return d
 }

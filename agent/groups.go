@@ -144,7 +144,8 @@ func (a *Agent) gatewaysInUse(ctx context.Context, cfg *config.Config, gws []con
 }
 
 // resolvePeers keeps OVS's tunnel neighbour entries of the replication
-// peers resolved, so that no flood to a peer is dropped while OVS ARPs for
+// peers resolved (a peer OVS routes through a gateway is skipped: OVS uses
+// the gateway's entry, which resolveGateways keeps), so that no flood to a peer is dropped while OVS ARPs for
 // it. A peer that does not answer is logged, not fatal: the flows do not
 // depend on it, and the next resync tries again.
 func (a *Agent) resolvePeers(ctx context.Context, cfg *config.Config) int {
@@ -156,6 +157,10 @@ func (a *Agent) resolvePeers(ctx context.Context, cfg *config.Config) int {
 	results := make(chan result, len(cfg.Flood.Peers))
 	for _, peer := range cfg.Flood.Peers {
 		go func() {
+			if a.peerOffLink(ctx, cfg, peer) {
+				results <- result{peer: peer.String()} // its gateway's entry is kept instead
+				return
+			}
 			p := underlay.PeerNeighbor{Peer: peer.AsSlice(), Bridge: cfg.Underlay.Bridge, Local: cfg.Underlay.LocalIP.Addr().AsSlice()}
 			changed, err := p.Ensure(ctx, a.unixctl)
 			results <- result{peer.String(), changed, err}

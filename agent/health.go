@@ -66,6 +66,9 @@ func (a *Agent) Health() api.Health {
 	if cfg.Flood.Mode == config.FloodMulticast {
 		checks = append(checks, routesCheck(hs.missingRoutes))
 	}
+	if a.evpn != nil {
+		checks = append(checks, a.evpn.check())
+	}
 	h := api.Health{Healthy: true, Checks: checks}
 	for _, c := range checks {
 		h.Healthy = h.Healthy && c.OK

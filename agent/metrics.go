@@ -54,7 +54,7 @@ func newAgentMetrics(a *Agent) *agentMetrics {
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 		}, []string{"bridge"}),
 	}
-	m.reg.MustRegister(m.flowMods, m.bundles, m.bundleLatency, &switchCollector{a: a}, ovsDropsCollector{a: a}, &openflowCollector{a: a})
+	m.reg.MustRegister(m.flowMods, m.bundles, m.bundleLatency, &switchCollector{a: a}, ovsDropsCollector{a: a}, &openflowCollector{a: a}, evpnCollector{a: a})
 	return m
 }
 
@@ -122,6 +122,10 @@ var (
 		"Frames of the VNI flooded (n_packets of its flood table flows).", []string{"vni"}, nil)
 	descMACLimit = prometheus.NewDesc(metricsNamespace+"_mac_limit_refused_packets_total",
 		"Frames whose source MAC was not learned because its network or port is at max_macs (still forwarded), by VNI.", []string{"vni"}, nil)
+	descARPRequests = prometheus.NewDesc(metricsNamespace+"_arp_requests_total",
+		"ARP requests and neighbour solicitations from local ports of a network with ARP suppression, by VNI and result: answered by the VTEP, or flooded (n_packets of the arp-reply, nd-reply and arp-flood flows).", []string{"vni", "result"}, nil)
+	descARPBindings = prometheus.NewDesc(metricsNamespace+"_arp_bindings",
+		"ARP suppression bindings (IP -> MAC) in table neigh, by VNI and source (learned or static).", []string{"vni", "source"}, nil)
 	descDropped = prometheus.NewDesc(metricsNamespace+"_dropped_packets_total",
 		"Frames vtep's flows dropped on purpose (n_packets of the drop flows), by reason.", []string{"reason"}, nil)
 	descFlows = prometheus.NewDesc(metricsNamespace+"_flows",
@@ -152,7 +156,7 @@ var (
 func (c *switchCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descConnected, descLearned, descFlooded, descDropped, descMACLimit, descFlows,
 		descReconciles, descErrors, descReconcileSeconds, descPacketIns, descReloads, descScrapeErrors,
-		descHealthy, descHealthCheck, descRxRepairs, descReloadRejections, descBUMDropped} {
+		descHealthy, descHealthCheck, descRxRepairs, descReloadRejections, descBUMDropped, descARPRequests, descARPBindings} {
 		ch <- d
 	}
 }
@@ -220,6 +224,13 @@ func (c *switchCollector) Collect(ch chan<- prometheus.Metric) {
 	for vni, n := range fm.Refused {
 		counter(descMACLimit, float64(n), strconv.FormatUint(uint64(vni), 10))
 	}
+	for vni, n := range fm.ARPAnswered {
+		counter(descARPRequests, float64(n), strconv.FormatUint(uint64(vni), 10), "answered")
+		counter(descARPRequests, float64(fm.ARPFlooded[vni]), strconv.FormatUint(uint64(vni), 10), "flooded")
+	}
+	for k, n := range fm.Bindings {
+		gauge(descARPBindings, float64(n), strconv.FormatUint(uint64(k.vni), 10), k.source)
+	}
 	for _, reason := range pipeline.DropReasons() {
 		counter(descDropped, float64(fm.Dropped[reason]), reason)
 	}
@@ -249,6 +260,17 @@ type FlowCounts struct {
 	Dropped map[string]uint64 // n_packets of drop flows per reason (pipeline.Feature.DropReason)
 	Refused map[uint32]uint64 // n_packets of mac-limit flows per VNI: sources not learned
 	Flows   map[flowKind]int
+	// ARP suppression, per VNI with a responder: requests answered
+	// (arp-reply flows) and flooded (its arp-flood flow); bindings by
+	// source.
+	ARPAnswered map[uint32]uint64
+	ARPFlooded  map[uint32]uint64
+	Bindings    map[bindingKind]int
+}
+
+type bindingKind struct {
+	vni    uint32
+	source string
 }
 
 type flowKind struct{ table, kind string }
@@ -264,11 +286,12 @@ func FlowMetrics(fs []ofapp.FlowStats) FlowCounts {
 }
 
 func newFlowCounts() FlowCounts {
-	return FlowCounts{Learned: map[uint32]int{}, Flooded: map[uint32]uint64{}, Dropped: map[string]uint64{}, Refused: map[uint32]uint64{}, Flows: map[flowKind]int{}}
+	return FlowCounts{Learned: map[uint32]int{}, Flooded: map[uint32]uint64{}, Dropped: map[string]uint64{}, Refused: map[uint32]uint64{}, Flows: map[flowKind]int{},
+		ARPAnswered: map[uint32]uint64{}, ARPFlooded: map[uint32]uint64{}, Bindings: map[bindingKind]int{}}
 }
 
 // add counts one flow; it reads only the flow's table, cookie and counters.
-func (fc FlowCounts) add(f *ofapp.FlowStats) {
+func (fc *FlowCounts) add(f *ofapp.FlowStats) {
 	c := pipeline.Cookie(f.Cookie)
 	feat := c.Feature()
 	kind := "programmed"
@@ -287,8 +310,28 @@ func (fc FlowCounts) add(f *ofapp.FlowStats) {
 		fc.Flooded[c.VNI()] += f.Packets
 	case pipeline.FeatureMACLimit:
 		fc.Refused[c.VNI()] += f.Packets
+	default:
+		fc.countARP(feat, c.VNI(), f.Packets)
 	}
 	if r := feat.DropReason(); r != "" {
 		fc.Dropped[r] += f.Packets
+	}
+}
+
+// countARP adds a flow of ARP suppression to the counts: the responder's
+// flows of a VNI (ARP replies and ND advertisements answered) (the shared fallback, VNI 0, is not a network's) and the
+// bindings of table neigh.
+func (fc *FlowCounts) countARP(feat pipeline.Feature, vni uint32, packets uint64) {
+	switch {
+	case vni == 0:
+	case feat == pipeline.FeatureARPReply, feat == pipeline.FeatureNDReply:
+		fc.ARPAnswered[vni] += packets
+	case feat == pipeline.FeatureARPFlood:
+		fc.ARPAnswered[vni] += 0
+		fc.ARPFlooded[vni] += packets
+	case feat == pipeline.FeatureLearnedNeigh:
+		fc.Bindings[bindingKind{vni, "learned"}]++
+	case feat == pipeline.FeatureNeighStatic:
+		fc.Bindings[bindingKind{vni, "static"}]++
 	}
 }

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"net"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -17,7 +18,35 @@ const (
 	KeyAttachedMAC = "attached-mac"
 	// KeyAllowedMACs lists several MACs, separated by commas or spaces.
 	KeyAllowedMACs = "vtep-allowed-macs"
+	// KeyAllowedIPs lists the IPv4 addresses a secured port's ARP may
+	// claim, separated by commas or spaces (ARP suppression).
+	KeyAllowedIPs = "vtep-allowed-ips"
 )
+
+// portAllowedIPs reads a port's allowed IPv4 addresses from its
+// interface's external_ids; entries that are not IPv4 unicast addresses are
+// left out with a warning. They matter on secured ports only: the ARP
+// responder learns only those senders there, and with one allowed MAC
+// binds each of them to it statically.
+func portAllowedIPs(log *logrus.Entry, p ovsdb.PortInfo) []netip.Addr {
+	var ips []netip.Addr
+	v, ok := p.IfaceExternal[KeyAllowedIPs]
+	if !ok {
+		return nil
+	}
+	for _, s := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+		ip, err := netip.ParseAddr(s)
+		if err != nil || !ip.Is4() || ip.IsUnspecified() || ip.IsMulticast() || ip == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+			log.WithFields(logrus.Fields{"port": p.Name, "key": "external_ids:" + KeyAllowedIPs, "value": s}).
+				Warn("port security: not an IPv4 unicast address, left out")
+			continue
+		}
+		if !slices.Contains(ips, ip) {
+			ips = append(ips, ip)
+		}
+	}
+	return ips
+}
 
 // portSecurity reads a port's allowed source MACs from its interface's
 // external_ids. A port with either key is secured; entries that are not

@@ -36,3 +36,26 @@ func TestPortSecurityFromExternalIDs(t *testing.T) {
 		})
 	}
 }
+
+func TestPortAllowedIPsFromExternalIDs(t *testing.T) {
+	tests := []struct {
+		name     string
+		ids      map[string]string
+		ips      string
+		warnings int
+	}{
+		{"none", map[string]string{KeyAttachedMAC: "fa:16:3e:00:00:01"}, "[]", 0},
+		{"list", map[string]string{KeyAllowedIPs: "192.168.10.3, 192.168.10.4 192.168.10.3"}, "[192.168.10.3 192.168.10.4]", 0},
+		{"bad entries left out", map[string]string{KeyAllowedIPs: "2001:db8::1,0.0.0.0,239.1.1.1,255.255.255.255,x,10.0.0.1/24,10.0.0.2"},
+			"[10.0.0.2]", 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			log, hook := test.NewNullLogger()
+			ips := portAllowedIPs(logrus.NewEntry(log), ovsdb.PortInfo{Name: "vm1", IfaceExternal: tt.ids})
+			if fmt.Sprint(ips) != tt.ips || len(hook.AllEntries()) != tt.warnings {
+				t.Errorf("portAllowedIPs = %v with %d warnings, want %s with %d", ips, len(hook.AllEntries()), tt.ips, tt.warnings)
+			}
+		})
+	}
+}

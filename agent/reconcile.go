@@ -32,9 +32,9 @@ func (a *Agent) Reconcile(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	total := 0
+	// before the flood flows use them
+	total := a.resolveGateways(ctx, cfg)
 	if cfg.Flood.Mode == config.FloodReplication {
-		// before the flood flows use them
 		total += a.resolvePeers(ctx, cfg)
 	}
 	over, ok := a.switches.Overlay()

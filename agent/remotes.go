@@ -100,12 +100,22 @@ func (k *remoteKeeper) run(ctx context.Context) {
 // resolutions PlanRemotes asks for.
 func (k *remoteKeeper) pass(ctx context.Context) error {
 	cfg := k.a.config()
-	if cfg.Flood.Mode != config.FloodMulticast || k.a.unixctl == nil {
+	if (cfg.Flood.Mode != config.FloodMulticast && k.a.evpn == nil) || k.a.unixctl == nil {
 		return nil
 	}
 	learned, err := k.a.learnedRemotes(ctx)
 	if err != nil {
 		return err
+	}
+	if k.a.evpn != nil {
+		// VTEPs known from BGP: resolved before the first frame to them
+		for _, r := range k.a.evpn.view() {
+			for _, ip := range evpnRemoteVTEPs(r) {
+				if _, ok := learned[ip]; !ok {
+					learned[ip] = 0
+				}
+			}
+		}
 	}
 	cache, err := k.a.neighborCache(ctx, cfg)
 	if err != nil {

@@ -40,6 +40,13 @@ var routes = []struct {
 		}
 		return a.MACs(r.Context(), q.VNI)
 	}},
+	{"GET /v1/neigh", func(a *Agent, r *http.Request) (any, error) {
+		q, err := api.ParseFlowQuery(r.URL.Query())
+		if err != nil {
+			return nil, badRequest{err}
+		}
+		return a.Neigh(r.Context(), q.VNI)
+	}},
 	{"POST /v1/macs/flush", func(a *Agent, r *http.Request) (any, error) {
 		q, err := api.ParseFlushQuery(r.URL.Query())
 		if err != nil {
@@ -48,6 +55,21 @@ var routes = []struct {
 		return a.FlushMAC(q.MAC, q.VNI)
 	}},
 	{"GET /v1/remotes", func(a *Agent, r *http.Request) (any, error) { return a.RemoteVTEPs(r.Context()) }},
+	{"GET /v1/evpn/peers", func(a *Agent, r *http.Request) (any, error) { return a.EVPNPeers(r.Context()) }},
+	{"GET /v1/evpn/routes", func(a *Agent, r *http.Request) (any, error) {
+		q, err := api.ParseEVPNRouteQuery(r.URL.Query())
+		if err != nil {
+			return nil, badRequest{err}
+		}
+		return a.EVPNRoutes(q)
+	}},
+	{"GET /v1/vteps", func(a *Agent, r *http.Request) (any, error) {
+		q, err := api.ParseFlowQuery(r.URL.Query())
+		if err != nil {
+			return nil, badRequest{err}
+		}
+		return a.VTEPs(r.Context(), q.VNI)
+	}},
 	{"GET /v1/trace", func(a *Agent, r *http.Request) (any, error) {
 		req, err := api.ParseTraceRequest(r.URL.Query())
 		if err != nil {

@@ -20,6 +20,9 @@ const TunnelPortName = pipeline.TunnelPortName
 func (a *Agent) readState(ctx context.Context, cfg *config.Config) (pipeline.State, error) {
 	st := pipeline.State{Desired: Desired(cfg)}
 	st.Desired.FrozenMACs = a.flaps.desired()
+	if a.evpn != nil {
+		a.evpn.fill(&st.Desired)
+	}
 	ports, err := a.ports.ListPorts(ctx, cfg.Bridge)
 	if err != nil {
 		return st, err
@@ -44,6 +47,9 @@ func (a *Agent) readState(ctx context.Context, cfg *config.Config) (pipeline.Sta
 				vp.Trunks = append(vp.Trunks, uint16(t))
 			}
 			vp.Secured, vp.AllowedMACs = portSecurity(a.log, p)
+			if vp.Secured {
+				vp.AllowedIPs = portAllowedIPs(a.log, p)
+			}
 			st.Ports = append(st.Ports, vp)
 		}
 	}

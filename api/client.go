@@ -52,6 +52,18 @@ func (c *Client) MACs(ctx context.Context, vni uint32) ([]MACEntry, error) {
 	return ms, err
 }
 
+// Neigh reads GET /v1/neigh, the ARP suppression bindings (vni 0: every
+// VNI).
+func (c *Client) Neigh(ctx context.Context, vni uint32) ([]NeighEntry, error) {
+	v := url.Values{}
+	if vni != 0 {
+		v.Set("vni", strconv.FormatUint(uint64(vni), 10))
+	}
+	var ns []NeighEntry
+	err := c.Get(ctx, "/v1/neigh"+encodeQuery(v), &ns)
+	return ns, err
+}
+
 // Client reads vtepd's local API.
 type Client struct {
 	Target string // api.listen of the vtepd: unix:PATH or tcp:HOST:PORT

@@ -74,13 +74,11 @@ func ParseFlowQuery(v url.Values) (FlowQuery, error) {
 	default:
 		return q, fmt.Errorf("bridge %q: want %s or %s", q.Role, BridgeOverlay, BridgeUnderlay)
 	}
-	if s := v.Get("vni"); s != "" {
-		n, err := strconv.ParseUint(s, 10, 32)
-		if err != nil || n == 0 || n > 0xffffff {
-			return q, fmt.Errorf("vni %q: want a number 1..16777215", s)
-		}
-		q.VNI = uint32(n)
+	vni, err := parseVNI(v.Get("vni"))
+	if err != nil {
+		return q, err
 	}
+	q.VNI = vni
 	if s := v.Get("table"); s != "" {
 		n, err := strconv.ParseUint(s, 10, 8)
 		if err != nil || n > 254 {
@@ -125,4 +123,16 @@ func SortFlowEntries(es []FlowEntry) {
 		}
 		return a.Cookie < b.Cookie
 	})
+}
+
+// parseVNI reads a vni parameter: "" is 0 (every network).
+func parseVNI(s string) (uint32, error) {
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(s, 10, 32)
+	if err != nil || n == 0 || n > 0xffffff {
+		return 0, fmt.Errorf("vni %q: want a number 1..16777215", s)
+	}
+	return uint32(n), nil
 }

@@ -7,6 +7,7 @@ const (
 	CheckProgrammed     = "programmed"      // the last reconcile succeeded
 	CheckTunnelReceive  = "tunnel_receive"  // OVS decapsulates VXLAN sent to the VTEP IP
 	CheckGroupRoutes    = "group_routes"    // every group in use has its tunnel route
+	CheckEVPN           = "evpn"            // every BGP EVPN session is established
 )
 
 // Check is the result of one health check.

@@ -33,6 +33,12 @@ type MACEntry struct {
 	Frozen bool `json:"frozen,omitempty"`
 	// FlappedWith is the other place a frozen MAC moved to and fro.
 	FlappedWith string `json:"flapped_with,omitempty"`
+	// Source says where the entry comes from: learned (the data plane),
+	// static (port security) or evpn (a BGP type-2 route).
+	Source string `json:"source"`
+	// Seq is the MAC mobility sequence number of an evpn entry, or of
+	// this VTEP's advertisement of a local one.
+	Seq uint32 `json:"seq,omitempty"`
 }
 
 // MACKey names a MAC in a VNI.

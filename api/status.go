@@ -57,6 +57,9 @@ type NetworkStatus struct {
 	// meter could not be read or there is none.
 	BUMPPS     uint32  `json:"bum_pps,omitempty"`
 	BUMDropped *uint64 `json:"bum_dropped,omitempty"`
+	// ARPSuppression is the network's ARP responder mode (learned,
+	// static; empty when off).
+	ARPSuppression string `json:"arp_suppression,omitempty"`
 }
 
 // PortStatus is one VM port as vtepd last read it.

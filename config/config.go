@@ -39,6 +39,8 @@ type Config struct {
 	MACFlap MACFlap `yaml:"mac_flap"`
 	// Networks are the overlay networks: VNI, local VLAN, multicast group.
 	Networks []Network `yaml:"networks"`
+	// EVPN configures the BGP EVPN control plane (see EVPN).
+	EVPN EVPN `yaml:"evpn"`
 	// API is where vtepctl reaches vtepd.
 	API API `yaml:"api"`
 	// Metrics is the optional Prometheus endpoint.
@@ -122,7 +124,19 @@ type Network struct {
 	// network's broadcast, unknown unicast and multicast frames from local
 	// ports are dropped (storm control); 0 takes the top-level bum_pps.
 	BUMPPS uint32 `yaml:"bum_pps" range:"0..100000000"`
+	// ARPSuppression is the network's ARP responder mode: off (or
+	// empty), learned or static (see docs/config.md, ARP suppression).
+	ARPSuppression string `yaml:"arp_suppression"`
+	// RD overrides an EVPN network's automatic route distinguisher
+	// (router ID:VNI mod 65536): IP:N or ASN:N.
+	RD string `yaml:"rd"`
+	// RouteTarget overrides an EVPN network's automatic route target
+	// (ASN:VNI, as FRR derives it): ASN:N.
+	RouteTarget string `yaml:"route_target"`
 }
+
+// ARPSuppressionModes are the values networks[].arp_suppression accepts.
+var ARPSuppressionModes = []string{"off", "learned", "static"}
 
 // NetworkBUMPPS returns the storm-control rate of network n: its own
 // bum_pps, else the top-level one (0: none).
@@ -182,11 +196,12 @@ func Default() Config {
 		MACAgeing:    DefaultMACAgeing,
 		MACFlap:      MACFlap{MaxMoves: DefaultMACFlapMaxMoves, Window: DefaultMACFlapWindow},
 		API:          API{Listen: DefaultAPIListen},
+		EVPN:         EVPN{ListenPort: DefaultBGPPort, RestartTime: DefaultEVPNRestartTime},
 	}
 }
 
 // Groups returns the distinct multicast groups the networks use, in
-// ascending order (none in replication mode).
+// ascending order (none in replication mode; EVPN networks use none).
 func (c *Config) Groups() []netip.Addr {
 	if c.Flood.Mode != FloodMulticast {
 		return nil
@@ -194,7 +209,7 @@ func (c *Config) Groups() []netip.Addr {
 	seen := make(map[netip.Addr]bool)
 	var out []netip.Addr
 	for _, n := range c.Networks {
-		if n.Group.IsValid() && !seen[n.Group] {
+		if n.Group.IsValid() && !seen[n.Group] && !c.UsesEVPN(n.VNI) {
 			seen[n.Group] = true
 			out = append(out, n.Group)
 		}

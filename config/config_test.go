@@ -96,6 +96,8 @@ func TestParseErrors(t *testing.T) {
 			[]string{"networks[1].bum_pps: 100000001 out of range 0..100000000"}, ErrOutOfRange},
 		{"bum_pps not a number", "bum_pps: fast\n" + minimal,
 			[]string{"bum_pps: fast invalid: not a number"}, ErrInvalid},
+		{"arp_suppression unknown", minimal + `  - {vni: 11, vlan: 5, group: 239.1.1.1, arp_suppression: evpn}`,
+			[]string{"networks[1].arp_suppression: evpn invalid: want one of off, learned, static"}, ErrInvalid},
 		{"vni range", `
 underlay: {uplink: eth0, local_ip: 10.0.0.1/24}
 networks: [{vni: 16777216, vlan: 1, group: 239.1.1.1}]`,

@@ -41,7 +41,8 @@ func decode(node *yaml.Node, v reflect.Value, path string, field reflect.StructF
 	case t == durationType:
 		d.duration(v)
 		return
-	case reflect.PointerTo(t).Implements(textUnmarshalerType):
+	case reflect.PointerTo(t).Implements(textUnmarshalerType) && !(t.Kind() == reflect.Slice && node.Kind == yaml.SequenceNode):
+		// (a list type may also take one word, e.g. evpn.networks: all)
 		d.text(v)
 		return
 	}
@@ -202,6 +203,8 @@ func describe(t reflect.Type) string {
 		return "an address with a prefix length (e.g. 10.0.0.1/24)"
 	case reflect.TypeOf(VTEPPrefix{}):
 		return "an IPv4 address or prefix (e.g. 10.0.0.2 or 10.0.8.0/24)"
+	case reflect.TypeOf(VNIList{}):
+		return "all or a list of VNIs"
 	}
 	return "a " + t.String()
 }

@@ -36,6 +36,15 @@ var restartOnly = []struct {
 	{"flood.mode", func(c *Config) string { return string(c.Flood.Mode) }},
 	{"api.listen", func(c *Config) string { return c.API.Listen }},
 	{"metrics.listen", func(c *Config) string { return c.Metrics.Listen }},
+	{"evpn.asn", func(c *Config) string { return fmt.Sprint(c.EVPN.ASN) }},
+	{"evpn.router_id", func(c *Config) string { return c.EVPN.RouterID.String() }},
+	{"evpn.listen_port", func(c *Config) string { return fmt.Sprint(c.EVPN.ListenPort) }},
+	{"evpn.neighbors", func(c *Config) string { return fmt.Sprint(len(c.EVPN.Neighbors)) }},
+	{"evpn.neighbors[i].address", func(c *Config) string { return neighborField(c, func(n Neighbor) any { return n.Address }) }},
+	{"evpn.neighbors[i].asn", func(c *Config) string { return neighborField(c, func(n Neighbor) any { return n.ASN }) }},
+	{"evpn.neighbors[i].port", func(c *Config) string { return neighborField(c, func(n Neighbor) any { return n.Port }) }},
+	{"evpn.neighbors[i].password", func(c *Config) string { return neighborField(c, func(n Neighbor) any { return n.Password }) }},
+	{"evpn.restart_time", func(c *Config) string { return c.EVPN.RestartTime.String() }},
 }
 
 // reloadable lists the keys a reload applies (SIGHUP): the overlay's
@@ -43,10 +52,11 @@ var restartOnly = []struct {
 var reloadable = []string{
 	"mac_ageing", "mac_flap.max_moves", "mac_flap.window", "max_macs", "max_macs_per_port",
 	"networks", "networks[i].vni", "networks[i].vlan", "networks[i].group", "networks[i].subnets", "networks[i].max_macs",
-	"bum_pps", "networks[i].bum_pps",
+	"bum_pps", "networks[i].bum_pps", "networks[i].arp_suppression",
 	"underlay.mcast_gateways",
 	"underlay.trusted_vteps",
 	"flood.peers",
+	"evpn.networks", "networks[i].rd", "networks[i].route_target",
 }
 
 // ReloadPolicy returns every key with whether a reload applies it (true)
@@ -85,4 +95,13 @@ func RestartOnlyChanges(old, next *Config) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// neighborField lists one field of every evpn neighbour, for comparison.
+func neighborField(c *Config, f func(Neighbor) any) string {
+	out := make([]any, len(c.EVPN.Neighbors))
+	for i, n := range c.EVPN.Neighbors {
+		out[i] = f(n)
+	}
+	return fmt.Sprint(out...)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 )
@@ -39,6 +40,7 @@ func (c *Config) Validate() error {
 	}
 	c.validateMACFlap(&errs)
 	c.validateNetworks(&errs)
+	c.validateEVPN(&errs)
 	if len(errs) == 0 && c.Flood.Mode == FloodMulticast {
 		if _, err := c.MulticastGateways(); err != nil {
 			errs = append(errs, err)
@@ -89,8 +91,8 @@ func (c *Config) validateFlood(errs *errorList) {
 	default:
 		errs.addf("flood.mode", string(c.Flood.Mode), ErrInvalid, "want multicast or replication")
 	}
-	if c.Flood.Mode == FloodReplication && len(c.Flood.Peers) == 0 {
-		errs.addf("flood.peers", "", ErrRequired, "replication mode needs at least one peer VTEP")
+	if c.Flood.Mode == FloodReplication && len(c.Flood.Peers) == 0 && !c.allEVPN() {
+		errs.addf("flood.peers", "", ErrRequired, "replication mode needs at least one peer VTEP (EVPN networks do not)")
 	}
 	seen := make(map[netip.Addr]bool)
 	for i, p := range c.Flood.Peers {
@@ -134,10 +136,13 @@ func (c *Config) validateNetworks(errs *errorList) {
 		if n.VLAN == 0 && len(n.Subnets) == 0 {
 			errs.addf(p, "", ErrRequired, "a network needs vlan or subnets")
 		}
+		if n.ARPSuppression != "" && !slices.Contains(ARPSuppressionModes, n.ARPSuppression) {
+			errs.addf(p+".arp_suppression", n.ARPSuppression, ErrInvalid, "want one of %s", strings.Join(ARPSuppressionModes, ", "))
+		}
 		switch {
 		case !n.Group.IsValid():
-			if c.Flood.Mode == FloodMulticast {
-				errs.addf(p+".group", "", ErrRequired, "multicast mode needs a group per network")
+			if c.Flood.Mode == FloodMulticast && !c.UsesEVPN(n.VNI) {
+				errs.addf(p+".group", "", ErrRequired, "multicast mode needs a group per network (EVPN networks do not)")
 			}
 		case !n.Group.Is4() || !n.Group.IsMulticast():
 			errs.addf(p+".group", n.Group.String(), ErrInvalid, "want an IPv4 multicast address (224.0.0.0/4)")

@@ -8,6 +8,13 @@
 // what Build made. Every object's name starts with the lab's prefix, so
 // Sweep can remove a lab whose builder was killed, and nothing else.
 //
+// A lab may also hold FRR nodes (frr.go, routed.go): routers (a BGP EVPN
+// route reflector, the PIM routers of a routed underlay with several
+// switches) and physical VTEPs whose kernel VXLAN devices FRR drives over
+// BGP EVPN. Each runs one FRR instance whose pathspace is its namespace's
+// name; Lab.Vtysh runs vtysh there, and frrjson.go and pimjson.go parse
+// FRR's JSON output.
+//
 // Labs that are up are recorded in their run dirs (State, SaveState,
 // FindLab), so that later processes (vtepctl lab exec, status, down) find
 // them; Status gathers what a running lab consists of and whether each part

@@ -23,6 +23,9 @@ func labFileKeys(t reflect.Type, prefix string, out *[]string) {
 		path := prefix + key
 		*out = append(*out, path)
 		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
 		if ft.Kind() == reflect.Slice {
 			ft = ft.Elem()
 			path += "[]"

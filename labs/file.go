@@ -35,6 +35,10 @@ type File struct {
 	Hypervisors   []FileHypervisor   `yaml:"hypervisors"`
 	VMs           []FileVM           `yaml:"vms"`
 	PhysicalVTEPs []FilePhysicalVTEP `yaml:"physical_vteps"`
+	// Routers are FRR nodes on the underlay.
+	Routers []Router `yaml:"routers,omitempty"`
+	// Switches are underlay switches besides ul (a routed underlay).
+	Switches []Switch `yaml:"switches,omitempty"`
 }
 
 // FileVTEP is the vtepd configuration a lab gives its hypervisors.
@@ -56,6 +60,8 @@ type FileNetwork struct {
 	VLAN    int      `yaml:"vlan"`
 	Group   string   `yaml:"group"`
 	Subnets []string `yaml:"subnets"`
+	// ARPSuppression is vtepd's networks[i].arp_suppression (empty: off).
+	ARPSuppression string `yaml:"arp_suppression"`
 }
 
 // FileHypervisor is a hypervisor: an OVS instance and a vtepd.
@@ -65,6 +71,12 @@ type FileHypervisor struct {
 	// Networks, when set, replaces vtep.networks on this hypervisor (for
 	// VLAN translation: the same VNI on another local VLAN).
 	Networks []FileNetwork `yaml:"networks"`
+	// EVPN becomes the evpn section of the hypervisor's vtepd configuration.
+	EVPN *FileHypervisorEVPN `yaml:"evpn,omitempty"`
+	// Switch is the switch its uplink is cabled to (default ul).
+	Switch string `yaml:"switch,omitempty"`
+	// Gateway is its default route's next hop (its rack's router).
+	Gateway string `yaml:"gateway,omitempty"`
 }
 
 // FileVM is a VM on a hypervisor.
@@ -83,6 +95,8 @@ type FilePhysicalVTEP struct {
 	Name     string            `yaml:"name"`
 	VTEPIP   string            `yaml:"vtep_ip"`
 	Networks []PhysicalNetwork `yaml:"networks"`
+	// EVPN makes it an FRR VTEP (see PhysicalVTEP).
+	EVPN *EVPN `yaml:"evpn,omitempty"`
 }
 
 // LoadFile reads and checks a lab file: YAML syntax and keys (errors name
@@ -182,8 +196,9 @@ func flatten(err error) []error {
 	return []error{err}
 }
 
-// lineOf returns the line of the node at a key path like "vms[2].ip" (0 if
-// the path is not in the document).
+// lineOf returns the line of the node at a key path like "vms[2].ip"; for
+// a missing key, the line of the mapping that lacks it (0 if even the path
+// to it is not in the document).
 func lineOf(root *yaml.Node, path string) int {
 	n := root
 	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
@@ -205,7 +220,7 @@ func lineOf(root *yaml.Node, path string) int {
 			}
 		}
 		if next == nil {
-			return 0
+			return n.Line // a missing key: the line of its mapping
 		}
 		n = next
 		if idx >= 0 {
@@ -224,12 +239,16 @@ func (f *File) Check() error {
 	if err := f.Topology().Validate(); err != nil {
 		errs = append(errs, err)
 	}
-	if len(f.Hypervisors) == 0 {
-		errs = append(errs, errors.New("hypervisors: a lab needs at least one hypervisor"))
+	if len(f.Hypervisors) == 0 && len(f.Topology().frrNodes()) == 0 {
+		errs = append(errs, errors.New("hypervisors: a lab needs at least one hypervisor (or FRR nodes)"))
 	}
 	seen := map[string]bool{}
 	for i, h := range f.Hypervisors {
-		_, err := config.Parse(f.VtepdConfig(h, "/run/vtep-check"))
+		errs = append(errs, f.checkHypervisorEVPN(i, h)...)
+		// The evpn section is checked above, the rest by vtepd's parser.
+		base := h
+		base.EVPN = nil
+		_, err := config.Parse(f.VtepdConfig(base, "/run/vtep-check"))
 		if err == nil {
 			continue
 		}
@@ -323,7 +342,7 @@ func (f *File) Topology() Topology {
 	t.Underlay.Snooping = f.Underlay.IGMPSnooping
 	t.Underlay.DropMulticast = f.Underlay.NoMulticast
 	for _, h := range f.Hypervisors {
-		t.Hypervisors = append(t.Hypervisors, Hypervisor{Name: h.Name, VTEPIP: h.VTEPIP})
+		t.Hypervisors = append(t.Hypervisors, Hypervisor{Name: h.Name, VTEPIP: h.VTEPIP, Switch: h.Switch, Gateway: h.Gateway})
 	}
 	for _, v := range f.VMs {
 		t.VMs = append(t.VMs, VM{Name: v.Name, Hypervisor: v.Hypervisor, MAC: v.MAC, IP: v.IP, VLAN: v.VLAN, Tagged: v.Tagged, MTU: v.MTU})
@@ -331,6 +350,8 @@ func (f *File) Topology() Topology {
 	for _, p := range f.PhysicalVTEPs {
 		t.PhysicalVTEPs = append(t.PhysicalVTEPs, PhysicalVTEP(p))
 	}
+	t.Routers = f.Routers
+	t.Switches = f.Switches
 	return t
 }
 
@@ -387,7 +408,11 @@ func (f *File) VtepdConfig(h FileHypervisor, dir string) []byte {
 		if len(n.Subnets) > 0 {
 			fmt.Fprintf(&b, "    subnets: [%s]\n", strings.Join(n.Subnets, ", "))
 		}
+		if n.ARPSuppression != "" {
+			fmt.Fprintf(&b, "    arp_suppression: %s\n", n.ARPSuppression)
+		}
 	}
+	b.WriteString(vtepdEVPN(h.EVPN))
 	return []byte(b.String())
 }
 

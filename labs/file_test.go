@@ -22,6 +22,8 @@ func TestShippedLabFilesLoad(t *testing.T) {
 			continue
 		}
 		for _, h := range lf.Hypervisors {
+			// vtepd's evpn section is checked by the lab (TestVtepdEVPNSection).
+			h.EVPN = nil
 			c, err := config.Parse(lf.VtepdConfig(h, "/tmp/x"))
 			if err != nil {
 				t.Errorf("%s %s: %v", f, h.Name, err)

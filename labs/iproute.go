@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -76,6 +77,9 @@ type FDBEntry struct {
 	MAC net.HardwareAddr
 	Dev string     // the VXLAN device ("" when not printed)
 	Dst netip.Addr // the remote VTEP
+	// ExternLearn marks an entry a control plane installed (FRR's EVPN
+	// MACs: extern_learn) rather than one the kernel learned or was given.
+	ExternLearn bool
 }
 
 // ParseFDB reads `bridge fdb show`, keeping the entries with a MAC and a
@@ -104,6 +108,7 @@ func ParseFDB(out string) []FDBEntry {
 				}
 			}
 		}
+		e.ExternLearn = slices.Contains(f[1:], "extern_learn")
 		if e.Dst.IsValid() {
 			es = append(es, e)
 		}

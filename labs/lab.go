@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -31,6 +32,11 @@ type Lab struct {
 func Build(ctx context.Context, topo Topology) (*Lab, error) {
 	if err := topo.Validate(); err != nil {
 		return nil, err
+	}
+	if len(topo.frrNodes()) > 0 {
+		if missing := MissingFRR(); len(missing) > 0 {
+			return nil, fmt.Errorf("labs: lab %q has FRR nodes and FRR is missing (make deps installs frr): %s", topo.Prefix, strings.Join(missing, ", "))
+		}
 	}
 	l := &Lab{
 		Topology: topo,
@@ -82,9 +88,12 @@ func (l *Lab) build(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := l.buildSwitches(ctx); err != nil {
+		return err
+	}
 	for _, h := range l.Topology.Hypervisors {
 		l.log.WithField("hypervisor", h.Name).Info("building hypervisor")
-		if err := l.buildHypervisor(ctx, ul, h); err != nil {
+		if err := l.buildHypervisor(ctx, l.Netns(h.switchOf()), h); err != nil {
 			return err
 		}
 	}
@@ -97,6 +106,12 @@ func (l *Lab) build(ctx context.Context) error {
 	for _, p := range l.Topology.PhysicalVTEPs {
 		l.log.WithField("physical_vtep", p.Name).Info("building physical vtep")
 		if err := l.buildPhysical(ctx, ul, p); err != nil {
+			return err
+		}
+	}
+	for _, r := range l.Topology.Routers {
+		l.log.WithField("router", r.Name).Info("building router")
+		if err := l.buildRouter(ctx, r); err != nil {
 			return err
 		}
 	}
@@ -116,6 +131,9 @@ func (l *Lab) buildPhysical(ctx context.Context, ul string, p PhysicalVTEP) erro
 	}
 	if err := AddAddr(ns, "eth0", p.VTEPIP); err != nil {
 		return err
+	}
+	if p.EVPN != nil {
+		return l.buildEVPNPhysical(ctx, ns, p)
 	}
 	local := mustIP(p.VTEPIP).String()
 	for _, n := range p.Networks {
@@ -198,6 +216,9 @@ func (l *Lab) buildHypervisor(ctx context.Context, ul string, h Hypervisor) erro
 		return err
 	}
 	if err := LinkUp(ns, phy); err != nil {
+		return err
+	}
+	if err := hypervisorGateway(ctx, ns, h); err != nil {
 		return err
 	}
 	if _, err := o.Vsctl(ctx, "add-br", ovl, "--", "set", "bridge", ovl, "datapath_type=netdev",

@@ -140,7 +140,8 @@ func FindLabFile(prefix string) (*File, error) {
 }
 
 // Nodes returns every node of a lab by name, with its kind: "hypervisor",
-// "vm", "physical vtep" or "underlay switch" (UnderlayNode).
+// "vm", "physical vtep", "host" (behind an FRR VTEP), "router" or
+// "underlay switch" (UnderlayNode).
 func (f *File) Nodes() map[string]string {
 	nodes := map[string]string{UnderlayNode: "underlay switch"}
 	for _, h := range f.Hypervisors {
@@ -151,6 +152,17 @@ func (f *File) Nodes() map[string]string {
 	}
 	for _, p := range f.PhysicalVTEPs {
 		nodes[p.Name] = "physical vtep"
+		for _, n := range p.Networks {
+			if n.Host != "" {
+				nodes[n.Host] = "host"
+			}
+		}
+	}
+	for _, r := range f.Routers {
+		nodes[r.Name] = "router"
+	}
+	for _, s := range f.Switches {
+		nodes[s.Name] = "switch"
 	}
 	return nodes
 }

@@ -25,7 +25,8 @@ type Running struct {
 // Up builds a lab file's topology, writes each hypervisor's vtepd
 // configuration into its run dir, starts vtepd (the binary at vtepdPath)
 // inside each hypervisor's namespace and waits until every one has
-// programmed its bridges. On failure it removes what it made.
+// programmed its bridges, every BGP session between the lab's nodes is
+// established and every PIM router has its PIM neighbours. On failure it removes what it made.
 func Up(ctx context.Context, f *File, vtepdPath string, progress func(string)) (*Running, error) {
 	if progress == nil {
 		progress = func(string) {}
@@ -39,7 +40,14 @@ func Up(ctx context.Context, f *File, vtepdPath string, progress func(string)) (
 		return nil, err
 	}
 	r := &Running{Lab: l, File: f, Vtepds: map[string]*Daemon{}}
-	if err := r.startVtepds(ctx, vtepdPath, progress); err != nil {
+	err = r.startVtepds(ctx, vtepdPath, progress)
+	if err == nil {
+		err = r.waitSessions(ctx, progress)
+	}
+	if err == nil {
+		err = r.WaitPIM(ctx)
+	}
+	if err != nil {
 		if cerr := l.Close(); cerr != nil {
 			err = fmt.Errorf("%w (cleanup: %v)", err, cerr)
 		}
@@ -197,7 +205,8 @@ func PidAlive(pidfile string) (int, bool) {
 // Down removes what the lab with exactly this prefix made, also when the
 // process that brought it up is gone: the processes running in its
 // namespaces (vtepd, OVS, anything started with `lab exec`), the namespaces
-// PREFIX-*, daemons named in pidfiles under its run dir, and the run dir.
+// PREFIX-*, daemons named in pidfiles under its run dir, the run dir, and
+// the FRR directories (/etc/frr/PREFIX-*, /var/run/frr/PREFIX-*) it made.
 // Unlike Sweep, which removes every lab whose prefix starts with its
 // argument, Down leaves a lab "fig42" alone when taking "fig4" down. It
 // returns the namespaces it removed.
@@ -209,5 +218,5 @@ func Down(ctx context.Context, prefix string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return names, removeLab(ctx, names, []string{RunDir(prefix)})
+	return names, removeLab(ctx, names, []string{RunDir(prefix)}, prefix+"-*")
 }

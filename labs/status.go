@@ -35,6 +35,8 @@ type LabStatus struct {
 	Hypervisors []HypervisorStatus
 	VMs         []VMStatus
 	Physical    []PhysicalStatus
+	Routers     []RouterStatus
+	Switches    []SwitchStatus // switches besides ul
 	// Problems lists what is missing or dead, in the order found.
 	Problems []string
 }
@@ -72,6 +74,7 @@ type PhysicalStatus struct {
 	Name, VTEPIP string
 	Netns        Check
 	Devices      []VXLANDeviceStatus
+	FRR          *FRRStatus // an FRR VTEP's daemons and sessions (evpn only)
 }
 
 // VXLANDeviceStatus is one kernel VXLAN device of a physical VTEP.
@@ -107,6 +110,9 @@ func Status(ctx context.Context, prefix string) (*LabStatus, error) {
 	defer cancel()
 	g := &gatherer{r: r, s: &LabStatus{State: st, File: r.File, Dir: r.Dir}}
 	g.underlay(ctx)
+	for _, sw := range r.File.Switches {
+		g.switchStatus(ctx, sw)
+	}
 	for _, h := range r.File.Hypervisors {
 		g.hypervisor(ctx, h)
 	}
@@ -119,6 +125,9 @@ func Status(ctx context.Context, prefix string) (*LabStatus, error) {
 	}
 	for _, p := range r.File.PhysicalVTEPs {
 		g.physical(ctx, p)
+	}
+	for _, rt := range r.File.Routers {
+		g.router(ctx, rt)
 	}
 	return g.s, nil
 }
@@ -213,6 +222,10 @@ func (g *gatherer) physical(ctx context.Context, p FilePhysicalVTEP) {
 			d.Present = g.problem("%s on %s", dev, p.Name)
 		}
 		ps.Devices = append(ps.Devices, d)
+	}
+	if p.EVPN != nil {
+		f := g.frr(ctx, p.Name)
+		ps.FRR = &f
 	}
 	g.s.Physical = append(g.s.Physical, ps)
 }

@@ -35,14 +35,15 @@ func Sweep(ctx context.Context, prefix string) ([]string, error) {
 		return nil, err
 	}
 	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "vtep-"+prefix+"*"))
-	return names, removeLab(ctx, names, dirs)
+	return names, removeLab(ctx, names, dirs, prefix+"*-*")
 }
 
 // removeLab stops every process running in the namespaces and deletes
 // them, then stops the daemons named in pidfiles under the run dirs (those
 // left outside any namespace) and removes the dirs. It tries everything
-// and returns every error.
-func removeLab(ctx context.Context, namespaces, dirs []string) error {
+// and returns every error. Last it removes the FRR directories the lab
+// created, those matching frrPattern that hold the lab's marker.
+func removeLab(ctx context.Context, namespaces, dirs []string, frrPattern string) error {
 	var errs []error
 	for _, ns := range namespaces {
 		pids, err := NetnsPids(ns)
@@ -75,5 +76,6 @@ func removeLab(ctx context.Context, namespaces, dirs []string) error {
 			errs = append(errs, fmt.Errorf("labs: remove %s: %w", d, err))
 		}
 	}
+	errs = append(errs, removeFRRDirs(frrPattern)...)
 	return errors.Join(errs...)
 }

@@ -18,16 +18,28 @@ type Topology struct {
 	// PhysicalVTEPs are machines whose VTEP is not OVS: Linux kernel VXLAN
 	// devices, an independent implementation to interoperate with.
 	PhysicalVTEPs []PhysicalVTEP
+	// Routers are FRR nodes on the underlay (a BGP route reflector, the
+	// routers of a routed underlay).
+	Routers []Router
+	// Switches are underlay switches besides ul (a routed underlay).
+	Switches []Switch
 }
 
 // PhysicalVTEP is a "physical machine" with its own VTEP: a namespace whose
 // eth0 is on the underlay with VTEPIP, and per network a Linux kernel VXLAN
 // device (vxVNI) that holds the machine's MAC and IP in that VNI. The kernel
 // floods to the group and learns remote MACs by itself.
+//
+// With EVPN the machine is an FRR VTEP instead: per network a Linux bridge
+// brVNI holds the VXLAN device (nolearning, bridge port learning off) and
+// a cable to the network's host, a namespace with the machine's MAC and IP;
+// zebra and bgpd (advertise-all-vni) advertise the bridge's MACs and
+// install the remote ones and the flood list from the routes they receive.
 type PhysicalVTEP struct {
 	Name     string
 	VTEPIP   string // address with prefix on eth0
 	Networks []PhysicalNetwork
+	EVPN     *EVPN `yaml:"evpn,omitempty"`
 }
 
 // PhysicalNetwork is one VNI on a physical VTEP.
@@ -37,6 +49,9 @@ type PhysicalNetwork struct {
 	MAC   string // the machine's MAC in this VNI (on the VXLAN device)
 	IP    string // the machine's address with prefix in this VNI
 	MTU   int    // default 1450
+	// Host is the node name of the machine behind an EVPN VTEP's bridge
+	// (EVPN only; it holds MAC and IP).
+	Host string `yaml:"host,omitempty"`
 }
 
 // Underlay is the physical network joining the hypervisors: one Linux bridge
@@ -59,6 +74,12 @@ type Hypervisor struct {
 	UnderlayBridge string
 	// OverlayBridge is the OVS bridge VM ports join (default br-int).
 	OverlayBridge string
+	// Switch is the node name of the switch its uplink is cabled to
+	// (default ul).
+	Switch string
+	// Gateway, when set, is its default route's next hop (its rack's
+	// router, in a routed underlay).
+	Gateway string
 }
 
 // VM is a host in its own namespace whose eth0 is cabled to a port of its
@@ -149,7 +170,12 @@ func (t Topology) Validate() error {
 	}
 	for i, p := range t.PhysicalVTEPs {
 		v.physicalVTEP(fmt.Sprintf("physical_vteps[%d]", i), p)
+		v.physicalEVPN(fmt.Sprintf("physical_vteps[%d]", i), p)
 	}
+	for i, r := range t.Routers {
+		v.router(fmt.Sprintf("routers[%d]", i), r)
+	}
+	v.checkRouted(t)
 	ports := map[string]bool{}
 	for i, vm := range t.VMs {
 		f := fmt.Sprintf("vms[%d]", i)
@@ -222,7 +248,10 @@ func (v *validator) physicalVTEP(f string, p PhysicalVTEP) {
 			v.add("%s.vni: %d appears twice on %q", nf, n.VNI, p.Name)
 		}
 		vnis[n.VNI] = true
-		if g := net.ParseIP(n.Group); g == nil || g.To4() == nil || !g.IsMulticast() {
+		switch g := net.ParseIP(n.Group); {
+		case p.EVPN != nil && n.Group != "":
+			v.add("%s.group: an EVPN VTEP floods to the VTEPs of its type-3 routes, not to a group", nf)
+		case p.EVPN == nil && (g == nil || g.To4() == nil || !g.IsMulticast()):
 			v.add("%s.group: %q is not an IPv4 multicast address", nf, n.Group)
 		}
 		if _, err := ParseMAC(nf+".mac", n.MAC); err != nil {

@@ -13,7 +13,10 @@ var be = binary.BigEndian
 // knownFields maps an NXM/OXM header (without mask bit) to the model's Field.
 var knownFields = func() map[uint32]Field {
 	m := map[uint32]Field{}
-	for _, f := range []Field{FieldInPort, FieldEthDst, FieldEthSrc, FieldVLANTCI, FieldTunID, FieldTunIPv4Src, FieldTunIPv4Dst} {
+	for _, f := range []Field{FieldInPort, FieldEthDst, FieldEthSrc, FieldVLANTCI, FieldTunID, FieldTunIPv4Src, FieldTunIPv4Dst,
+		FieldEthType, FieldARPOp, FieldARPSPA, FieldARPTPA, FieldARPSHA, FieldARPTHA,
+		FieldIPProto, FieldIPv6Src, FieldIPv6Dst, FieldICMPv6Type, FieldNDTarget, FieldNDSLL, FieldNDTLL,
+		FieldNDReserved, FieldNDOptionsType} {
 		m[nxmHeader(f)] = f
 	}
 	for i := 0; i < 16; i++ {

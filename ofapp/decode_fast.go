@@ -60,7 +60,7 @@ func decodeCommonNicira(b []byte) (Action, bool) {
 		}
 		h := be.Uint32(b[12:])
 		f, ok := knownFields[h]
-		if !ok {
+		if !ok || f.Class != ClassNXM0 && f.Class != ClassNXM1 || f.Bytes > 8 {
 			return nil, false
 		}
 		on := be.Uint16(b[10:])

@@ -13,6 +13,8 @@ const (
 	ClassNXM1 uint16 = 0x0001
 	// ClassOpenFlowBasic is OFPXMC_OPENFLOW_BASIC.
 	ClassOpenFlowBasic uint16 = 0x8000
+	// ClassEricsson is Ericsson's OXM class (ERICOXM_OF_*).
+	ClassEricsson uint16 = 0x1000
 )
 
 // Field names one switch field in NXM/OXM form, as register moves, loads and
@@ -38,6 +40,24 @@ var (
 	FieldTunID      = Field{Name: "NXM_NX_TUN_ID", Class: ClassNXM1, Field: 16, Bytes: 8}
 	FieldTunIPv4Src = Field{Name: "NXM_NX_TUN_IPV4_SRC", Class: ClassNXM1, Field: 31, Bytes: 4}
 	FieldTunIPv4Dst = Field{Name: "NXM_NX_TUN_IPV4_DST", Class: ClassNXM1, Field: 32, Bytes: 4}
+	FieldEthType    = Field{Name: "NXM_OF_ETH_TYPE", Class: ClassNXM0, Field: 3, Bytes: 2}
+	FieldARPOp      = Field{Name: "NXM_OF_ARP_OP", Class: ClassNXM0, Field: 15, Bytes: 2}
+	FieldARPSPA     = Field{Name: "NXM_OF_ARP_SPA", Class: ClassNXM0, Field: 16, Bytes: 4}
+	FieldARPTPA     = Field{Name: "NXM_OF_ARP_TPA", Class: ClassNXM0, Field: 17, Bytes: 4}
+	FieldARPSHA     = Field{Name: "NXM_NX_ARP_SHA", Class: ClassNXM1, Field: 17, Bytes: 6}
+	FieldARPTHA     = Field{Name: "NXM_NX_ARP_THA", Class: ClassNXM1, Field: 18, Bytes: 6}
+	FieldIPProto    = Field{Name: "NXM_OF_IP_PROTO", Class: ClassNXM0, Field: 6, Bytes: 1}
+	FieldIPv6Src    = Field{Name: "NXM_NX_IPV6_SRC", Class: ClassNXM1, Field: 19, Bytes: 16}
+	FieldIPv6Dst    = Field{Name: "NXM_NX_IPV6_DST", Class: ClassNXM1, Field: 20, Bytes: 16}
+	FieldICMPv6Type = Field{Name: "NXM_NX_ICMPV6_TYPE", Class: ClassNXM1, Field: 21, Bytes: 1}
+	FieldNDTarget   = Field{Name: "NXM_NX_ND_TARGET", Class: ClassNXM1, Field: 23, Bytes: 16}
+	FieldNDSLL      = Field{Name: "NXM_NX_ND_SLL", Class: ClassNXM1, Field: 24, Bytes: 6}
+	FieldNDTLL      = Field{Name: "NXM_NX_ND_TLL", Class: ClassNXM1, Field: 25, Bytes: 6}
+	// The ND fields OVS 2.11 added in Ericsson's OXM class: the R, S and O
+	// flags word of a Neighbour Advertisement and the type of its first
+	// option, which together turn a solicitation into an advertisement.
+	FieldNDReserved    = Field{Name: "ERICOXM_OF_ICMPV6_ND_RESERVED", Class: ClassEricsson, Field: 1, Bytes: 4}
+	FieldNDOptionsType = Field{Name: "ERICOXM_OF_ICMPV6_ND_OPTIONS_TYPE", Class: ClassEricsson, Field: 2, Bytes: 1}
 )
 
 // FieldReg returns the 32-bit register NXM_NX_REGn (n in 0..15).

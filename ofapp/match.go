@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
 )
 
@@ -23,6 +24,12 @@ const (
 	oxmARPOp   uint8 = 21
 	oxmARPSPA  uint8 = 22
 	oxmARPTPA  uint8 = 23
+	oxmARPSHA  uint8 = 24
+	oxmIPv6Src uint8 = 26
+	oxmICMPv6T uint8 = 29
+	oxmNDTgt   uint8 = 31
+	oxmNDSLL   uint8 = 32
+	oxmNDTLL   uint8 = 33
 	oxmTunID   uint8 = 38
 
 	nxmTunIPv4Src uint8 = 31
@@ -128,6 +135,59 @@ func MatchIPv4Src(n *net.IPNet) MatchField { return prefixField(ClassOpenFlowBas
 // MatchARPTPA matches the ARP target protocol address against a prefix.
 func MatchARPTPA(n *net.IPNet) MatchField { return prefixField(ClassOpenFlowBasic, oxmARPTPA, n) }
 
+// MatchARPSPA matches the ARP sender protocol address against a prefix.
+func MatchARPSPA(n *net.IPNet) MatchField { return prefixField(ClassOpenFlowBasic, oxmARPSPA, n) }
+
+// MatchARPSHA matches the ARP sender hardware address.
+func MatchARPSHA(mac net.HardwareAddr) MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmARPSHA, Value: append([]byte(nil), mac...)}
+}
+
+// MatchARPSHAMasked matches the ARP sender hardware address under a mask.
+func MatchARPSHAMasked(mac, mask net.HardwareAddr) MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmARPSHA, Value: append([]byte(nil), mac...), Mask: append([]byte(nil), mask...)}
+}
+
+// MatchIPv6Src matches one IPv6 source address.
+func MatchIPv6Src(ip netip.Addr) MatchField {
+	b := ip.As16()
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmIPv6Src, Value: b[:]}
+}
+
+// MatchICMPv6Type matches the ICMPv6 type (135 neighbour solicitation,
+// 136 advertisement).
+func MatchICMPv6Type(t uint8) MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmICMPv6T, Value: []byte{t}}
+}
+
+// MatchNDTarget matches a neighbour discovery message's target address.
+func MatchNDTarget(ip netip.Addr) MatchField {
+	b := ip.As16()
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmNDTgt, Value: b[:]}
+}
+
+// MatchNDSLL matches a solicitation's source link-layer address option
+// (all zeros when it has none).
+func MatchNDSLL(mac net.HardwareAddr) MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmNDSLL, Value: append([]byte(nil), mac...)}
+}
+
+// MatchNDSLLMasked matches the source link-layer address under a mask.
+func MatchNDSLLMasked(mac, mask net.HardwareAddr) MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmNDSLL, Value: append([]byte(nil), mac...), Mask: append([]byte(nil), mask...)}
+}
+
+// MatchNDTLL matches an advertisement's target link-layer address option
+// (all zeros when it has none).
+func MatchNDTLL(mac net.HardwareAddr) MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmNDTLL, Value: append([]byte(nil), mac...)}
+}
+
+// MatchNDTLLMasked matches the target link-layer address under a mask.
+func MatchNDTLLMasked(mac, mask net.HardwareAddr) MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmNDTLL, Value: append([]byte(nil), mac...), Mask: append([]byte(nil), mask...)}
+}
+
 // MatchARPOp matches the ARP opcode (1 request, 2 reply).
 func MatchARPOp(op uint16) MatchField {
 	return MatchField{Class: ClassOpenFlowBasic, Field: oxmARPOp, Value: u16(op)}
@@ -199,6 +259,18 @@ func (f MatchField) Name() string {
 			return "arp_spa"
 		case oxmARPTPA:
 			return "arp_tpa"
+		case oxmARPSHA:
+			return "arp_sha"
+		case oxmIPv6Src:
+			return "ipv6_src"
+		case oxmICMPv6T:
+			return "icmpv6_type"
+		case oxmNDTgt:
+			return "nd_target"
+		case oxmNDSLL:
+			return "nd_sll"
+		case oxmNDTLL:
+			return "nd_tll"
 		case oxmTunID:
 			return "tun_id"
 		}

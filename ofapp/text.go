@@ -118,7 +118,7 @@ func (f MatchField) AppendText(b []byte) []byte {
 	b = append(b, f.Name()...)
 	b = append(b, '=')
 	switch {
-	case basic && (f.Field == oxmEthDst || f.Field == oxmEthSrc):
+	case basic && (f.Field == oxmEthDst || f.Field == oxmEthSrc || f.Field == oxmARPSHA || f.Field == oxmNDSLL || f.Field == oxmNDTLL):
 		b = appendMAC(b, f.Value)
 		if f.Mask != nil {
 			b = append(b, '/')
@@ -126,9 +126,10 @@ func (f MatchField) AppendText(b []byte) []byte {
 		}
 		return b
 	case basic && (f.Field == oxmIPv4Src || f.Field == oxmIPv4Dst || f.Field == oxmARPSPA || f.Field == oxmARPTPA),
-		f.Class == ClassNXM1 && (f.Field == nxmTunIPv4Src || f.Field == nxmTunIPv4Dst):
+		f.Class == ClassNXM1 && (f.Field == nxmTunIPv4Src || f.Field == nxmTunIPv4Dst),
+		basic && (f.Field == oxmIPv6Src || f.Field == oxmNDTgt):
 		return appendIPOrPrefix(b, f.Value, f.Mask)
-	case basic && (f.Field == oxmInPort || f.Field == oxmIPProto || f.Field == oxmUDPDst || f.Field == oxmUDPSrc || f.Field == oxmARPOp):
+	case basic && (f.Field == oxmInPort || f.Field == oxmIPProto || f.Field == oxmUDPDst || f.Field == oxmUDPSrc || f.Field == oxmARPOp || f.Field == oxmICMPv6T):
 		return strconv.AppendUint(b, beUint(f.Value), 10)
 	}
 	b = append(b, "0x"...)

@@ -172,14 +172,15 @@ func refFieldString(f MatchField) string {
 			m = binary.BigEndian.Uint16(pad(f.Mask, 2)) & 0x1fff
 		}
 		return fmt.Sprintf("vlan_tci=0x%04x/0x%04x", v&m, m)
-	case f.Class == ClassOpenFlowBasic && (f.Field == oxmEthDst || f.Field == oxmEthSrc):
+	case f.Class == ClassOpenFlowBasic && (f.Field == oxmEthDst || f.Field == oxmEthSrc || f.Field == oxmARPSHA || f.Field == oxmNDSLL || f.Field == oxmNDTLL):
 		s := name + "=" + net.HardwareAddr(f.Value).String()
 		if f.Mask != nil {
 			s += "/" + net.HardwareAddr(f.Mask).String()
 		}
 		return s
 	case f.Class == ClassOpenFlowBasic && (f.Field == oxmIPv4Src || f.Field == oxmIPv4Dst || f.Field == oxmARPSPA || f.Field == oxmARPTPA),
-		f.Class == ClassNXM1 && (f.Field == nxmTunIPv4Src || f.Field == nxmTunIPv4Dst):
+		f.Class == ClassNXM1 && (f.Field == nxmTunIPv4Src || f.Field == nxmTunIPv4Dst),
+		f.Class == ClassOpenFlowBasic && (f.Field == oxmIPv6Src || f.Field == oxmNDTgt):
 		ip := net.IP(f.Value).String()
 		if f.Mask == nil {
 			return name + "=" + ip
@@ -191,7 +192,7 @@ func refFieldString(f MatchField) string {
 		return fmt.Sprintf("%s=%s/%d", name, ip, ones)
 	case f.Class == ClassOpenFlowBasic && f.Field == oxmEthType:
 		return fmt.Sprintf("dl_type=0x%04x", binary.BigEndian.Uint16(pad(f.Value, 2)))
-	case f.Class == ClassOpenFlowBasic && (f.Field == oxmInPort || f.Field == oxmIPProto || f.Field == oxmUDPDst || f.Field == oxmUDPSrc || f.Field == oxmARPOp):
+	case f.Class == ClassOpenFlowBasic && (f.Field == oxmInPort || f.Field == oxmIPProto || f.Field == oxmUDPDst || f.Field == oxmUDPSrc || f.Field == oxmARPOp || f.Field == oxmICMPv6T):
 		var v uint64
 		for _, c := range f.Value {
 			v = v<<8 | uint64(c)
@@ -232,7 +233,7 @@ func (g randText) ip() net.IP {
 }
 
 func (g randText) rng() FieldRange {
-	fields := []Field{FieldReg(g.r.IntN(16)), FieldTunID, FieldEthSrc, FieldInPort, FieldTunIPv4Src}
+	fields := []Field{FieldReg(g.r.IntN(16)), FieldTunID, FieldEthSrc, FieldInPort, FieldTunIPv4Src, FieldEthType, FieldARPSHA, FieldIPv6Src, FieldNDTLL, FieldNDReserved, FieldNDOptionsType, FieldICMPv6Type}
 	return FieldRange{Field: fields[g.r.IntN(len(fields))], Ofs: uint16(g.r.IntN(70)), NBits: uint16(g.r.IntN(70))}
 }
 

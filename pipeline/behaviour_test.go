@@ -71,7 +71,8 @@ func (f *fabric) send(vtep string, p pipelinetest.Packet) []hop {
 		}
 		for _, peer := range f.receivers(vtep, o.TunDst) {
 			inner := pipelinetest.Packet{InPort: tunnel, EthSrc: o.EthSrc, EthDst: o.EthDst, EthType: o.EthType,
-				IPDst: o.IPDst, TunID: o.TunID, TunSrc: net.ParseIP(vtep)}
+				IPDst: o.IPDst, TunID: o.TunID, TunSrc: net.ParseIP(vtep),
+				ARPOp: o.ARPOp, ARPSPA: o.ARPSPA, ARPSHA: o.ARPSHA, ARPTHA: o.ARPTHA}
 			rt, err := f.vteps[peer].Run(inner)
 			if err != nil {
 				f.t.Fatalf("%s: %v", peer, err)

@@ -77,19 +77,23 @@ func Build(s State) (Result, error) {
 	b := &builder{s: s, d: s.Desired, nets: nets}
 	b.prepareSecurity()
 	var res Result
-	if b.d.Replication {
-		res.Groups = b.groups()
-	}
+	res.Groups = b.groups()
 	res.Meters = append(b.meters(), b.oversizeMeters()...)
 	overlay := make([]ofapp.Flow, 0, b.estimate())
 	overlay = b.classify(overlay)
 	overlay = b.learning(overlay)
 	overlay = b.macLimit(overlay)
 	overlay = b.staticEntries(overlay)
+	overlay = b.evpnMACs(overlay)
 	overlay = append(overlay, flow(TableMAC, prioDefault, FeatureMACMiss, 0, nil, nil, 0))
+	overlay = b.neighLearn(overlay)
+	overlay = b.neighTable(overlay)
 	overlay = b.egress(overlay)
 	overlay = b.tunnelOut(overlay)
+	overlay = b.arpResponder(overlay)
+	overlay = b.ndAdvertTable(overlay)
 	overlay = b.flood(overlay)
+	overlay = b.floodOut(overlay)
 	overlay = b.frozen(overlay)
 	underlay, err := b.underlay()
 	if err != nil {
@@ -150,13 +154,12 @@ func prepare(s State) ([]network, error) {
 		}
 	}
 
-	nets := make([]network, len(s.Desired.Networks))
+	nets, err := sortedNetworks(s.Desired.Networks)
+	if err != nil {
+		return nil, err
+	}
 	byVLAN := make(map[uint16]int)
 	var subnetNets []int
-	for i, n := range s.Desired.Networks {
-		nets[i].Network = n
-	}
-	sort.Slice(nets, func(i, j int) bool { return nets[i].VNI < nets[j].VNI })
 	for i, n := range nets {
 		if n.VLAN != 0 {
 			byVLAN[n.VLAN] = i
@@ -205,6 +208,11 @@ func checkDesired(d Desired) error {
 		return &StateError{Field: "Desired.UDPPort", Value: "0", Err: fmt.Errorf("%w: %w", ErrState, errNoConfig)}
 	case d.MACAgeing == 0:
 		return &StateError{Field: "Desired.MACAgeing", Value: "0", Err: fmt.Errorf("%w: %w", ErrState, errNoConfig)}
+	}
+	for _, n := range d.Networks {
+		if err := checkNeighbours(n); err != nil {
+			return err
+		}
 	}
 	return checkTrusted(d)
 }
@@ -300,16 +308,20 @@ func (b *builder) learning(out []ofapp.Flow) []ofapp.Flow {
 	next := []ofapp.Action{ofapp.Resubmit{Table: TableMAC}}
 	out = b.tunnelSecured(out)
 	for _, n := range b.nets {
+		if n.EVPN {
+			out = b.evpnTunnelIn(out, n)
+			continue
+		}
 		l := b.learn(NewCookie(FeatureLearnedRemote, n.VNI), ofapp.LearnLoadField{Src: tunSrcWhole, Dst: RegRemoteVTEP})
 		out = append(out, flow(TableTunnelIn, prioNormal, FeatureLearnRemote, n.VNI, ofapp.Match{matchVNI(n.VNI), unicastSrc},
-			learnActions(l, b.remoteLimit(n)), TableEgress))
+			neighLearnResubmit(n.Network, learnActions(l, b.remoteLimit(n))), TableEgress))
 	}
 	out = append(out, flow(TableTunnelIn, prioDefault, FeatureNoLearn, 0, nil, next, TableEgress))
 	pf := b.securedPortDrops()
 	for _, n := range b.nets {
 		for _, m := range n.members {
 			l := b.learn(LearnedLocalCookie(n.VNI, m.port), ofapp.LearnLoadValue{Dst: RegRemoteVTEP, Value: 0})
-			acts := learnActions(l, b.localLimit(n))
+			acts := neighLearnResubmit(n.Network, learnActions(l, b.localLimit(n)))
 			if _, ok := b.secured[m.port]; ok {
 				pf = append(pf, b.localSecured(n, m, acts)...)
 				continue
@@ -361,6 +373,7 @@ func (b *builder) egress(out []ofapp.Flow) []ofapp.Flow {
 		}
 	}
 	out = appendByPort(out, pf)
+	out = b.arpLookup(out)
 	return append(out, flow(TableEgress, prioDefault, FeatureEgressMiss, 0, nil, nil, TableFlood))
 }
 
@@ -421,59 +434,6 @@ func (b *builder) flood(out []ofapp.Flow) []ofapp.Flow {
 		}
 		out = append(out,
 			flow(TableFlood, prioNormal, FeatureFlood, n.VNI, ofapp.Match{matchVNI(n.VNI), matchFromTunnel(true)}, localOutputs(n, 0, false), 0))
-	}
-	return out
-}
-
-// floodFromPort is the flood flow of frames of network n entering on port.
-func (b *builder) floodFromPort(n network, port uint32) ofapp.Flow {
-	acts := localOutputs(n, port, true)
-	acts = append(acts, ofapp.SetTunnelID{ID: uint64(n.VNI)})
-	if b.d.Replication {
-		acts = append(acts, ofapp.Group{ID: n.VNI})
-	} else {
-		acts = append(acts, ofapp.SetTunnelDst{IP: net.IP(n.Group.AsSlice())}, ofapp.Output{Port: b.s.TunnelPort})
-	}
-	f := flow(TableFlood, prioNormal, FeatureFlood, n.VNI,
-		ofapp.Match{matchVNI(n.VNI), matchFromTunnel(false), ofapp.MatchInPort(port)}, acts, 0)
-	if n.BUMPPS > 0 {
-		f.Meter = bumMeterID(n.VNI)
-		f = Seal(f)
-	}
-	return f
-}
-
-// bumMeterID is the id of a VNI's storm-control meter: the VNI itself
-// (VNIs are 1..2^24-1, meter ids 1..OFPM_MAX).
-func bumMeterID(vni uint32) uint32 { return vni }
-
-// BUMBurst is the burst, in packets, of a storm-control meter of rate pps:
-// a tenth of a second's worth, at least 10 packets, so a short burst of ARP
-// after a VM boots passes while a sustained storm is held to the rate.
-func BUMBurst(pps uint32) uint32 { return max(pps/10, 10) }
-
-// meters: storm control, one meter per VNI with a BUM rate.
-func (b *builder) meters() []ofapp.MeterEntry {
-	var out []ofapp.MeterEntry
-	for _, n := range b.nets {
-		if n.BUMPPS > 0 {
-			out = append(out, ofapp.MeterEntry{ID: bumMeterID(n.VNI), PPS: n.BUMPPS, Burst: BUMBurst(n.BUMPPS)})
-		}
-	}
-	return out
-}
-
-// groups: replication mode's head-end replication, one group per VNI.
-func (b *builder) groups() []ofapp.GroupEntry {
-	peers := slices.Clone(b.d.Peers)
-	slices.SortFunc(peers, func(a, c netip.Addr) int { return a.Compare(c) })
-	buckets := make([]ofapp.Bucket, len(peers))
-	for i, p := range peers {
-		buckets[i] = ofapp.Bucket{Actions: []ofapp.Action{ofapp.SetTunnelDst{IP: net.IP(p.AsSlice())}, ofapp.Output{Port: b.s.TunnelPort}}}
-	}
-	out := make([]ofapp.GroupEntry, len(b.nets))
-	for i, n := range b.nets {
-		out[i] = ofapp.GroupEntry{ID: n.VNI, Type: ofapp.GroupAll, Buckets: buckets}
 	}
 	return out
 }

@@ -95,44 +95,77 @@ const (
 	FeatureDropFrozenMAC      = featureVtep | 25 // tables 10, 20: a frozen MAC's frames from elsewhere (counted)
 	FeatureDropOversize       = featureVtep | 26 // table 45: a frame too long for the underlay once encapsulated (counted; oversize.go)
 	FeatureTunnelOut          = featureVtep | 27 // table 45: to the remote VTEP in reg2, after the size check
+	FeatureNeighLearn         = featureVtep | 28 // table 33: learn an ARP sender's binding (neigh.go)
+	FeatureNeighNoLearn       = featureVtep | 29 // table 33: ARP senders not learned (probes, invalid or disallowed senders)
+	FeatureNeighStatic        = featureVtep | 30 // table 35: a static binding (Network.Neighbours, secured ports' IPs)
+	FeatureNeighGratuitous    = featureVtep | 31 // table 35: a gratuitous ARP for a static binding: not answered
+	FeatureNeighMiss          = featureVtep | 32 // table 35: no binding
+	FeatureARPLookup          = featureVtep | 33 // table 40: an ARP request from a local port: look up its target
+	FeatureARPReply           = featureVtep | 34 // table 48: answered by the VTEP (counted per VNI)
+	FeatureARPFlood           = featureVtep | 35 // table 48: no binding: flooded (counted per VNI)
+	FeatureNDLookup           = featureVtep | 36 // table 40: a neighbour solicitation from a local port: look up its target
+	FeatureNDReply            = featureVtep | 37 // table 48: a solicitation turned into an advertisement (counted per VNI)
+	FeatureNDAdvert           = featureVtep | 38 // table 49: the advertisement's target link-layer address, back to the port
+	FeatureNDNoAnswer         = featureVtep | 39 // table 35: a solicitation without a source link-layer option (DAD): not answered
+	FeatureMACEVPN            = featureVtep | 40 // table 30: an EVPN network's MAC behind a remote VTEP, from BGP (below learned entries)
+	FeatureEVPNTunnelIn       = featureVtep | 41 // table 10: an EVPN network's frame from a VTEP BGP announced: no learning
+	FeatureFloodOut           = featureVtep | 42 // table 55: a BUM frame's tunnel copy after the size check (oversize.go)
 )
 
 // Features of flows the switch makes with the learn action.
 const (
-	FeatureLearnedRemote = featureVtep | featureLearned | 1 // MAC+VNI behind a remote VTEP
-	FeatureLearnedLocal  = featureVtep | featureLearned | 2 // MAC+VNI on a local port
+	FeatureLearnedRemote          = featureVtep | featureLearned | 1 // MAC+VNI behind a remote VTEP
+	FeatureLearnedLocal           = featureVtep | featureLearned | 2 // MAC+VNI on a local port
+	FeatureLearnedNeigh           = featureVtep | featureLearned | 3 // IP+VNI -> MAC binding learned from an ARP sender
+	FeatureLearnedNeighGratuitous = featureVtep | featureLearned | 4 // a gratuitous ARP for a learned binding: not answered
 )
 
 var featureNames = map[Feature]string{
-	FeatureClassifyTunnel:     "classify-tunnel",
-	FeatureClassifyVLAN:       "classify-vlan",
-	FeatureClassifySubnet:     "classify-subnet",
-	FeatureDropUnknownVNI:     "drop-unknown-vni",
-	FeatureDropUnknownVLAN:    "drop-unknown-vlan",
-	FeatureLearnRemote:        "learn-remote",
-	FeatureLearnLocal:         "learn-local",
-	FeatureNoLearn:            "no-learn",
-	FeatureMACMiss:            "mac-miss",
-	FeatureEgressSplitHorizon: "egress-split-horizon",
-	FeatureEgressTunnel:       "egress-tunnel",
-	FeatureEgress:             "egress",
-	FeatureEgressMiss:         "egress-miss",
-	FeatureFlood:              "flood",
-	FeatureUnderlayJoin:       "underlay-join",
-	FeatureUnderlayNormal:     "underlay-normal",
-	FeatureDropUntrustedVTEP:  "drop-untrusted-vtep",
-	FeatureDropInvalidSource:  "drop-invalid-source",
-	FeatureDropStackedVLAN:    "drop-stacked-vlan",
-	FeatureDropPortSecurity:   "drop-port-security",
-	FeatureMACStatic:          "mac-static",
-	FeatureMACLimit:           "mac-limit",
-	FeatureMACLimitOK:         "mac-limit-ok",
-	FeatureFrozenMAC:          "frozen-mac",
-	FeatureDropFrozenMAC:      "drop-frozen-mac",
-	FeatureDropOversize:       "drop-oversize",
-	FeatureTunnelOut:          "tunnel-out",
-	FeatureLearnedRemote:      "learned-remote",
-	FeatureLearnedLocal:       "learned-local",
+	FeatureClassifyTunnel:         "classify-tunnel",
+	FeatureClassifyVLAN:           "classify-vlan",
+	FeatureClassifySubnet:         "classify-subnet",
+	FeatureDropUnknownVNI:         "drop-unknown-vni",
+	FeatureDropUnknownVLAN:        "drop-unknown-vlan",
+	FeatureLearnRemote:            "learn-remote",
+	FeatureLearnLocal:             "learn-local",
+	FeatureNoLearn:                "no-learn",
+	FeatureMACMiss:                "mac-miss",
+	FeatureEgressSplitHorizon:     "egress-split-horizon",
+	FeatureEgressTunnel:           "egress-tunnel",
+	FeatureEgress:                 "egress",
+	FeatureEgressMiss:             "egress-miss",
+	FeatureFlood:                  "flood",
+	FeatureUnderlayJoin:           "underlay-join",
+	FeatureUnderlayNormal:         "underlay-normal",
+	FeatureDropUntrustedVTEP:      "drop-untrusted-vtep",
+	FeatureDropInvalidSource:      "drop-invalid-source",
+	FeatureDropStackedVLAN:        "drop-stacked-vlan",
+	FeatureDropPortSecurity:       "drop-port-security",
+	FeatureMACStatic:              "mac-static",
+	FeatureMACLimit:               "mac-limit",
+	FeatureMACLimitOK:             "mac-limit-ok",
+	FeatureFrozenMAC:              "frozen-mac",
+	FeatureDropFrozenMAC:          "drop-frozen-mac",
+	FeatureDropOversize:           "drop-oversize",
+	FeatureTunnelOut:              "tunnel-out",
+	FeatureNeighLearn:             "neigh-learn",
+	FeatureNeighNoLearn:           "neigh-no-learn",
+	FeatureNeighStatic:            "neigh-static",
+	FeatureNeighGratuitous:        "neigh-gratuitous",
+	FeatureNeighMiss:              "neigh-miss",
+	FeatureARPLookup:              "arp-lookup",
+	FeatureARPReply:               "arp-reply",
+	FeatureARPFlood:               "arp-flood",
+	FeatureNDLookup:               "nd-lookup",
+	FeatureNDReply:                "nd-reply",
+	FeatureNDAdvert:               "nd-advert",
+	FeatureNDNoAnswer:             "nd-no-answer",
+	FeatureLearnedNeigh:           "learned-neigh",
+	FeatureLearnedNeighGratuitous: "learned-neigh-gratuitous",
+	FeatureMACEVPN:                "mac-evpn",
+	FeatureEVPNTunnelIn:           "evpn-tunnel-in",
+	FeatureLearnedRemote:          "learned-remote",
+	FeatureLearnedLocal:           "learned-local",
 }
 
 // dropReasons are the features of flows that drop frames on purpose, by

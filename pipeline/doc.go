@@ -28,6 +28,8 @@
 //	     with max_macs: learn(limit=N, result_dst=reg1[1]), resubmit(,25)
 //	                    ─> 25 mac-limit: reg1[1] = 0 (refused): counted
 //	     resubmit(,30) ─> 30 mac: (VNI, dl_dst) -> load reg2, reg3; miss: reg3 = 0
+//	     ARP suppression (learned): resubmit(,33) ─> 33 neigh-learn: learn into
+//	                    35 neigh: (VNI, arp_tpa = arp_spa) -> reg4, reg5 = arp_sha
 //	     goto 40
 //
 //	40 egress
@@ -37,17 +39,33 @@
 //	                                     underlay MTU known: check_pkt_larger into
 //	                                     reg1[2], goto 45)
 //	     reg3 = 0 (unknown)           -> goto 50
+//	     ARP request from a local port, reg3 = 0, network suppressing ARP:
+//	                                     resubmit(,35) (binding: reg1[3] = 1), goto 48
 //
 //	45 tunnel-out (only with the underlay MTU known, see oversize.go)
 //	     reg1[2] = 1 (too long)       -> meter 2^24 (counts), drop
 //	     else                         -> tun_dst = reg2, tun_id = VNI, output
 //
+//	48 arp-responder (per VNI and local port, only with ARP suppression)
+//	     reg1[3] = 1 -> the reply built in place (move/load), tagged, IN_PORT
+//	                    (a neighbour solicitation: made an advertisement, goto 49)
+//	     else        -> goto 50 (both counted per VNI)
+//
+//	49 nd-advert: the advertisement's target link-layer address, tagged, IN_PORT
+//
 //	50 flood (per VNI and input port)
 //	     from a local port: (meter:VNI when the VNI has a BUM rate), then
 //	                        every local port of the VNI (tagged per port), then
 //	                        tun_id = VNI and tun_dst = group, output tunnel
-//	                        (replication mode: group:VNI, a bucket per peer)
+//	                        (replication mode: group:VNI, a bucket per peer;
+//	                        EVPN network: group:VNI, a bucket per VTEP of it)
+//	                        underlay MTU known: check_pkt_larger into reg1[2],
+//	                        resubmit(,55) for the tunnel copy
 //	     from the tunnel:   local ports only (split horizon)
+//
+//	55 flood-out (only with the underlay MTU known, see oversize.go)
+//	     reg1[2] = 1 (too long)       -> meter 2^24 (counts), drop
+//	     else                         -> tun_id = VNI, group or tun_dst, output
 //
 // Why this order. Learned flows can only match, load fields and output: they
 // cannot push a port's VLAN tag or honour split horizon. So the MAC table
@@ -131,6 +149,22 @@
 // counts those frames per VNI. A refused frame is forwarded like any other:
 // its source stays unknown, so frames to it flood.
 //
+// # ARP suppression
+//
+// Network.ARPSuppression gives a network an ARP responder (neigh.go,
+// arpresponder.go): ARP senders that passed the trusted-VTEP and
+// port-security checks are learned into table neigh (mode learned), static
+// bindings (secured ports' AllowedIPs with one allowed MAC,
+// Network.Neighbours) are programmed above them, and an ARP request from a
+// local port for a bound IP is answered by the VTEP instead of flooded.
+// Requests from the tunnel are not answered (the owner answers them). A
+// gratuitous ARP has an entry of its own above each binding that answers
+// nothing, so it floods and moves the binding on every VTEP. A secured
+// port's ARP must name an allowed sender MAC (and IP, with AllowedIPs) or
+// local-in drops it (drop-port-security). IPv6 Neighbour Discovery is
+// answered the same way (nd.go). DecodeNeigh (neighread.go) reads a
+// binding flow.
+//
 // # Storm control
 //
 // Network.BUMPPS > 0 gives the VNI a meter in Result.Meters (id = VNI,
@@ -201,6 +235,24 @@
 // VNI, MAC, remote VTEP or local port. vtepd's API reads the flows as
 // OpenFlow stats, labs and the tests as ovs-ofctl text; both hand the
 // values to DecodeLearned.
+//
+// # EVPN networks
+//
+// A Network with EVPN set is served by a BGP EVPN control plane (evpn.go).
+// Its tunnel-in flows learn nothing: one flow per remote VTEP that BGP
+// announced (FloodVTEPs, and the VTEPs of RemoteMACs) matches tun_src and
+// only looks the destination up (evpn-tunnel-in); any other outer source is
+// dropped there (drop-untrusted-vtep, counted per VNI). Table mac holds an
+// entry per RemoteMAC (mac-evpn, priority 90) loading the VTEP and the
+// tunnel port, below learned entries (100): a MAC that moved to a local port
+// is learned there and wins at once, and the control plane re-advertises
+// it with a higher MAC mobility sequence; a MAC that moved away has its
+// learned entry deleted by the control plane (LearnedEntry) and the BGP
+// entry takes over. Floods from local ports go to group VNI, a bucket per
+// FloodVTEP (ingress replication), never to a multicast group, so EVPN and
+// flood-and-learn networks (multicast or replication) coexist in one
+// Result. With RestrictVTEPs, the control plane also adds its VTEPs to
+// TrustedVTEPs, or classify would drop them first.
 //
 // Package pipelinetest runs packets through the result to test behaviour.
 package pipeline

@@ -19,7 +19,11 @@ import "github.com/vtep/vtep/ofapp"
 //	reg1[2]      1 = the frame is longer than the underlay can carry once
 //	             encapsulated (check_pkt_larger). Written by egress towards
 //	             a remote VTEP when the underlay MTU is known, matched by
-//	             tunnel-out. reg1[3..31] unused.
+//	             tunnel-out.
+//	reg1[3]      1 = table neigh holds a binding for the ARP request's
+//	             target (ARP suppression). Loaded by binding entries of
+//	             neigh, 0 by a gratuitous ARP's own entry; read by
+//	             arp-responder. reg1[4..31] unused.
 //	reg2         IPv4 address of the remote VTEP behind which the destination
 //	             MAC was learned. Loaded by a learned-remote entry in mac
 //	             (table 30), cleared to 0 by a learned-local one; egress
@@ -30,6 +34,12 @@ import "github.com/vtep/vtep/ofapp"
 //	             16 bits because learn copies it from NXM_OF_IN_PORT, a
 //	             16-bit field, so ports above 0xfeff are refused.
 //	             reg3[16..31] unused.
+//	reg4         low 32 bits of the bound MAC of an ARP request's target,
+//	reg5[0..15]  and its high 16 bits. Loaded with reg1[3] by neigh's
+//	             binding entries; arp-responder copies them into the
+//	             reply's eth_src and arp_sha. reg5[16..31] unused.
+//	reg6         scratch of arp-responder: the request's arp_spa while
+//	             the reply swaps sender and target addresses.
 var (
 	// RegVNI holds the frame's VNI.
 	RegVNI = ofapp.Bits(ofapp.FieldReg(0), 0, 24)
@@ -43,6 +53,14 @@ var (
 	RegRemoteVTEP = ofapp.Whole(ofapp.FieldReg(2))
 	// RegOutPort holds the port the destination MAC was learned on.
 	RegOutPort = ofapp.Bits(ofapp.FieldReg(3), 0, 16)
+	// RegNeighFound is 1 when neigh found a binding to answer with.
+	RegNeighFound = ofapp.Bits(ofapp.FieldReg(1), 3, 1)
+	// RegNeighMACLow holds the low 32 bits of the bound MAC.
+	RegNeighMACLow = ofapp.Whole(ofapp.FieldReg(4))
+	// RegNeighMACHigh holds the high 16 bits of the bound MAC.
+	RegNeighMACHigh = ofapp.Bits(ofapp.FieldReg(5), 0, 16)
+	// RegSwap holds the request's sender IP while arp-responder swaps.
+	RegSwap = ofapp.Whole(ofapp.FieldReg(6))
 )
 
 // MaxPort is the highest OpenFlow port number the pipeline can handle: ports

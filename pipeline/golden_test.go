@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,6 +52,15 @@ func goldenStates(t testing.TB) map[string]State {
 		"subnets": testState(testConfig(t, multicast,
 			vniNet(10, 0, "239.1.1.1", "192.168.10.0/24", "172.16.0.0/16"), vniNet(20, 2, "239.1.1.1", "192.168.20.0/24")),
 			Port{Name: "plain", OFPort: vm1}, Port{Name: "access", OFPort: vm2, Tag: 2}),
+		// ARP suppression: VNI 10 learns bindings (at most 100, its
+		// max_macs; vm3 is secured: macA with 192.168.10.3, a static
+		// binding), VNI 20 answers from its static neighbours only; vm2 is
+		// a trunk of both.
+		"arp_suppression": testState(testConfig(t, multicast,
+			suppress(limited(vniNet(10, 1, "239.1.1.1"), 100), NeighLearned), suppress(vniNet(20, 2, "239.1.1.1"), NeighStatic, "192.168.20.7="+macB.String(), "2001:db8::20="+macC.String())),
+			Port{Name: "vm1", OFPort: vm1, Tag: 1},
+			Port{Name: "vm2", OFPort: vm2, Trunks: []uint16{1, 2}},
+			Port{Name: "vm3", OFPort: vm3, Tag: 1, Secured: true, AllowedMACs: []net.HardwareAddr{macA}, AllowedIPs: []netip.Addr{netip.MustParseAddr("192.168.10.3")}}),
 		// The underlay's MTU known (1500): frames to remote VTEPs longer
 		// than 1464 bytes (1450 of IP) are dropped, counted.
 		"mtu_guard": withUnderlayMTU(testState(testConfig(t, multicast, vniNet(10, 1, "239.1.1.1")),

@@ -3,6 +3,8 @@ package pipeline
 import (
 	"net"
 	"net/netip"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -76,3 +78,28 @@ func limited(n Network, max uint32) Network { n.MaxMACs = max; return n }
 
 // maxPerPort sets d's MaxMACsPerPort.
 func maxPerPort(d *Desired, max uint32) *Desired { d.MaxMACsPerPort = max; return d }
+
+// suppress sets a network's ARP suppression mode and static neighbours
+// ("IP=MAC").
+func suppress(n Network, mode NeighMode, neighbours ...string) Network {
+	n.ARPSuppression = mode
+	for _, nb := range neighbours {
+		ip, mac, _ := strings.Cut(nb, "=")
+		hw, err := net.ParseMAC(mac)
+		if err != nil {
+			panic(err)
+		}
+		n.Neighbours = append(n.Neighbours, Neighbour{IP: netip.MustParseAddr(ip), MAC: hw})
+	}
+	return n
+}
+
+// suppresses reports whether a network of s has one of the modes.
+func suppresses(s State, modes ...NeighMode) bool {
+	for _, n := range s.Desired.Networks {
+		if slices.Contains(modes, n.ARPSuppression) {
+			return true
+		}
+	}
+	return false
+}

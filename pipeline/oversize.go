@@ -15,7 +15,11 @@ import "github.com/vtep/vtep/ofapp"
 // The checked length is the whole frame: Ethernet header (14) plus the
 // guest's IP packet, which may be at most the underlay MTU minus 50. VLAN
 // tags are gone by then (classify pops them), so tagged ports need no
-// more. Floods to remote VTEPs are not checked.
+// more. Floods to remote VTEPs are checked the same way: the flood flow of
+// a local port sends its local copies, then checks the length and
+// resubmits to flood-out, which drops a frame too long for the tunnel
+// (drop-oversize, the same counting meter) and sends the others to the
+// VNI's group or VTEPs. Local ports still get every flooded frame.
 
 // oversizeLen is the longest frame that crosses the tunnel, 0 when the
 // underlay's MTU is unknown.
@@ -76,6 +80,23 @@ func (b *builder) tunnelOut(out []ofapp.Flow) []ofapp.Flow {
 	drop.Meter = OversizeMeterID
 	return append(out, Seal(drop),
 		flow(TableTunnelOut, prioNormal, FeatureTunnelOut, 0, nil, b.toTunnel(), 0))
+}
+
+// floodOut: table 55, only with the underlay's MTU known: the tunnel copy
+// of a BUM frame from a local port, after its size check.
+func (b *builder) floodOut(out []ofapp.Flow) []ofapp.Flow {
+	if b.oversizeLen() == 0 {
+		return out
+	}
+	drop := flow(TableFloodOut, prioHigh, FeatureDropOversize, 0, ofapp.Match{matchOversize()}, nil, 0)
+	drop.Meter = OversizeMeterID
+	out = append(out, Seal(drop))
+	for _, n := range b.nets {
+		if len(n.members) > 0 {
+			out = append(out, flow(TableFloodOut, prioNormal, FeatureFloodOut, n.VNI, ofapp.Match{matchVNI(n.VNI)}, b.floodTunnel(n), 0))
+		}
+	}
+	return out
 }
 
 // oversizeMeters returns the counting meter when tunnelOut drops.

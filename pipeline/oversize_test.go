@@ -84,3 +84,38 @@ func TestNoOversizeCheckWithoutUnderlayMTU(t *testing.T) {
 		}
 	}
 }
+
+// Floods are checked too: a broadcast too long for the tunnel still
+// reaches the local ports of its VNI, but not the other VTEP, and is
+// counted by flood-out's drop; one that fits crosses.
+func TestOversizeFloodChecked(t *testing.T) {
+	f := twoVTEPsMTU(t)
+	for _, tt := range []struct {
+		name string
+		len  int
+		want []hop
+	}{
+		{"1450 bytes of IP", 1464, []hop{{"10.0.0.1", vm2, 1}, {"10.0.0.3", vm1, 0}}},
+		{"1451 bytes of IP", 1465, []hop{{"10.0.0.1", vm2, 1}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := frame(vm1, 0, macA, broadcast)
+			p.Len = tt.len
+			if got := f.send("10.0.0.1", p); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("reached %v, want %v", got, tt.want)
+			}
+			tr, err := f.vteps["10.0.0.1"].Run(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hit, ok := tr.Hit(TableFloodOut)
+			wantFeature := FeatureFloodOut
+			if len(tt.want) == 1 {
+				wantFeature = FeatureDropOversize
+			}
+			if !ok || Cookie(hit.Cookie).Feature() != wantFeature {
+				t.Errorf("flood-out hit %v (%v), want %s", hit, ok, wantFeature)
+			}
+		})
+	}
+}

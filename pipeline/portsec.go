@@ -33,6 +33,12 @@ func checkSecured(p Port) error {
 				Err: fmt.Errorf("%w: want a unicast MAC", ErrState)}
 		}
 	}
+	for _, ip := range p.AllowedIPs {
+		if !ip.Unmap().Is4() || ip.Unmap().IsUnspecified() {
+			return &StateError{Field: "Ports[" + p.Name + "].AllowedIPs", Value: ip.String(),
+				Err: fmt.Errorf("%w: want an IPv4 address", ErrState)}
+		}
+	}
 	return nil
 }
 
@@ -90,6 +96,9 @@ func (b *builder) localSecured(n network, m member, acts []ofapp.Action) []portF
 		pf = append(pf, portFlow{m.port, flow(TableLocalIn, prioSecuredSrc, FeatureLearnLocal, n.VNI,
 			ofapp.Match{ofapp.MatchInPort(m.port), matchVNI(n.VNI), ofapp.MatchEthSrc(mac)},
 			acts, TableEgress)})
+	}
+	if n.ARPSuppression != NeighOff {
+		pf = append(pf, securedARP(n, b.secured[m.port], acts)...)
 	}
 	for _, s := range b.static {
 		if s.vni == n.VNI && s.port == m.port {

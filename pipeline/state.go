@@ -58,6 +58,25 @@ type Network struct {
 	// BUMPPS is the rate, in packets per second, above which BUM frames
 	// from local ports are dropped (storm control; 0: no limit).
 	BUMPPS uint32
+	// ARPSuppression says where the network's ARP responder takes its
+	// IP -> MAC bindings from (NeighOff: no responder). See neigh.go.
+	ARPSuppression NeighMode
+	// Neighbours are static IP -> MAC bindings the responder answers for
+	// (with ARPSuppression other than NeighOff), in any order: IPv4 ones
+	// answer ARP, IPv6 ones neighbour solicitations.
+	// A control plane appends its MAC+IP routes here.
+	Neighbours []Neighbour
+	// EVPN says a BGP EVPN control plane serves the network: nothing is
+	// learned from the tunnel, MACs behind remote VTEPs are RemoteMACs,
+	// floods go to FloodVTEPs (ingress replication) instead of a group or
+	// the peers, and tunnel frames are accepted only from those VTEPs.
+	EVPN bool
+	// FloodVTEPs are the remote VTEPs that announced the network (EVPN
+	// type-3 routes), in any order.
+	FloodVTEPs []netip.Addr
+	// RemoteMACs are the network's MACs behind remote VTEPs (EVPN type-2
+	// routes), in any order, each MAC once.
+	RemoteMACs []RemoteMAC
 }
 
 // Groups returns the distinct multicast groups the networks use, ascending
@@ -120,6 +139,10 @@ type Port struct {
 	Secured bool
 	// AllowedMACs are the unicast source MACs a secured port may send from.
 	AllowedMACs []net.HardwareAddr
+	// AllowedIPs are the IPv4 addresses a secured port's ARP may claim
+	// (vtep-allowed-ips): only those are learned as its bindings, and with
+	// one allowed MAC each is a static binding (neigh.go).
+	AllowedIPs []netip.Addr
 	// MTU is the interface's MTU as OVS reports it, 0 when unknown (see
 	// Oversize).
 	MTU int

@@ -3,14 +3,19 @@ package pipeline
 // Table ids of the overlay bridge. Goto may only move to a later table, so
 // their order is the order a frame visits them.
 const (
-	TableClassify  uint8 = 0
-	TableTunnelIn  uint8 = 10
-	TableLocalIn   uint8 = 20
-	TableMACLimit  uint8 = 25
-	TableMAC       uint8 = 30
-	TableEgress    uint8 = 40
-	TableTunnelOut uint8 = 45
-	TableFlood     uint8 = 50
+	TableClassify     uint8 = 0
+	TableTunnelIn     uint8 = 10
+	TableLocalIn      uint8 = 20
+	TableMACLimit     uint8 = 25
+	TableMAC          uint8 = 30
+	TableNeighLearn   uint8 = 33
+	TableNeigh        uint8 = 35
+	TableEgress       uint8 = 40
+	TableTunnelOut    uint8 = 45
+	TableARPResponder uint8 = 48
+	TableNDAdvert     uint8 = 49
+	TableFlood        uint8 = 50
+	TableFloodOut     uint8 = 55
 )
 
 // TableUnderlay is the only table of the underlay bridge.
@@ -52,14 +57,14 @@ var overlayTables = []Table{
 		Doc:      "learn source MAC + VNI -> remote VTEP (tun_src), look up the destination",
 		Match:    []string{"reg0", "dl_src", "tun_src"},
 		Goto:     []uint8{TableEgress},
-		Resubmit: []uint8{TableMACLimit, TableMAC},
+		Resubmit: []uint8{TableMACLimit, TableMAC, TableNeighLearn},
 		Learn:    []uint8{TableMAC},
 		Write:    []string{"reg1"}},
 	{ID: TableLocalIn, Name: "local-in",
 		Doc:      "learn source MAC + VNI -> local port (per port and VNI), look up the destination",
-		Match:    []string{"in_port", "reg0", "dl_src"},
+		Match:    []string{"in_port", "reg0", "dl_src", "dl_type", "arp_spa", "arp_sha"},
 		Goto:     []uint8{TableEgress},
-		Resubmit: []uint8{TableMACLimit, TableMAC},
+		Resubmit: []uint8{TableMACLimit, TableMAC, TableNeighLearn},
 		Learn:    []uint8{TableMAC},
 		Write:    []string{"reg1"}},
 	{ID: TableMACLimit, Name: "mac-limit",
@@ -69,18 +74,42 @@ var overlayTables = []Table{
 		Doc:   "learned MAC + VNI entries loading reg2 (remote VTEP) and reg3 (port); miss leaves reg3 = 0",
 		Match: []string{"reg0", "dl_dst"},
 		Write: []string{"reg2", "reg3"}},
+	{ID: TableNeighLearn, Name: "neigh-learn",
+		Doc:   "ARP suppression: learn the ARP sender's (or ND solicitation sender's, advertisement target's) IP -> MAC binding into neigh (reached by resubmit from tunnel-in and local-in, after their checks)",
+		Match: []string{"in_port", "reg0", "dl_type", "arp_spa", "arp_sha", "nw_proto", "icmpv6_type", "ipv6_src", "nd_sll", "nd_tll"},
+		Learn: []uint8{TableNeigh},
+		Write: []string{}},
+	{ID: TableNeigh, Name: "neigh",
+		Doc:   "IP -> MAC bindings (learned and static) loading reg4, reg5 (MAC) and reg1[3] = 1; a gratuitous ARP's own binding loads reg1[3] = 0",
+		Match: []string{"reg0", "dl_type", "arp_spa", "arp_tpa", "nw_proto", "icmpv6_type", "nd_target", "nd_sll"},
+		Write: []string{"reg1", "reg4", "reg5"}},
 	{ID: TableEgress, Name: "egress",
-		Doc:   "known destination: to its port (VLAN tag per port) or its VTEP (split horizon); unknown: flood",
-		Match: []string{"reg0", "reg1", "reg3"},
-		Goto:  []uint8{TableTunnelOut, TableFlood},
-		Write: []string{"reg1"}},
+		Doc:      "known destination: to its port (VLAN tag per port) or its VTEP (split horizon); unknown: flood (ARP requests of a suppressing network: look up the binding, then arp-responder)",
+		Match:    []string{"reg0", "reg1", "reg3", "dl_type", "arp_op", "nw_proto", "icmpv6_type"},
+		Goto:     []uint8{TableTunnelOut, TableARPResponder, TableFlood},
+		Resubmit: []uint8{TableNeigh},
+		Write:    []string{"reg1"}},
 	{ID: TableTunnelOut, Name: "tunnel-out",
 		Doc:   "to a known remote VTEP, when the underlay MTU is known: frames the underlay cannot carry (reg1[2]) are dropped (counted), the others encapsulated",
 		Match: []string{"reg1"},
 		Meter: true},
+	{ID: TableARPResponder, Name: "arp-responder",
+		Doc:   "ARP requests and neighbour solicitations from local ports of a suppressing network: binding found (reg1[3]): reply built in place, back to the input port (an advertisement finishes in nd-advert); else flood (both counted per VNI)",
+		Match: []string{"in_port", "reg0", "reg1", "dl_type", "nw_proto", "icmpv6_type"},
+		Goto:  []uint8{TableNDAdvert, TableFlood},
+		Write: []string{"reg6"}},
+	{ID: TableNDAdvert, Name: "nd-advert",
+		Doc:   "a neighbour solicitation arp-responder turned into an advertisement: its target link-layer address (reg4, reg5), tagged, back to the input port (a flow matching a solicitation may not set nd_tll)",
+		Match: []string{"in_port", "reg0", "dl_type", "nw_proto", "icmpv6_type"}},
 	{ID: TableFlood, Name: "flood",
-		Doc:   "BUM frames: to the VNI's local ports but the input port (one flow per VNI and local port) and, from local ports only, to its group or peer VTEPs (through the VNI's meter when it has bum_pps)",
-		Match: []string{"in_port", "reg0", "reg1"},
+		Doc:      "BUM frames: to the VNI's local ports but the input port (one flow per VNI and local port) and, from local ports only, to its group or peer VTEPs (through the VNI's meter when it has bum_pps); with the underlay MTU known, the tunnel copy after a size check in flood-out",
+		Match:    []string{"in_port", "reg0", "reg1"},
+		Resubmit: []uint8{TableFloodOut},
+		Write:    []string{"reg1"},
+		Meter:    true},
+	{ID: TableFloodOut, Name: "flood-out",
+		Doc:   "only with the underlay MTU known: a BUM frame's tunnel copy; too long for the underlay (reg1[2]) dropped (counted), else to the VNI's group or peer VTEPs (reached by resubmit)",
+		Match: []string{"reg0", "reg1"},
 		Meter: true},
 }
 

@@ -250,6 +250,22 @@ func nxmName(f ofapp.Field) string {
 		return "tun_src"
 	case ofapp.FieldTunIPv4Dst:
 		return "tun_dst"
+	case ofapp.FieldEthType:
+		return "dl_type"
+	case ofapp.FieldARPOp:
+		return "arp_op"
+	case ofapp.FieldARPSPA:
+		return "arp_spa"
+	case ofapp.FieldARPTPA:
+		return "arp_tpa"
+	case ofapp.FieldARPSHA:
+		return "arp_sha"
+	case ofapp.FieldIPProto:
+		return "nw_proto"
+	case ofapp.FieldICMPv6Type:
+		return "icmpv6_type"
+	case ofapp.FieldNDTarget:
+		return "nd_target"
 	}
 	if f.Class == ofapp.ClassNXM1 && f.Field <= 15 {
 		return fmt.Sprintf("reg%d", f.Field)
@@ -272,17 +288,29 @@ func prerequisites(m ofapp.Match) error {
 	}
 	for _, f := range m {
 		switch n := f.Name(); n {
-		case "nw_src", "nw_dst", "nw_proto":
+		case "nw_src", "nw_dst":
 			if ethType != 0x0800 {
 				return fmt.Errorf("%s needs dl_type=0x0800", n)
 			}
-		case "arp_tpa", "arp_spa", "arp_op":
+		case "nw_proto":
+			if ethType != 0x0800 && ethType != 0x86dd {
+				return fmt.Errorf("%s needs dl_type=0x0800 or 0x86dd", n)
+			}
+		case "arp_tpa", "arp_spa", "arp_op", "arp_sha":
 			if ethType != 0x0806 {
 				return fmt.Errorf("%s needs dl_type=0x0806", n)
 			}
 		case "udp_dst", "udp_src":
 			if proto != 17 {
 				return fmt.Errorf("%s needs nw_proto=17", n)
+			}
+		case "ipv6_src":
+			if ethType != 0x86dd {
+				return fmt.Errorf("%s needs dl_type=0x86dd", n)
+			}
+		case "icmpv6_type", "nd_target", "nd_sll", "nd_tll":
+			if ethType != 0x86dd || proto != 58 {
+				return fmt.Errorf("%s needs dl_type=0x86dd and nw_proto=58", n)
 			}
 		}
 	}

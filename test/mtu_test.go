@@ -2,12 +2,15 @@ package test
 
 import (
 	"fmt"
+	"net"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
 	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/labs"
 	"github.com/vtep/vtep/pipeline"
@@ -62,6 +65,42 @@ func TestMTUGuardOversize(t *testing.T) {
 	if len(flagged) != 1 || flagged[0].MTU != 1500 {
 		t.Errorf("hv1 ports flagged oversize %+v, want a's port at MTU 1500 (ports %+v)", flagged, s.Ports)
 	}
+	floodOversize(t, r)
+}
+
+// floodOversize: a flooded frame (to a MAC nobody has) of 1500 bytes of IP
+// is dropped before the tunnel and counted as well, and one of 1450
+// crosses to the group.
+func floodOversize(t *testing.T, r *labs.Running) {
+	t.Helper()
+	src, _ := net.ParseMAC(macA)
+	unknown := net.HardwareAddr{0x02, 0, 0, 0, 0, 0x77}
+	wire := capture(t, r, "ul", "hv1", "udp port 4789")
+	before := oversizeDropped(t, r, "hv1")
+	sendFrames(t, r, "a", "eth0", udpFrame(t, src, unknown, 1472), udpFrame(t, src, unknown, 1422))
+	err := labs.WaitFor(ctxT(t, 10*time.Second), 100*time.Millisecond, func() (bool, error) {
+		return oversizeDropped(t, r, "hv1") >= before+1 && wire.Count("02:00:00:00:00:77") >= 1, nil
+	})
+	if d := oversizeDropped(t, r, "hv1") - before; err != nil || d != 1 {
+		t.Errorf("hv1: the oversize meter counted %d flooded frames, want 1 (%v)", d, err)
+	}
+	lines := grep(wire.Stop(), "02:00:00:00:00:77")
+	if len(lines) != 1 || !strings.Contains(lines[0], "> "+group) || !strings.Contains(lines[0], "length 1464") {
+		t.Errorf("flooded frames on the underlay: want only the 1450-byte one, to the group:\n%s", strings.Join(lines, "\n"))
+	}
+}
+
+// udpFrame is an IPv4/UDP frame from src to dst with payload bytes of UDP
+// data (an IP packet of payload + 28 bytes).
+func udpFrame(t testing.TB, src, dst net.HardwareAddr, payload int) []byte {
+	t.Helper()
+	eth := &layers.Ethernet{SrcMAC: src, DstMAC: dst, EthernetType: layers.EthernetTypeIPv4}
+	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: net.IPv4(192, 168, 10, 1), DstIP: net.IPv4(192, 168, 10, 77)}
+	udp := &layers.UDP{SrcPort: 9, DstPort: 9}
+	if err := udp.SetNetworkLayerForChecksum(ip); err != nil {
+		t.Fatal(err)
+	}
+	return serialize(t, eth, ip, udp, gopacket.Payload(make([]byte, payload)))
 }
 
 var meterPackets = regexp.MustCompile(`packet_in_count:(\d+)`)

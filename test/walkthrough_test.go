@@ -49,14 +49,21 @@ func TestARPWalkthrough(t *testing.T) {
 			!strings.Contains(cls[0].Actions, "pop_vlan,load:0xa->NXM_NX_REG0[0..23]") || cls[0].Cookie.VNI() != 10 {
 			t.Errorf("%s: classify flows %+v, want in_port=%d,dl_vlan=1 -> pop_vlan, VNI 10", hv, cls, port)
 		}
-		var toGroup int
+		// Floods from the local port check their size (the underlay's MTU
+		// is known) and their tunnel copy goes to the group in flood-out.
+		var checked, toGroup int
 		for _, f := range withFeature(fs, pipeline.FeatureFlood) {
-			if f.Fields["reg1"] == "0/0x1" && strings.Contains(f.Actions, "set_field:0xa->tun_id,set_field:"+group+"->tun_dst") {
+			if f.Fields["reg1"] == "0/0x1" && strings.Contains(f.Actions, "check_pkt_larger(1464)->NXM_NX_REG1[2],resubmit(,55)") {
+				checked++
+			}
+		}
+		for _, f := range withFeature(fs, pipeline.FeatureFloodOut) {
+			if f.Cookie.VNI() == 10 && strings.HasPrefix(f.Actions, "set_field:0xa->tun_id,set_field:"+group+"->tun_dst,output:") {
 				toGroup++
 			}
 		}
-		if toGroup != 1 {
-			t.Errorf("%s: %d flood flows from local ports send VNI 10 to %s, want 1", hv, toGroup, group)
+		if checked != 1 || toGroup != 1 {
+			t.Errorf("%s: %d flood flows from local ports check the size and %d flood-out flows send VNI 10 to %s, want 1 and 1", hv, checked, toGroup, group)
 		}
 		// Nothing learned before anyone speaks.
 		checkMACs(t, r, hv)

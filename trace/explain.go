@@ -22,6 +22,7 @@ type Context struct {
 // traceState follows the registers and tunnel fields through the actions.
 type traceState struct {
 	vni, reg2, reg3 uint32
+	reg4, reg5      uint32 // a binding's MAC (ARP suppression)
 	vlan            uint16
 	tunDst          string
 	tunID           uint32
@@ -52,6 +53,11 @@ func Explain(res *api.TraceResult, tc Context) {
 					res.Outputs = append(res.Outputs, o)
 				}
 			}
+			if role == api.BridgeOverlay && a.Action == "IN_PORT" {
+				if o, ok := inPortOutput(s, tc); ok {
+					res.Outputs = append(res.Outputs, o)
+				}
+			}
 		}
 		st.Explain = explainStep(st, s, tc, res.Outputs)
 	}
@@ -70,6 +76,10 @@ func applyTraceAction(s *traceState, a api.TraceAction) {
 				s.reg2 = uint32(n)
 			case strings.HasPrefix(dst, "NXM_NX_REG3["):
 				s.reg3 = uint32(n)
+			case strings.HasPrefix(dst, "NXM_NX_REG4["):
+				s.reg4 = uint32(n)
+			case strings.HasPrefix(dst, "NXM_NX_REG5["):
+				s.reg5 = uint32(n)
 			}
 		}
 	}
@@ -141,6 +151,9 @@ func explainStep(st *api.TraceStep, s traceState, tc Context, outs []api.TraceOu
 		return why
 	}
 	if why, ok := explainOversize(st, s); ok {
+		return why
+	}
+	if why, ok := explainARP(st, s, tc, outs); ok {
 		return why
 	}
 	from := fmt.Sprintf("port %s", r.InPort)
@@ -277,6 +290,8 @@ func verdict(res *api.TraceResult) string {
 			return fmt.Sprintf("dropped in table %s of %s: no vtep flow sent it on", where, last.Bridge)
 		}
 		return fmt.Sprintf("dropped in table %s by %s", where, last.Feature)
+	case len(sent) == 1 && answered(res):
+		return "answered by this VTEP (ARP suppression): reply to " + sent[0]
 	case len(sent) == 1 && !res.Outputs[0].Group && !isFlood(res):
 		return "to " + sent[0]
 	}

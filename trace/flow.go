@@ -51,7 +51,9 @@ func Flow(r api.TraceRequest, pi Ports, localIP string) (string, error) {
 	}
 	switch proto {
 	case "arp":
-		parts = append(parts, "arp", "arp_op=1", "arp_tpa="+r.NwDst)
+		// the sender's hardware address is its source MAC, as a host's
+		// ARP request carries it
+		parts = append(parts, "arp", "arp_op=1", "arp_tpa="+r.NwDst, "arp_sha="+strings.ToLower(r.DlSrc))
 		if r.NwSrc != "" {
 			parts = append(parts, "arp_spa="+r.NwSrc)
 		}

@@ -68,6 +68,7 @@ func TestParseAndExplainTrace(t *testing.T) {
 				"classify drop-unknown-vlan: port a does not carry VLAN 7 (trunk of VLAN 1), and VLAN 7 maps to no VNI here: dropped (counted as drop-unknown-vlan)",
 			}},
 	}
+	tests = append(tests, arpSuppressionTraces()...)
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join("testdata", "trace", tt.file))
@@ -160,7 +161,7 @@ func TestTraceRequestAndFlow(t *testing.T) {
 		{"local icmp", "in_port=a&vlan=1&dl_src=02:00:00:00:00:0A&dl_dst=02:00:00:00:00:0b&nw_src=192.168.10.1&nw_dst=192.168.10.2",
 			"in_port=1,dl_vlan=1,dl_src=02:00:00:00:00:0a,dl_dst=02:00:00:00:00:0b,icmp,nw_dst=192.168.10.2,nw_src=192.168.10.1", false},
 		{"local arp broadcast", "in_port=1&dl_src=02:00:00:00:00:0a&nw_dst=192.168.10.2&proto=arp",
-			"in_port=1,dl_src=02:00:00:00:00:0a,dl_dst=ff:ff:ff:ff:ff:ff,arp,arp_op=1,arp_tpa=192.168.10.2", false},
+			"in_port=1,dl_src=02:00:00:00:00:0a,dl_dst=ff:ff:ff:ff:ff:ff,arp,arp_op=1,arp_tpa=192.168.10.2,arp_sha=02:00:00:00:00:0a", false},
 		{"tunnel", "vni=10&tun_src=10.0.0.2&dl_src=02:00:00:00:00:0b&dl_dst=02:00:00:00:00:0a",
 			"in_port=2,tun_id=10,tun_src=10.0.0.2,tun_dst=10.0.0.1,dl_src=02:00:00:00:00:0b,dl_dst=02:00:00:00:00:0a", false},
 		{"unknown port", "in_port=zz&dl_src=02:00:00:00:00:0a", `in_port "zz": not a VM port vtepd knows (ports: a)`, true},

@@ -19,11 +19,43 @@ func TestPrintMACsLayout(t *testing.T) {
 		{MAC: "02:00:00:00:00:0b", VNI: 10, Remote: true, VTEP: "10.0.0.2", Port: "vxlan0", OFPort: 2, Age: 185, Hits: 1204},
 		{MAC: "02:00:00:00:01:0c", VNI: 20, Port: "web-1", OFPort: 7, Age: 7322},
 		{MAC: "02:00:00:00:01:0d", VNI: 20, Port: "web-2", OFPort: 8, Age: 42, Frozen: true, FlappedWith: "VTEP 10.0.0.3"},
+		{MAC: "02:00:00:00:02:0e", VNI: 30, Remote: true, VTEP: "10.0.0.9", Port: "vxlan0", OFPort: 2, Source: api.SourceEVPN, Seq: 3},
+		{MAC: "02:00:00:00:02:0f", VNI: 30, Port: "db-1", OFPort: 9, Source: api.SourceStatic},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "macs_layout", b.String())
+}
+
+func TestPrintNeighLayout(t *testing.T) {
+	var b bytes.Buffer
+	err := printNeigh(&b, []api.NeighEntry{
+		{IP: "192.168.10.2", MAC: "02:00:00:00:00:0b", VNI: 10, Source: "learned", Age: 12.7, HardTimeout: 300, Hits: 4},
+		{IP: "192.168.10.3", MAC: "02:00:00:00:00:0c", VNI: 10, Source: "static", Age: 3700},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "neigh_layout", b.String())
+	b.Reset()
+	if err := printNeigh(&b, nil); err != nil || b.String() != "no ARP suppression bindings\n" {
+		t.Errorf("empty table: %q, %v", b.String(), err)
+	}
+}
+
+func TestPrintARPSuppression(t *testing.T) {
+	var b bytes.Buffer
+	printARPSuppression(&b, []api.NetworkStatus{{VNI: 10, ARPSuppression: "learned"}, {VNI: 20}, {VNI: 30, ARPSuppression: "static"}})
+	want := "\narp suppression (bindings: vtepctl neigh):\n  VNI  MODE\n  10   learned\n  30   static\n"
+	if b.String() != want {
+		t.Errorf("got\n%q\nwant\n%q", b.String(), want)
+	}
+	b.Reset()
+	printARPSuppression(&b, []api.NetworkStatus{{VNI: 10}})
+	if b.Len() != 0 {
+		t.Errorf("no network suppresses, yet %q", b.String())
+	}
 }
 
 func TestPrintFlowsLayout(t *testing.T) {
@@ -144,7 +176,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"macs", "--api", missing, "--config", badCfg}, 2, "--api and --config both given"},
 		{[]string{"status", "--config", badCfg}, 2, "--config " + badCfg},
 		{[]string{"dump-flows", "--bridge", "br-int"}, 2, `--bridge "br-int": want overlay or underlay`},
-		{[]string{"dump-flows", "--table", "macs"}, 2, "--table \"macs\": want a number 0..254 or a table name (classify, tunnel-in, local-in, mac-limit, mac, egress, tunnel-out, flood)"},
+		{[]string{"dump-flows", "--table", "macs"}, 2, "--table \"macs\": want a number 0..254 or a table name (classify, tunnel-in, local-in, mac-limit, mac, neigh-learn, neigh, egress, tunnel-out, arp-responder, nd-advert, flood)"},
 		{[]string{"dump-flows", "--diff", "--vni", "10"}, 2, "--diff compares whole bridges"},
 		{[]string{"trace", "--in-port", "a"}, 2, "--dl-src is required"},
 		{[]string{"trace", "--dl-src", "02:00:00:00:00:0a"}, 2, "--in-port is empty: give --in-port (a VM port) or --vni and --tun-src"},

@@ -15,7 +15,7 @@ import (
 
 func newLabExecCmd() *cobra.Command {
 	cmd := labCommand("exec [--prefix P] NODE -- CMD [ARGS...]",
-		"run a command in a node's namespace (hypervisor, VM, physical VTEP or ul, the underlay switch); exits with its status",
+		"run a command in a node's namespace (hypervisor, VM, physical VTEP, host, router or ul, the underlay switch); exits with its status; vtysh on an FRR node reaches its FRR",
 		labParse{flags: []string{"prefix"}, stopAfter: 1}, runLabExec)
 	cmd.ValidArgsFunction = completeLabNodes
 	return cmd
@@ -39,7 +39,13 @@ func runLabExec(c labCtx, a *labArgs) error {
 		slices.Sort(names)
 		return usageErr("lab %s has no node %q; its nodes: %s", f.Prefix, node, strings.Join(names, ", "))
 	}
-	cmd := labs.Command(c.ctx, f.Topology().Netns(node), a.rest[0], a.rest[1:]...)
+	ns := f.Topology().Netns(node)
+	args := a.rest[1:]
+	if a.rest[0] == "vtysh" && f.Topology().IsFRR(node) && !slices.Contains(args, "-N") {
+		// vtysh reaches this node's FRR (its pathspace is the namespace).
+		args = append([]string{"-N", ns}, args...)
+	}
+	cmd := labs.Command(c.ctx, ns, a.rest[0], args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, c.stdout, c.stderr
 	if o, ok := f.HypervisorOVS(node); ok {
 		// ovs-vsctl, ovs-ofctl and ovs-appctl find this hypervisor's OVS.

@@ -73,9 +73,17 @@ func physicalMACs(c labCtx, f *labs.File, p labs.FilePhysicalVTEP) error {
 			errs = append(errs, err)
 			continue
 		}
-		c.printf("%s (Linux kernel VXLAN, VNI %d, group %s):\n", dev, n.VNI, n.Group)
+		if p.EVPN != nil {
+			c.printf("%s (Linux kernel VXLAN driven by FRR, VNI %d, BGP EVPN):\n", dev, n.VNI)
+		} else {
+			c.printf("%s (Linux kernel VXLAN, VNI %d, group %s):\n", dev, n.VNI, n.Group)
+		}
 		for _, e := range es {
-			c.printf("  %s  VNI %d  VTEP %s\n", e.MAC, n.VNI, e.Dst)
+			how := ""
+			if e.ExternLearn {
+				how = "  (from BGP EVPN: extern_learn)"
+			}
+			c.printf("  %s  VNI %d  VTEP %s%s\n", e.MAC, n.VNI, e.Dst, how)
 		}
 		if len(es) == 0 {
 			c.printf("  (no MAC learned)\n")

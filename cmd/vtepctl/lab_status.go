@@ -77,6 +77,9 @@ func printLabStatus(c labCtx, s *labs.LabStatus) {
 	for _, g := range sortedKeys(u.Group) {
 		c.printf("  group %s members: %s\n", g, strings.Join(u.Group[g], " "))
 	}
+	for _, sw := range s.Switches {
+		c.printf("\nswitch %s: %s (%s)\n  ports: %s\n", sw.Name, labs.UnderlayBridgeName, sw.Netns, sw.Ports)
+	}
 	for _, h := range s.Hypervisors {
 		printHypervisorStatus(c, h)
 	}
@@ -97,11 +100,25 @@ func printLabStatus(c labCtx, s *labs.LabStatus) {
 		c.printf("  %-6s %s %s on %s port %s, %s (%s)\n", v.Name, v.MAC, v.IP, v.Hypervisor, v.Name, vlan, v.Netns)
 	}
 	for _, p := range s.Physical {
-		c.printf("\nphysical vtep %s: VTEP %s, Linux kernel VXLAN (%s)\n", p.Name, p.VTEPIP, p.Netns)
+		kind := "Linux kernel VXLAN"
+		if p.FRR != nil {
+			kind += " driven by FRR (BGP EVPN)"
+		}
+		c.printf("\nphysical vtep %s: VTEP %s, %s (%s)\n", p.Name, p.VTEPIP, kind, p.Netns)
 		for _, d := range p.Devices {
 			n := d.Network
+			if n.Host != "" {
+				c.printf("  %s: VNI %d, EVPN, host %s %s %s (%s)\n", d.Name, n.VNI, n.Host, n.MAC, n.IP, d.Present)
+				continue
+			}
 			c.printf("  %s: VNI %d, group %s, %s %s (%s)\n", d.Name, n.VNI, n.Group, n.MAC, n.IP, d.Present)
 		}
+		if p.FRR != nil {
+			c.printf("%s", p.FRR)
+		}
+	}
+	for _, r := range s.Routers {
+		c.printf("\nrouter %s: %s, FRR (%s)\n%s", r.Name, r.Addresses, r.Netns, r.FRR)
 	}
 }
 

@@ -16,7 +16,7 @@ func newMACsCmd() *cobra.Command {
 	var vni vniFlag
 	cmd := &cobra.Command{
 		Use:   "macs [--vni N] [-o json] [--api ADDR | --config FILE]",
-		Short: "the learned MAC table: MAC, VNI, remote VTEP or local port and VLAN, age, hits, frozen",
+		Short: "the MAC table: MAC, VNI, remote VTEP or local port and VLAN, source (learned, static, evpn) and sequence, age, hits, frozen",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return o.do(cmd.Context(), func(ctx context.Context, cl *api.Client) error {
@@ -45,7 +45,7 @@ func printMACs(w io.Writer, ms []api.MACEntry) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "VNI\tMAC\tWHERE\tPORT\tVLAN\tAGE\tHITS\tFROZEN")
+	fmt.Fprintln(tw, "VNI\tMAC\tWHERE\tPORT\tVLAN\tSOURCE\tAGE\tHITS\tFROZEN")
 	for _, m := range ms {
 		where, vlan := "local", "-"
 		if m.Remote {
@@ -55,7 +55,20 @@ func printMACs(w io.Writer, ms []api.MACEntry) error {
 		} else {
 			vlan = "untagged"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", m.VNI, m.MAC, where, m.Port, vlan, formatAge(m.Age), m.Hits, frozenCell(m))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", m.VNI, m.MAC, where, m.Port, vlan, sourceCell(m), formatAge(m.Age), m.Hits, frozenCell(m))
 	}
 	return tw.Flush()
+}
+
+// sourceCell says where an entry comes from, with its MAC mobility
+// sequence when it has one ("evpn seq 3").
+func sourceCell(m api.MACEntry) string {
+	src := m.Source
+	if src == "" {
+		src = api.SourceLearned
+	}
+	if m.Seq > 0 {
+		src += fmt.Sprintf(" seq %d", m.Seq)
+	}
+	return src
 }

@@ -65,7 +65,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetFlagErrorFunc(flagError)
 	root.SetUsageTemplate(usageTemplate)
 	root.CompletionOptions.HiddenDefaultCmd = false
-	root.AddCommand(newStatusCmd(), newMACsCmd(), newDumpFlowsCmd(), newTraceCmd(), newLabCmd(), &cobra.Command{
+	root.AddCommand(newStatusCmd(), newMACsCmd(), newNeighCmd(), newDumpFlowsCmd(), newTraceCmd(), newEVPNCmd(), newVTEPsCmd(), newLabCmd(), &cobra.Command{
 		Use:   "version",
 		Short: "print the version",
 		Args:  noArgs,

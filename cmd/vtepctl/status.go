@@ -171,6 +171,7 @@ func printStatus(w io.Writer, r statusReport) error {
 	}
 	tw.Flush()
 	printStormControl(w, s.Networks)
+	printARPSuppression(w, s.Networks)
 
 	fmt.Fprintln(w, "\nports:")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -291,6 +292,26 @@ func printStormControl(w io.Writer, nets []api.NetworkStatus) {
 			dropped = fmt.Sprint(*n.BUMDropped)
 		}
 		fmt.Fprintf(tw, "  %d\t%d\t%s\n", n.VNI, n.BUMPPS, dropped)
+	}
+	tw.Flush()
+}
+
+// printARPSuppression lists the networks with an ARP responder, when any.
+func printARPSuppression(w io.Writer, nets []api.NetworkStatus) {
+	var rows []string
+	for _, n := range nets {
+		if n.ARPSuppression != "" {
+			rows = append(rows, fmt.Sprintf("  %d\t%s\n", n.VNI, n.ARPSuppression))
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\narp suppression (bindings: vtepctl neigh):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  VNI\tMODE")
+	for _, r := range rows {
+		fmt.Fprint(tw, r)
 	}
 	tw.Flush()
 }

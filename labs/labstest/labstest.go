@@ -79,7 +79,7 @@ func UsedPrefixes() []string {
 }
 
 // Leftovers lists what remains of the labs of the given prefixes:
-// namespaces, run directories and pidfiles.
+// namespaces, run directories, pidfiles and FRR directories.
 func Leftovers(prefixes []string) []string {
 	var out []string
 	for _, p := range prefixes {
@@ -94,6 +94,12 @@ func Leftovers(prefixes []string) []string {
 		pids, _ := filepath.Glob(filepath.Join(dir, "*", "*.pid"))
 		for _, f := range pids {
 			out = append(out, "pidfile "+f)
+		}
+		for _, root := range []string{labs.FRRConfDir, labs.FRRRunDir} {
+			frr, _ := filepath.Glob(filepath.Join(root, p+"-*"))
+			for _, d := range frr {
+				out = append(out, "FRR directory "+d)
+			}
 		}
 	}
 	return out
@@ -146,4 +152,20 @@ func NewOVS(t testing.TB) *labs.OVS {
 		}
 	})
 	return o
+}
+
+// RequireFRR is Require for tests of labs with FRR nodes: it also skips
+// (or fails, under VTEP_REQUIRE_INTEGRATION=1) when FRR is not installed.
+func RequireFRR(t testing.TB) {
+	t.Helper()
+	Require(t)
+	missing := labs.MissingFRR()
+	if len(missing) == 0 {
+		return
+	}
+	reason := "needs FRR (make deps installs frr); missing: " + strings.Join(missing, ", ")
+	if os.Getenv(RequireEnv) == "1" {
+		t.Fatalf("integration test cannot run and %s=1: %s", RequireEnv, reason)
+	}
+	t.Skip("integration test skipped: " + reason)
 }

@@ -22,6 +22,10 @@ const (
 	slotIPProto
 	slotIPv4Dst
 	slotARPTPA
+	slotARPOp
+	slotARPSPA
+	slotARPSHA
+	slotARPTHA
 	slotTunID
 	slotTunSrc
 	slotTunDst
@@ -71,8 +75,14 @@ func newState(p Packet) (*state, error) {
 		st.ok[slotIPv4Dst], st.ok[slotIPProto] = true, true
 		st.v[slotIPv4Dst] = ip4(p.IPDst)
 	case 0x0806:
-		st.ok[slotARPTPA] = true
+		for _, i := range []int{slotARPTPA, slotARPOp, slotARPSPA, slotARPSHA, slotARPTHA} {
+			st.ok[i] = true
+		}
 		st.v[slotARPTPA] = ip4(p.IPDst)
+		st.v[slotARPOp] = uint64(p.ARPOp)
+		st.v[slotARPSPA] = ip4(p.ARPSPA)
+		st.v[slotARPSHA] = mac48(p.ARPSHA)
+		st.v[slotARPTHA] = mac48(p.ARPTHA)
 	}
 	return st, nil
 }
@@ -95,6 +105,8 @@ func (st *state) output(port uint32, tr *Trace) {
 		o.IPDst = ipOf(st.v[slotIPv4Dst])
 	} else if st.ok[slotARPTPA] {
 		o.IPDst = ipOf(st.v[slotARPTPA])
+		o.ARPOp, o.ARPSPA = uint16(st.v[slotARPOp]), ipOf(st.v[slotARPSPA])
+		o.ARPSHA, o.ARPTHA = macOf(st.v[slotARPSHA]), macOf(st.v[slotARPTHA])
 	}
 	tr.Outputs = append(tr.Outputs, o)
 }
@@ -118,8 +130,16 @@ func fieldSlot(class uint16, field uint8) (slot int, bits uint, ok bool) {
 			return slotIPProto, 8, true
 		case 12:
 			return slotIPv4Dst, 32, true
+		case 21:
+			return slotARPOp, 16, true
+		case 22:
+			return slotARPSPA, 32, true
 		case 23:
 			return slotARPTPA, 32, true
+		case 24:
+			return slotARPSHA, 48, true
+		case 25:
+			return slotARPTHA, 48, true
 		case 38:
 			return slotTunID, 64, true
 		}
@@ -131,11 +151,23 @@ func fieldSlot(class uint16, field uint8) (slot int, bits uint, ok bool) {
 			return slotEthDst, 48, true
 		case 2:
 			return slotEthSrc, 48, true
+		case 3:
+			return slotEthType, 16, true
 		case 4:
 			return slotVLAN, 16, true
+		case 15:
+			return slotARPOp, 16, true
+		case 16:
+			return slotARPSPA, 32, true
+		case 17:
+			return slotARPTPA, 32, true
 		}
 	case ofapp.ClassNXM1:
 		switch {
+		case field == 17:
+			return slotARPSHA, 48, true
+		case field == 18:
+			return slotARPTHA, 48, true
 		case field <= 15:
 			return slotReg0 + int(field), 32, true
 		case field == 16:
@@ -266,6 +298,12 @@ func matchOn(r ofapp.FieldRange, v uint64) (ofapp.MatchField, error) {
 		mf, bytes = ofapp.MatchField{Class: ofapp.ClassOpenFlowBasic, Field: 4}, 6
 	case slotVLAN:
 		mf, bytes = ofapp.MatchField{Class: ofapp.ClassOpenFlowBasic, Field: 6}, 2
+	case slotEthType:
+		mf, bytes = ofapp.MatchField{Class: ofapp.ClassOpenFlowBasic, Field: 5}, 2
+	case slotARPSPA:
+		mf, bytes = ofapp.MatchField{Class: ofapp.ClassOpenFlowBasic, Field: 22}, 4
+	case slotARPTPA:
+		mf, bytes = ofapp.MatchField{Class: ofapp.ClassOpenFlowBasic, Field: 23}, 4
 	case slotTunID:
 		mf, bytes = ofapp.MatchField{Class: ofapp.ClassOpenFlowBasic, Field: 38}, 8
 	case slotTunSrc, slotTunDst:

@@ -19,6 +19,12 @@ type Packet struct {
 	IPDst   net.IP // IPv4 destination (IPv4) or target protocol address (ARP)
 	TunID   uint64 // tunnel metadata of a packet received from a tunnel port
 	TunSrc  net.IP
+	// ARP fields of an ARP frame (EthType 0x0806); IPDst is its target
+	// protocol address.
+	ARPOp  uint16
+	ARPSPA net.IP
+	ARPSHA net.HardwareAddr
+	ARPTHA net.HardwareAddr
 	// Len is the frame's length in bytes as it arrives, tags included;
 	// 0: a small frame (64 bytes, 68 tagged).
 	Len int
@@ -37,6 +43,11 @@ type Output struct {
 	IPDst   net.IP // IPv4 destination or ARP target
 	TunID   uint64 // tunnel metadata set for the copy (meaningful on tunnel ports)
 	TunDst  net.IP
+	// ARP fields of an ARP frame as it leaves (IPDst is the target).
+	ARPOp  uint16
+	ARPSPA net.IP
+	ARPSHA net.HardwareAddr
+	ARPTHA net.HardwareAddr
 }
 
 func (o Output) String() string {
