@@ -3,6 +3,7 @@ package pipeline
 import (
 	"encoding/binary"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/vtep/vtep/ofapp"
@@ -235,6 +236,9 @@ func mayWrite(d *decl, dst ofapp.FieldRange) error {
 
 // nxmName maps an NXM field to the match name ovs-ofctl prints for it.
 func nxmName(f ofapp.Field) string {
+	if f.Class == ofapp.ClassNXM1 && f.Field <= 15 {
+		return regNames[f.Field] // no case below is a register
+	}
 	switch f {
 	case ofapp.FieldInPort:
 		return "in_port"
@@ -267,11 +271,17 @@ func nxmName(f ofapp.Field) string {
 	case ofapp.FieldNDTarget:
 		return "nd_target"
 	}
-	if f.Class == ofapp.ClassNXM1 && f.Field <= 15 {
-		return fmt.Sprintf("reg%d", f.Field)
-	}
 	return f.Name
 }
+
+// regNames are the match names of the 16 registers, made once: every
+// learn action names registers.
+var regNames = func() (n [16]string) {
+	for i := range n {
+		n[i] = "reg" + strconv.Itoa(i)
+	}
+	return n
+}()
 
 // prerequisites checks what OpenFlow requires of a match: IPv4 fields need
 // dl_type=0x0800, ARP fields dl_type=0x0806, UDP ports nw_proto=17.
