@@ -7,7 +7,7 @@ export PATH := $(patsubst %/,%,$(dir $(GO))):$(PATH)
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/vtep/vtep/internal/version.Version=$(VERSION)
 # Debian packages the tests and labs use.
-DEB_PACKAGES := openvswitch-switch iproute2 ethtool iputils-ping arping tcpdump iperf3 procps frr make git
+DEB_PACKAGES := openvswitch-switch iproute2 ethtool iputils-ping arping tcpdump iperf3 procps frr make git mininet
 # A count, not a duration: Go 1.26's fuzz coordinator can report a spurious
 # "context deadline exceeded" when a duration runs out mid-execution (go.dev/issue/75804).
 FUZZTIME ?= 100000x
