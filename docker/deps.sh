@@ -65,6 +65,14 @@ rootfs() {
 case "${1:-all}" in
 compose) compose ;;
 rootfs) rootfs ;;
-all) compose && rootfs ;;
+all)
+	# Compiling compose is CPU-bound, debootstrap mostly waits on the mirror
+	# and dpkg: run them side by side.
+	compose &
+	c=$!
+	rootfs || status=$?
+	wait "$c" || status=$?
+	exit "${status:-0}"
+	;;
 *) echo "usage: $0 [compose|rootfs]" >&2; exit 2 ;;
 esac

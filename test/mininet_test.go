@@ -83,6 +83,36 @@ func TestMininetExample(t *testing.T) {
 			}
 		}
 	}
+	checkMininetGone(t, dir)
+}
+
+// TestMininetExampleDetectsFailure runs the example's --check with a
+// "vtepd" that exits at once (/bin/true): no VM reaches another, no table
+// can be read, and the check must say so and exit non-zero, still taking
+// everything down.
+func TestMininetExampleDetectsFailure(t *testing.T) {
+	requireMininet(t)
+	p := labstest.Prefix(t)
+	dir := labs.RunDir(p)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, mininetScript, "--check", "--timeout", "1", "--prefix", p, "--rundir", dir,
+		"--vtepd", "/bin/true", "--vtepctl", "/bin/false")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("--check passed with no vtepd:\n%s", out)
+	}
+	text := string(out)
+	if !strings.Contains(text, "ping a -> b (192.168.10.2): FAILED") || !strings.Contains(text, "vtepctl macs on hv1 FAILED") {
+		t.Errorf("--check did not report the failed pings and tables:\n%s", out)
+	}
+	checkMininetGone(t, dir)
+}
+
+// checkMininetGone checks that the example removed its run directory and
+// stopped every process it started there.
+func checkMininetGone(t *testing.T, dir string) {
+	t.Helper()
 	if _, err := os.Stat(dir); err == nil {
 		t.Errorf("the example left %s behind", dir)
 	}

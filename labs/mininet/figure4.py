@@ -21,6 +21,7 @@ See docs/labs.md ("The lab in Mininet").
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -71,6 +72,37 @@ def run(node, cmd):
     return body
 
 
+def stop_pidfile(pidfile, ask):
+    """Stops the process of pidfile (ask() asks it to exit, else SIGTERM) and
+    waits until it is gone, killing it after 10 s."""
+    try:
+        with open(pidfile) as f:
+            pid = int(f.read().strip())
+    except (OSError, ValueError):
+        return
+    if ask is not None:
+        ask()
+    else:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+    deadline = time.time() + 10
+    while alive(pid) and time.time() < deadline:
+        time.sleep(0.05)
+    if alive(pid):
+        os.kill(pid, signal.SIGKILL)
+
+
+def alive(pid):
+    """Whether pid is a live process (a zombie is not)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 class Hypervisor(Host):
     """A Mininet host running its own OVS instance and vtepd."""
 
@@ -111,10 +143,14 @@ class Hypervisor(Host):
             self.vtepd.terminate()
             self.vtepd.wait()
             self.log.close()
-        for daemon in ("ovs-vswitchd", "ovsdb-server") if self.rundir else ():
-            ctl = os.path.join(self.rundir, daemon + ".ctl")
-            if os.path.exists(ctl):
-                self.cmd("ovs-appctl -t %s exit" % ctl)
+        if not self.rundir:
+            return
+        # vtepd leaves its IGMP membership holder running (memberships
+        # survive a restart): the lab that started vtepd stops it.
+        stop_pidfile(os.path.join(self.rundir, "br-int.igmp.pid"), None)
+        for daemon in ("ovs-vswitchd", "ovsdb-server"):
+            stop_pidfile(os.path.join(self.rundir, daemon + ".pid"),
+                         lambda d=daemon: self.cmd("ovs-appctl -t %s exit" % os.path.join(self.rundir, d + ".ctl")))
 
     def macs(self, vtepctl):
         return run(self, "%s macs --api unix:%s/vtepd-api.sock" % (vtepctl, self.rundir))
@@ -158,12 +194,17 @@ def check(net, hvs, vtepctl, timeout):
             print("ping %s -> %s (%s): %s" % (src, dst, addr, "ok" if ok else "FAILED\n" + out))
             failed = failed or not ok
     for name, _ in HYPERVISORS:
-        out = hvs[name].macs(vtepctl)
+        try:
+            out = hvs[name].macs(vtepctl)
+        except RuntimeError as e:
+            print("vtepctl macs on %s FAILED: %s" % (name, e))
+            failed = True
+            continue
         print("vtepctl macs on %s:\n%s" % (name, out.rstrip()))
         remote = [ip.split("/")[0] for n, ip in HYPERVISORS if n != name]
         for r in remote:
             if "VTEP " + r not in out:
-                print("%s: no MAC learned behind VTEP %s" % (name, r))
+                print("%s: no MAC learned behind VTEP %s: FAILED" % (name, r))
                 failed = True
     return not failed
 
