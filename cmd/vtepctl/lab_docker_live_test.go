@@ -219,6 +219,11 @@ func TestDockerLab(t *testing.T) {
 			out, _ := compose("logs", "--tail", "15", s)
 			t.Logf("%s", out)
 		}
+		// The underlay bridge is in the root namespace: a system Docker
+		// engine's FORWARD policy DROP also drops its bridged frames when
+		// bridge netfilter is on.
+		out, _ := exec.Command("iptables", "-S", "FORWARD").CombinedOutput()
+		t.Logf("root namespace's iptables FORWARD chain:\n%s", out)
 	}
 	if _, err := compose("down", "--rmi", "all", "--volumes", "--timeout", "1"); err != nil {
 		t.Fatal(err)
