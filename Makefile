@@ -28,7 +28,10 @@ help:
 
 # Installs only what is missing, so it is cheap to depend on.
 deps:
-	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@# docker.io is skipped where another Docker engine (docker-ce) is installed: they conflict.
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		[ $$p = docker.io ] && command -v dockerd >/dev/null && continue; \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		if [ "$$(id -u)" != 0 ]; then echo "make deps: installing packages needs root (sudo make deps)"; exit 1; fi; \
