@@ -156,12 +156,10 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err := a.startEVPN(ctx, cfg); err != nil {
 		return err
 	}
-	go a.underlayLoop(ctx)
-	go a.tunnelRxLoop(ctx)
-	go a.eventLoop(ctx)
-	go a.watchOVSDB(ctx)
-	go a.remotes.run(ctx)
-	go a.flaps.run(ctx)
+	if a.evpn != nil {
+		defer a.evpn.stop()
+	}
+	a.startLoops(ctx)
 	apiErr := make(chan error, 2)
 	go func() { apiErr <- a.ServeAPI(ctx) }()
 	go func() { apiErr <- a.ServeMetrics(ctx) }()
@@ -191,6 +189,16 @@ func (a *Agent) Run(ctx context.Context) error {
 			_ = a.reconcileAndLog(ctx, "periodic resync")
 		}
 	}
+}
+
+// startLoops starts the agent's background loops; they end with ctx.
+func (a *Agent) startLoops(ctx context.Context) {
+	go a.underlayLoop(ctx)
+	go a.tunnelRxLoop(ctx)
+	go a.eventLoop(ctx)
+	go a.watchOVSDB(ctx)
+	go a.remotes.run(ctx)
+	go a.flaps.run(ctx)
 }
 
 // listenOpenFlow opens openflow.listen, where the overlay bridge connects.

@@ -41,6 +41,7 @@ type evpnPlane struct {
 	evicted   uint64
 	wake      chan struct{} // a local MAC was learned (evpnwatch.go)
 	unsaved   bool          // remote changed since the last snapshot
+	done      chan struct{} // closed when run has ended (and saved)
 	savedAt   time.Time
 }
 
@@ -63,7 +64,7 @@ func (a *Agent) startEVPN(ctx context.Context, cfg *config.Config) error {
 		ec.Neighbors = append(ec.Neighbors, evpn.Neighbor{Address: n.Address, ASN: n.ASN, Port: n.Port, Password: n.Password})
 	}
 	p := &evpnPlane{a: a, sp: evpn.New(ec, a.log.WithField("component", "evpn")),
-		snapshot: filepath.Join(RunDir(cfg), cfg.Bridge+".evpn.json"), wake: make(chan struct{}, 1)}
+		snapshot: filepath.Join(RunDir(cfg), cfg.Bridge+".evpn.json"), wake: make(chan struct{}, 1), done: make(chan struct{})}
 	if err := p.sp.SetNetworks(evpnNetworks(cfg)); err != nil {
 		return err
 	}
@@ -91,6 +92,8 @@ func evpnNetworks(cfg *config.Config) []evpn.Network {
 }
 
 func (p *evpnPlane) run(ctx context.Context) {
+	defer close(p.done)
+	defer p.saveNow()
 	defer p.sp.Stop()
 	t := time.NewTicker(evpnPeriod)
 	defer t.Stop()
@@ -105,6 +108,27 @@ func (p *evpnPlane) run(ctx context.Context) {
 		case <-p.sp.Changed():
 		case <-p.wake:
 		}
+	}
+}
+
+// saveNow writes the remote view if the last write missed a change (a
+// restart must find what the switch has).
+func (p *evpnPlane) saveNow() {
+	p.mu.Lock()
+	remote, unsaved := p.remote, p.unsaved
+	p.unsaved = false
+	p.mu.Unlock()
+	if unsaved {
+		saveSnapshot(p.a.log, p.snapshot, remote)
+	}
+}
+
+// stop waits (a little) for the plane to save its view as vtepd exits.
+func (p *evpnPlane) stop() {
+	select {
+	case <-p.done:
+	case <-time.After(2 * time.Second):
+		p.a.log.Warn("EVPN: the received routes were not saved before exit")
 	}
 }
 

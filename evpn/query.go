@@ -32,8 +32,28 @@ type PeerStatus struct {
 // Established reports whether the session is up.
 func (p PeerStatus) Established() bool { return p.State == "established" }
 
-// Peers returns the configured neighbours' sessions, by address.
+// Peers returns the configured neighbours' sessions, by address. It
+// returns when ctx ends even if the BGP server does not answer (GoBGP's
+// management calls do not watch their context).
 func (s *Speaker) Peers(ctx context.Context) ([]PeerStatus, error) {
+	type answer struct {
+		ps  []PeerStatus
+		err error
+	}
+	ch := make(chan answer, 1)
+	go func() {
+		ps, err := s.listPeers(ctx)
+		ch <- answer{ps, err}
+	}()
+	select {
+	case a := <-ch:
+		return a.ps, a.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("evpn: list neighbours: the BGP server did not answer: %w", ctx.Err())
+	}
+}
+
+func (s *Speaker) listPeers(ctx context.Context) ([]PeerStatus, error) {
 	var out []PeerStatus
 	err := s.bgp.ListPeer(ctx, &api.ListPeerRequest{EnableAdvertised: false}, func(p *api.Peer) {
 		ps := PeerStatus{ASN: p.GetConf().GetPeerAsn(), State: "unknown"}

@@ -137,12 +137,14 @@ func (s *Speaker) Start(ctx context.Context) error {
 }
 
 // peer is the GoBGP configuration of neighbour n: L2VPN EVPN only, from the
-// VTEP address, with the graceful restart capability, so that a peer that
-// keeps EVPN routes across a restart (a helper for EVPN) keeps this VTEP's
-// while vtepd restarts. This VTEP does not defer its updates after a
-// restart (LocalRestarting): FRR has no graceful restart for EVPN (its
-// NSF covers unicast, multicast and VPN families only) and withdraws a
-// restarting VTEP's routes at once, so the sooner they are back the better.
+// VTEP address, with graceful restart as a restarting speaker
+// (LocalRestarting): the OPEN says EVPN forwarding state was preserved
+// (the OpenFlow flows outlive vtepd), so a helper keeps this VTEP's routes
+// as stale until this VTEP has sent its own again and End-of-RIB, which it
+// does once it has the peer's End-of-RIB (or after DeferralTime). FRR
+// keeps no EVPN routes across a restart (its NSF covers unicast,
+// multicast and VPN families only); for it the deferral costs the time
+// its End-of-RIB takes.
 func (s *Speaker) peer(n Neighbor) *api.Peer {
 	retry := uint64(max(s.cfg.ConnectRetry/time.Second, 1))
 	restart := uint32(max(s.cfg.RestartTime/time.Second, 1))
@@ -152,7 +154,7 @@ func (s *Speaker) peer(n Neighbor) *api.Peer {
 		Timers: &api.Timers{Config: &api.TimersConfig{
 			ConnectRetry: retry, HoldTime: 9, KeepaliveInterval: 3, IdleHoldTimeAfterReset: retry,
 		}},
-		GracefulRestart: &api.GracefulRestart{Enabled: true, RestartTime: restart},
+		GracefulRestart: &api.GracefulRestart{Enabled: true, RestartTime: restart, LocalRestarting: true, DeferralTime: 10},
 		AfiSafis: []*api.AfiSafi{{
 			Config:            &api.AfiSafiConfig{Family: evpnFamily, Enabled: true},
 			MpGracefulRestart: &api.MpGracefulRestart{Config: &api.MpGracefulRestartConfig{Enabled: true}},

@@ -123,6 +123,11 @@ func apiMACsAll(t testing.TB, r *labs.Running, hv string) []api.MACEntry {
 // check (status, /readyz), and it passes again once the session is back.
 func TestEVPNHealthWhenSessionDown(t *testing.T) {
 	r := upEVPN(t, nil)
+	withMetrics(t, r, "hv1")
+	mustPing(t, r, "a", ipB, 2)
+	waitMetric(t, r, "hv1", `vtepd_evpn_peer_up{neighbor="10.0.0.254"} 1`)
+	waitMetric(t, r, "hv1", `vtepd_evpn_routes{origin="remote",type="3",vni="10"} 2`)
+	waitMetric(t, r, "hv1", `vtepd_evpn_routes{origin="local",type="2",vni="10"} 1`)
 	if _, err := r.Vtysh(ctxT(t, 10*time.Second), "rr", "configure terminal", "router bgp 65000", "neighbor 10.0.0.1 shutdown"); err != nil {
 		t.Fatal(err)
 	}
@@ -142,6 +147,8 @@ func TestEVPNHealthWhenSessionDown(t *testing.T) {
 	if err != nil || code != 503 {
 		t.Errorf("/readyz with the session down: %d %v, want 503", code, err)
 	}
+	waitMetric(t, r, "hv1", `vtepd_evpn_peer_up{neighbor="10.0.0.254"} 0`)
+	waitMetric(t, r, "hv1", `vtepd_health_check_ok{check="evpn"} 0`)
 	if _, err := r.Vtysh(ctxT(t, 10*time.Second), "rr", "configure terminal", "router bgp 65000", "no neighbor 10.0.0.1 shutdown"); err != nil {
 		t.Fatal(err)
 	}
@@ -423,5 +430,36 @@ func waitEVPNFlows(t *testing.T, r *labs.Running, hv string, macs, vteps int) {
 	})
 	if err != nil {
 		t.Fatalf("%s: not %d mac-evpn and %d evpn-tunnel-in flows: %v\n%s", hv, macs, vteps, err, dumpFlows(t, r, hv, "br-int", "table=30"))
+	}
+}
+
+// withMetrics restarts hv's vtepd with metrics on 127.0.0.1:9310 in its
+// namespace.
+func withMetrics(t *testing.T, r *labs.Running, hv string) {
+	t.Helper()
+	cfg := filepath.Join(r.NodeDir(hv), "vtepd.yaml")
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, append(b, "metrics:\n  listen: 127.0.0.1:9310\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.RestartVtepd(ctxT(t, 30*time.Second), hv, vtepdBin); err != nil {
+		t.Fatal(err)
+	}
+	waitReconciled(t, r, hv)
+}
+
+// waitMetric waits until hv's /metrics has the line.
+func waitMetric(t *testing.T, r *labs.Running, hv, line string) {
+	t.Helper()
+	var out string
+	err := labs.WaitFor(ctxT(t, 20*time.Second), 200*time.Millisecond, func() (bool, error) {
+		out, _ = r.Exec(context.Background(), hv, "curl", "-sf", "http://127.0.0.1:9310/metrics")
+		return strings.Contains(out, line+"\n"), nil
+	})
+	if err != nil {
+		t.Errorf("%s: /metrics has no %q:\n%s", hv, line, strings.Join(grep(strings.Split(out, "\n"), "evpn"), "\n"))
 	}
 }

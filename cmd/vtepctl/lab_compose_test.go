@@ -41,6 +41,7 @@ type composeService struct {
 		Dockerfile string `yaml:"dockerfile"`
 	} `yaml:"build"`
 	Image       string            `yaml:"image"`
+	PullPolicy  string            `yaml:"pull_policy"`
 	Privileged  bool              `yaml:"privileged"`
 	Environment map[string]string `yaml:"environment"`
 	Volumes     []string          `yaml:"volumes"`
@@ -93,10 +94,17 @@ func TestDockerCompose(t *testing.T) {
 		if !s.Privileged {
 			t.Errorf("%s.privileged is not true (OVS and namespaces need it)", f)
 		}
-		if s.Build.Context != "." || s.Image == "" {
-			t.Errorf("%s: build.context %q image %q", f, s.Build.Context, s.Image)
+		// hv1 builds the image, the others run it without pulling it.
+		if s.Image != "vtep-hypervisor:dev" {
+			t.Errorf("%s.image = %q, want the one image vtep-hypervisor:dev", f, s.Image)
 		}
-		for _, p := range []string{s.Build.Dockerfile, "docker/entrypoint.sh", "docker/Dockerfile.dockerignore"} {
+		if h.Name == "hv1" && s.Build.Context != "." {
+			t.Errorf("%s: build.context %q, want .", f, s.Build.Context)
+		}
+		if h.Name != "hv1" && (s.Build.Context != "" || s.PullPolicy != "never") {
+			t.Errorf("%s: build.context %q pull_policy %q, want no build and never", f, s.Build.Context, s.PullPolicy)
+		}
+		for _, p := range []string{cf.Services["hv1"].Build.Dockerfile, "docker/entrypoint.sh", "docker/Dockerfile.dockerignore"} {
 			if _, err := os.Stat(filepath.Join(root, p)); err != nil {
 				t.Errorf("%s: %v", f, err)
 			}
