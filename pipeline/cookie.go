@@ -164,6 +164,7 @@ var featureNames = map[Feature]string{
 	FeatureLearnedNeighGratuitous: "learned-neigh-gratuitous",
 	FeatureMACEVPN:                "mac-evpn",
 	FeatureEVPNTunnelIn:           "evpn-tunnel-in",
+	FeatureFloodOut:               "flood-out",
 	FeatureLearnedRemote:          "learned-remote",
 	FeatureLearnedLocal:           "learned-local",
 }

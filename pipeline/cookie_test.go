@@ -103,3 +103,20 @@ func TestLearnedLocalCookiePort(t *testing.T) {
 		}
 	}
 }
+
+// Every flow Build makes has a named feature (dump-flows and metrics show
+// the name; a missing one prints as feature-0xNN).
+func TestEveryBuiltFeatureNamed(t *testing.T) {
+	for name, s := range goldenStates(t) {
+		for _, f := range mustBuild(t, s).Overlay {
+			if n := Cookie(f.Cookie).Feature().String(); strings.HasPrefix(n, "feature-") {
+				t.Errorf("%s: flow %s has no feature name (%s)", name, f, n)
+			}
+		}
+	}
+	for _, f := range []Feature{FeatureMACEVPN, FeatureEVPNTunnelIn, FeatureFloodOut} {
+		if strings.HasPrefix(f.String(), "feature-") {
+			t.Errorf("feature %#x has no name", uint8(f))
+		}
+	}
+}
