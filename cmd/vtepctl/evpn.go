@@ -27,26 +27,9 @@ func newEVPNCmd() *cobra.Command {
 }
 
 func newEVPNPeersCmd() *cobra.Command {
-	var o vtepdOptions
-	cmd := &cobra.Command{
-		Use:   "peers [-o json] [--api ADDR | --config FILE]",
-		Short: "the BGP neighbours: session state, uptime, EVPN routes received",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return o.do(cmd.Context(), func(ctx context.Context, cl *api.Client) error {
-				ps, err := cl.EVPNPeers(ctx)
-				if err != nil {
-					return err
-				}
-				if o.json() {
-					return writeJSONTo(cmd.OutOrStdout(), ps)
-				}
-				return printEVPNPeers(cmd.OutOrStdout(), ps)
-			})
-		},
-	}
-	o.bind(cmd)
-	return cmd
+	return listCommand("peers [-o json] [--api ADDR | --config FILE]",
+		"the BGP neighbours: session state, uptime, EVPN routes received",
+		(*api.Client).EVPNPeers, printEVPNPeers)
 }
 
 // routeType is --type: 2 or 3.
@@ -68,55 +51,22 @@ func (t *routeType) Set(s string) error {
 }
 
 func newEVPNRoutesCmd() *cobra.Command {
-	var o vtepdOptions
 	var vni vniFlag
 	var typ routeType
-	cmd := &cobra.Command{
-		Use:   "routes [--vni N] [--type 2|3] [-o json] [--api ADDR | --config FILE]",
-		Short: "the EVPN routes of the local networks, received and advertised",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return o.do(cmd.Context(), func(ctx context.Context, cl *api.Client) error {
-				rs, err := cl.EVPNRoutes(ctx, api.EVPNRouteQuery{VNI: uint32(vni), Type: uint8(typ)})
-				if err != nil {
-					return err
-				}
-				if o.json() {
-					return writeJSONTo(cmd.OutOrStdout(), rs)
-				}
-				return printEVPNRoutes(cmd.OutOrStdout(), rs)
-			})
-		},
-	}
-	o.bind(cmd)
+	cmd := listCommand("routes [--vni N] [--type 2|3] [-o json] [--api ADDR | --config FILE]",
+		"the EVPN routes of the local networks, received and advertised",
+		func(cl *api.Client, ctx context.Context) ([]api.EVPNRoute, error) {
+			return cl.EVPNRoutes(ctx, api.EVPNRouteQuery{VNI: uint32(vni), Type: uint8(typ)})
+		}, printEVPNRoutes)
 	cmd.Flags().Var(&vni, "vni", "show only this VNI")
 	cmd.Flags().Var(&typ, "type", "show only this route type")
 	return cmd
 }
 
 func newVTEPsCmd() *cobra.Command {
-	var o vtepdOptions
-	var vni vniFlag
-	cmd := &cobra.Command{
-		Use:   "vteps [--vni N] [-o json] [--api ADDR | --config FILE]",
-		Short: "the remote VTEPs of each network and where they are known from (evpn, learned, config)",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return o.do(cmd.Context(), func(ctx context.Context, cl *api.Client) error {
-				vs, err := cl.VTEPs(ctx, uint32(vni))
-				if err != nil {
-					return err
-				}
-				if o.json() {
-					return writeJSONTo(cmd.OutOrStdout(), vs)
-				}
-				return printVTEPs(cmd.OutOrStdout(), vs)
-			})
-		},
-	}
-	o.bind(cmd)
-	cmd.Flags().Var(&vni, "vni", "show only this VNI")
-	return cmd
+	return vniListCommand("vteps [--vni N] [-o json] [--api ADDR | --config FILE]",
+		"the remote VTEPs of each network and where they are known from (evpn, learned, config)",
+		(*api.Client).VTEPs, printVTEPs)
 }
 
 func printEVPNPeers(w io.Writer, ps []api.EVPNPeer) error {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -12,27 +11,9 @@ import (
 )
 
 func newMACsCmd() *cobra.Command {
-	var o vtepdOptions
-	var vni vniFlag
-	cmd := &cobra.Command{
-		Use:   "macs [--vni N] [-o json] [--api ADDR | --config FILE]",
-		Short: "the MAC table: MAC, VNI, remote VTEP or local port and VLAN, source (learned, static, evpn) and sequence, age, hits, frozen",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return o.do(cmd.Context(), func(ctx context.Context, cl *api.Client) error {
-				ms, err := cl.MACs(ctx, uint32(vni))
-				if err != nil {
-					return err
-				}
-				if o.json() {
-					return writeJSONTo(cmd.OutOrStdout(), ms)
-				}
-				return printMACs(cmd.OutOrStdout(), ms)
-			})
-		},
-	}
-	o.bind(cmd)
-	cmd.Flags().Var(&vni, "vni", "show only this VNI")
+	cmd := vniListCommand("macs [--vni N] [-o json] [--api ADDR | --config FILE]",
+		"the MAC table: MAC, VNI, remote VTEP or local port and VLAN, source (learned, static, evpn) and sequence, age, hits, frozen",
+		(*api.Client).MACs, printMACs)
 	cmd.AddCommand(newMACsFlushCmd())
 	return cmd
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -12,28 +11,9 @@ import (
 )
 
 func newNeighCmd() *cobra.Command {
-	var o vtepdOptions
-	var vni vniFlag
-	cmd := &cobra.Command{
-		Use:   "neigh [--vni N] [-o json] [--api ADDR | --config FILE]",
-		Short: "ARP suppression's bindings: IP, MAC, VNI, source (learned or static), age",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return o.do(cmd.Context(), func(ctx context.Context, cl *api.Client) error {
-				ns, err := cl.Neigh(ctx, uint32(vni))
-				if err != nil {
-					return err
-				}
-				if o.json() {
-					return writeJSONTo(cmd.OutOrStdout(), ns)
-				}
-				return printNeigh(cmd.OutOrStdout(), ns)
-			})
-		},
-	}
-	o.bind(cmd)
-	cmd.Flags().Var(&vni, "vni", "show only this VNI")
-	return cmd
+	return vniListCommand("neigh [--vni N] [-o json] [--api ADDR | --config FILE]",
+		"ARP suppression's bindings: IP, MAC, VNI, source (learned or static), age",
+		(*api.Client).Neigh, printNeigh)
 }
 
 // printNeigh prints one binding per line.
