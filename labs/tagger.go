@@ -165,6 +165,23 @@ type bpfProgLoadAttr struct {
 	ProgName    [unix.BPF_OBJ_NAME_LEN]byte
 }
 
+// progLoad runs BPF_PROG_LOAD, again when the kernel answers EAGAIN: the
+// verifier gives up with EAGAIN when a signal arrives while it works, and
+// the Go runtime signals its threads to preempt goroutines (SIGURG), so a
+// load from a busy process fails now and then for no fault of the program
+// (as cilium/ebpf retries too). A few tries, then the error.
+func progLoad(attr *bpfProgLoadAttr) (uintptr, unix.Errno) {
+	var fd uintptr
+	var errno unix.Errno
+	for range 10 {
+		fd, _, errno = unix.Syscall(unix.SYS_BPF, unix.BPF_PROG_LOAD, uintptr(unsafe.Pointer(attr)), unsafe.Sizeof(*attr))
+		if errno != unix.EAGAIN {
+			break
+		}
+	}
+	return fd, errno
+}
+
 // loadSchedCLS loads a tc classifier program and returns its file
 // descriptor. A program the verifier rejects comes back with the verifier's
 // log in the error.
@@ -179,12 +196,12 @@ func loadSchedCLS(name string, prog []insn) (int, error) {
 		License:  uint64(uintptr(unsafe.Pointer(&license[0]))),
 	}
 	copy(attr.ProgName[:unix.BPF_OBJ_NAME_LEN-1], name)
-	fd, _, errno := unix.Syscall(unix.SYS_BPF, unix.BPF_PROG_LOAD, uintptr(unsafe.Pointer(&attr)), unsafe.Sizeof(attr))
+	fd, errno := progLoad(&attr)
 	if errno == unix.EACCES || errno == unix.EINVAL {
 		// Load again with the verifier log to say why.
 		attr.LogLevel, attr.LogSize = 1, uint32(len(logBuf))
 		attr.LogBuf = uint64(uintptr(unsafe.Pointer(&logBuf[0])))
-		fd, _, errno = unix.Syscall(unix.SYS_BPF, unix.BPF_PROG_LOAD, uintptr(unsafe.Pointer(&attr)), unsafe.Sizeof(attr))
+		fd, errno = progLoad(&attr)
 	}
 	runtime.KeepAlive(code)
 	runtime.KeepAlive(license)
