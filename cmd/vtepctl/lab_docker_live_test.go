@@ -44,7 +44,7 @@ func requireDocker(t *testing.T) {
 	if len(missing) == 0 {
 		return
 	}
-	reason := "needs Docker, docker compose v2 and the base root file system (make deps); missing: " + strings.Join(missing, ", ")
+	reason := "needs Docker, docker compose v2 and the base root file system (make deps-test); missing: " + strings.Join(missing, ", ")
 	if os.Getenv(labstest.RequireEnv) == "1" {
 		t.Fatalf("integration test cannot run and %s=1: %s", labstest.RequireEnv, reason)
 	}
