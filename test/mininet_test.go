@@ -25,7 +25,7 @@ func requireMininet(t *testing.T) {
 	if _, err := exec.LookPath("mnexec"); err == nil && errModule == nil {
 		return
 	}
-	reason := "needs Debian's mininet package (make deps installs it)"
+	reason := "needs Debian's mininet package (make deps-test installs it)"
 	if os.Getenv(labstest.RequireEnv) == "1" {
 		t.Fatalf("integration test cannot run and %s=1: %s", labstest.RequireEnv, reason)
 	}
