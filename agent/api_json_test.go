@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"runtime"
+	"runtime/debug"
 	"testing"
 
 	"github.com/vtep/vtep/api"
@@ -35,21 +36,18 @@ func TestEncodeJSONAsEncoder(t *testing.T) {
 	}
 }
 
-// TestReleaseLarge checks that writing a large list answer hands the memory
-// freed since back to the operating system, and a small one does not force
-// a collection.
+// TestReleaseLarge checks that writing a large list answer hands the freed
+// memory back to the operating system (debug.FreeOSMemory, once) and a
+// small one does nothing, and that the release really shrinks the idle
+// heap when the runtime still holds some.
 func TestReleaseLarge(t *testing.T) {
-	var ms runtime.MemStats
-	// Allocated before counting, after a collection: nothing between the
-	// two counts allocates, so only releaseLarge could collect.
-	small := make([]int, largeAnswer-1)
-	runtime.GC()
-	runtime.ReadMemStats(&ms)
-	gcs := ms.NumGC
-	releaseLarge(small)
-	runtime.ReadMemStats(&ms)
-	if ms.NumGC != gcs {
-		t.Errorf("a small answer ran %d collections", ms.NumGC-gcs)
+	calls := 0
+	freeOSMemory = func() { calls++; debug.FreeOSMemory() }
+	defer func() { freeOSMemory = debug.FreeOSMemory }()
+	releaseLarge(make([]int, largeAnswer-1))
+	releaseLarge(api.Status{})
+	if calls != 0 {
+		t.Errorf("small answers released memory %d times", calls)
 	}
 	garbage := make([][]byte, 0, 64)
 	for range 64 {
@@ -58,14 +56,21 @@ func TestReleaseLarge(t *testing.T) {
 	runtime.KeepAlive(garbage)
 	garbage = nil
 	runtime.GC() // the garbage is idle heap now, still held
+	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	idle := ms.HeapIdle - ms.HeapReleased
-	if idle < 32<<20 {
-		t.Skipf("the runtime released the freed heap by itself (%d MB held)", idle>>20)
-	}
 	releaseLarge(make([]api.MACEntry, largeAnswer))
+	if calls != 1 {
+		t.Fatalf("a large answer released memory %d times, want once", calls)
+	}
 	runtime.ReadMemStats(&ms)
-	if left := ms.HeapIdle - ms.HeapReleased; left > idle/2 {
+	left := ms.HeapIdle - ms.HeapReleased
+	switch {
+	case idle < 32<<20:
+		// the runtime's scavenger got there first: the call above is
+		// what this case can check
+		t.Logf("the runtime had released the freed heap by itself (%d MB held)", idle>>20)
+	case left > idle/2:
 		t.Errorf("after a large answer %d MB of idle heap still held (%d MB before)", left>>20, idle>>20)
 	}
 }

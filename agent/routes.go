@@ -121,9 +121,12 @@ const largeAnswer = 10000
 // (docs/performance.md). A smaller answer costs nothing here.
 func releaseLarge(v any) {
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && rv.Len() >= largeAnswer {
-		debug.FreeOSMemory()
+		freeOSMemory()
 	}
 }
+
+// freeOSMemory is debug.FreeOSMemory; a test counts its calls.
+var freeOSMemory = debug.FreeOSMemory
 
 // writeError answers with an HTTP status and {"error": "..."}, which
 // api.Client.Get turns into an error carrying the message.
