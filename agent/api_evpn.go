@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"errors"
+	"maps"
 	"net"
 	"net/netip"
 	"slices"
@@ -115,17 +116,19 @@ func (a *Agent) VTEPs(ctx context.Context, vni uint32) ([]api.VTEPEntry, error) 
 			}
 		}
 	}
-	out := make([]api.VTEPEntry, 0, len(found))
-	for _, e := range found {
+	keys := slices.Collect(maps.Keys(found))
+	slices.SortFunc(keys, func(x, y key) int {
+		if x.vni != y.vni {
+			return int(x.vni) - int(y.vni)
+		}
+		return x.vtep.Compare(y.vtep)
+	})
+	out := make([]api.VTEPEntry, 0, len(keys))
+	for _, k := range keys {
+		e := found[k]
 		slices.Sort(e.Sources)
 		out = append(out, *e)
 	}
-	slices.SortFunc(out, func(x, y api.VTEPEntry) int {
-		if x.VNI != y.VNI {
-			return int(x.VNI) - int(y.VNI)
-		}
-		return netip.MustParseAddr(x.VTEP).Compare(netip.MustParseAddr(y.VTEP))
-	})
 	return out, nil
 }
 
