@@ -100,6 +100,7 @@ func (a *Agent) Status() api.Status {
 	s.UnderlayMTU = st.Underlay.MTU
 	a.fillOVSDrops(&s)
 	a.fillBUMDrops(&s)
+	a.fillLearningPaused(&s)
 	a.flaps.fillStatus(&s)
 	s.Uplink = a.uplinkARP.status()
 	return s

@@ -82,10 +82,13 @@ func TestFlowMetrics(t *testing.T) {
 		{Flow: ofapp.Flow{Table: 0, Cookie: uint64(pipeline.NewCookie(pipeline.FeatureDropUnknownVLAN, 0))}, Packets: 4},
 		{Flow: ofapp.Flow{Table: 0, Cookie: uint64(pipeline.NewCookie(pipeline.FeatureDropUntrustedVTEP, 0))}, Packets: 2},
 		{Flow: ofapp.Flow{Table: 25, Cookie: uint64(pipeline.NewCookie(pipeline.FeatureMACLimit, 10))}, Packets: 9},
+		{Flow: ofapp.Flow{Table: 20, Cookie: uint64(pipeline.NewCookie(pipeline.FeatureLearningPaused, 10))}, Packets: 30},
+		{Flow: ofapp.Flow{Table: 5, Cookie: uint64(pipeline.NewCookie(pipeline.FeatureLearnedPause, 10))}},
+		{Flow: ofapp.Flow{Table: 5, Cookie: uint64(pipeline.NewCookie(pipeline.FeatureLearnedPause, 10))}},
 		{Flow: ofapp.Flow{Table: 0, Cookie: uint64(pipeline.NewCookie(pipeline.FeatureDropUntrustedVTEP, 0).WithDigest(7))}, Packets: 3},
 	}
 	got := FlowMetrics(fs)
-	if got.Learned[10] != 2 || got.Learned[20] != 1 || got.Flooded[10] != 7 || got.Dropped["unknown-vni"] != 3 || got.Dropped["unknown-vlan"] != 4 || got.Dropped["untrusted-vtep"] != 5 || got.Refused[10] != 9 {
+	if got.Learned[10] != 2 || got.Learned[20] != 1 || got.Flooded[10] != 7 || got.Dropped["unknown-vni"] != 3 || got.Dropped["unknown-vlan"] != 4 || got.Dropped["untrusted-vtep"] != 5 || got.Refused[10] != 39 || got.Paused[10] != 2 {
 		t.Errorf("FlowMetrics = %+v", got)
 	}
 	if got.Flows[flowKind{"mac", "learned"}] != 3 || got.Flows[flowKind{"flood", "programmed"}] != 2 || got.Flows[flowKind{"classify", "programmed"}] != 4 {

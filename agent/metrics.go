@@ -122,6 +122,8 @@ var (
 		"Frames of the VNI flooded (n_packets of its flood table flows).", []string{"vni"}, nil)
 	descMACLimit = prometheus.NewDesc(metricsNamespace+"_mac_limit_refused_packets_total",
 		"Frames whose source MAC was not learned because its network or port is at max_macs (still forwarded), by VNI.", []string{"vni"}, nil)
+	descPaused = prometheus.NewDesc(metricsNamespace+"_learning_paused_places",
+		"Places (local ports, remote VTEPs) that paused learning in the VNI for 10 s because max_macs refused one of their source MACs (learn-pause entries).", []string{"vni"}, nil)
 	descARPRequests = prometheus.NewDesc(metricsNamespace+"_arp_requests_total",
 		"ARP requests and neighbour solicitations from local ports of a network with ARP suppression, by VNI and result: answered by the VTEP, or flooded (n_packets of the arp-reply, nd-reply and arp-flood flows).", []string{"vni", "result"}, nil)
 	descARPBindings = prometheus.NewDesc(metricsNamespace+"_arp_bindings",
@@ -156,7 +158,7 @@ var (
 func (c *switchCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descConnected, descLearned, descFlooded, descDropped, descMACLimit, descFlows,
 		descReconciles, descErrors, descReconcileSeconds, descPacketIns, descReloads, descScrapeErrors,
-		descHealthy, descHealthCheck, descRxRepairs, descReloadRejections, descBUMDropped, descARPRequests, descARPBindings} {
+		descHealthy, descHealthCheck, descRxRepairs, descReloadRejections, descBUMDropped, descARPRequests, descARPBindings, descPaused} {
 		ch <- d
 	}
 }
@@ -223,6 +225,7 @@ func (c *switchCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for vni, n := range fm.Refused {
 		counter(descMACLimit, float64(n), strconv.FormatUint(uint64(vni), 10))
+		gauge(descPaused, float64(fm.Paused[vni]), strconv.FormatUint(uint64(vni), 10))
 	}
 	for vni, n := range fm.ARPAnswered {
 		counter(descARPRequests, float64(n), strconv.FormatUint(uint64(vni), 10), "answered")
@@ -258,7 +261,8 @@ type FlowCounts struct {
 	Learned map[uint32]int    // learned MACs per VNI
 	Flooded map[uint32]uint64 // n_packets of flood flows per VNI
 	Dropped map[string]uint64 // n_packets of drop flows per reason (pipeline.Feature.DropReason)
-	Refused map[uint32]uint64 // n_packets of mac-limit flows per VNI: sources not learned
+	Refused map[uint32]uint64 // n_packets of mac-limit and learning-paused flows per VNI: sources not learned
+	Paused  map[uint32]int    // learn-pause entries per VNI: places that paused learning
 	Flows   map[flowKind]int
 	// ARP suppression, per VNI with a responder: requests answered
 	// (arp-reply flows) and flooded (its arp-flood flow); bindings by
@@ -286,8 +290,8 @@ func FlowMetrics(fs []ofapp.FlowStats) FlowCounts {
 }
 
 func newFlowCounts() FlowCounts {
-	return FlowCounts{Learned: map[uint32]int{}, Flooded: map[uint32]uint64{}, Dropped: map[string]uint64{}, Refused: map[uint32]uint64{}, Flows: map[flowKind]int{},
-		ARPAnswered: map[uint32]uint64{}, ARPFlooded: map[uint32]uint64{}, Bindings: map[bindingKind]int{}}
+	return FlowCounts{Learned: map[uint32]int{}, Flooded: map[uint32]uint64{}, Dropped: map[string]uint64{}, Refused: map[uint32]uint64{}, Paused: map[uint32]int{},
+		Flows: map[flowKind]int{}, ARPAnswered: map[uint32]uint64{}, ARPFlooded: map[uint32]uint64{}, Bindings: map[bindingKind]int{}}
 }
 
 // add counts one flow; it reads only the flow's table, cookie and counters.
@@ -308,8 +312,10 @@ func (fc *FlowCounts) add(f *ofapp.FlowStats) {
 		fc.Learned[c.VNI()]++
 	case pipeline.FeatureFlood:
 		fc.Flooded[c.VNI()] += f.Packets
-	case pipeline.FeatureMACLimit:
+	case pipeline.FeatureMACLimit, pipeline.FeatureLearningPaused:
 		fc.Refused[c.VNI()] += f.Packets
+	case pipeline.FeatureLearnedPause:
+		fc.Paused[c.VNI()]++
 	default:
 		fc.countARP(feat, c.VNI(), f.Packets)
 	}

@@ -60,6 +60,10 @@ type NetworkStatus struct {
 	// ARPSuppression is the network's ARP responder mode (learned,
 	// static; empty when off).
 	ARPSuppression string `json:"arp_suppression,omitempty"`
+	// LearningPaused are the places ("port NAME", "vtep ADDRESS") that
+	// stopped learning in the network for a few seconds because max_macs
+	// refused one of their source MACs (their frames still flood).
+	LearningPaused []string `json:"learning_paused,omitempty"`
 }
 
 // PortStatus is one VM port as vtepd last read it.

@@ -40,6 +40,7 @@ var (
 	ethSrcWhole   = ofapp.Whole(ofapp.FieldEthSrc)
 	tunSrcWhole   = ofapp.Whole(ofapp.FieldTunIPv4Src)
 	tunDstWhole   = ofapp.Whole(ofapp.FieldTunIPv4Dst)
+	checkSource   = ofapp.Resubmit{Table: TableSourceCheck}
 	errNoConfig   = errors.New("required")
 	errBadPort    = errors.New("invalid")
 	errDupPort    = errors.New("used twice")
@@ -81,6 +82,7 @@ func Build(s State) (Result, error) {
 	res.Meters = append(b.meters(), b.oversizeMeters()...)
 	overlay := make([]ofapp.Flow, 0, b.estimate())
 	overlay = b.classify(overlay)
+	overlay = b.sourceCheck(overlay)
 	overlay = b.learning(overlay)
 	overlay = b.macLimit(overlay)
 	overlay = b.staticEntries(overlay)
@@ -252,14 +254,13 @@ func (b *builder) classify(out []ofapp.Flow) []ofapp.Flow {
 	t := b.s.TunnelPort
 	out = append(out,
 		flow(TableClassify, prioInvalid, FeatureDropInvalidSource, 0, ofapp.Match{groupSrc}, nil, 0),
-		flow(TableClassify, prioInvalid, FeatureDropInvalidSource, 0, ofapp.Match{ofapp.MatchEthSrc(macZero)}, nil, 0),
 		flow(TableClassify, prioStacked, FeatureDropStackedVLAN, 0, ofapp.Match{ofapp.MatchVLANPresent(), ofapp.MatchEthType(ethType8021Q)}, nil, 0),
 		flow(TableClassify, prioStacked, FeatureDropStackedVLAN, 0, ofapp.Match{ofapp.MatchVLANPresent(), ofapp.MatchEthType(ethType8021AD)}, nil, 0))
 	out = b.dropUntrusted(out)
 	for _, n := range b.nets {
 		out = append(out, flow(TableClassify, prioNormal, FeatureClassifyTunnel, n.VNI,
 			ofapp.Match{ofapp.MatchInPort(t), ofapp.MatchTunnelID(uint64(n.VNI))},
-			[]ofapp.Action{loadVNI(n.VNI), ofapp.RegLoad{Dst: RegFromTunnel, Value: 1}}, TableTunnelIn))
+			[]ofapp.Action{loadVNI(n.VNI), ofapp.RegLoad{Dst: RegFromTunnel, Value: 1}, checkSource}, TableTunnelIn))
 	}
 	// Per port, in port order, so one port's flows sit together.
 	var pf []portFlow
@@ -272,19 +273,19 @@ func (b *builder) classify(out []ofapp.Flow) []ofapp.Flow {
 					pf = append(pf,
 						portFlow{m.port, flow(TableClassify, prioSubnet, FeatureClassifySubnet, n.VNI,
 							ofapp.Match{ofapp.MatchInPort(m.port), ofapp.MatchNoVLAN(), ofapp.MatchEthType(ethTypeIPv4), ofapp.MatchIPv4Dst(ipnet)},
-							[]ofapp.Action{loadVNI(n.VNI)}, TableLocalIn)},
+							[]ofapp.Action{loadVNI(n.VNI), checkSource}, TableLocalIn)},
 						portFlow{m.port, flow(TableClassify, prioSubnet, FeatureClassifySubnet, n.VNI,
 							ofapp.Match{ofapp.MatchInPort(m.port), ofapp.MatchNoVLAN(), ofapp.MatchEthType(ethTypeARP), ofapp.MatchARPTPA(ipnet)},
-							[]ofapp.Action{loadVNI(n.VNI)}, TableLocalIn)})
+							[]ofapp.Action{loadVNI(n.VNI), checkSource}, TableLocalIn)})
 				}
 			case m.vlan == 0:
 				pf = append(pf, portFlow{m.port, flow(TableClassify, prioNormal, FeatureClassifyVLAN, n.VNI,
 					ofapp.Match{ofapp.MatchInPort(m.port), ofapp.MatchNoVLAN()},
-					[]ofapp.Action{loadVNI(n.VNI)}, TableLocalIn)})
+					[]ofapp.Action{loadVNI(n.VNI), checkSource}, TableLocalIn)})
 			default:
 				pf = append(pf, portFlow{m.port, flow(TableClassify, prioNormal, FeatureClassifyVLAN, n.VNI,
 					ofapp.Match{ofapp.MatchInPort(m.port), ofapp.MatchVLANVID(m.vlan)},
-					[]ofapp.Action{ofapp.PopVLAN{}, loadVNI(n.VNI)}, TableLocalIn)})
+					[]ofapp.Action{ofapp.PopVLAN{}, loadVNI(n.VNI), checkSource}, TableLocalIn)})
 			}
 		}
 	}
@@ -301,9 +302,10 @@ func (b *builder) classify(out []ofapp.Flow) []ofapp.Flow {
 // by cookie then removes what a departed port left. The learn flows take
 // unicast sources only: a group source is invalid (IEEE 802.3) and learning
 // it would steer that group's traffic to one port. Classify already drops
-// such frames, and all-zero sources (drop-invalid-source); each table's
-// shared no-learn flow is a safety net that forwards anything else
-// unlearned.
+// such frames, and each table drops all-zero sources (marked by
+// source-check, drop-invalid-source); with a limit, each learning flow has
+// a paused twin (pause.go); each table's shared no-learn flow is a safety
+// net that forwards anything else unlearned.
 func (b *builder) learning(out []ofapp.Flow) []ofapp.Flow {
 	next := []ofapp.Action{ofapp.Resubmit{Table: TableMAC}}
 	out = b.tunnelSecured(out)
@@ -315,8 +317,11 @@ func (b *builder) learning(out []ofapp.Flow) []ofapp.Flow {
 		l := b.learn(NewCookie(FeatureLearnedRemote, n.VNI), ofapp.LearnLoadField{Src: tunSrcWhole, Dst: RegRemoteVTEP})
 		out = append(out, flow(TableTunnelIn, prioNormal, FeatureLearnRemote, n.VNI, ofapp.Match{matchVNI(n.VNI), unicastSrc},
 			neighLearnResubmit(n.Network, learnActions(l, b.remoteLimit(n))), TableEgress))
+		if b.remoteLimit(n) != 0 {
+			out = append(out, pausedFlow(TableTunnelIn, n))
+		}
 	}
-	out = append(out, flow(TableTunnelIn, prioDefault, FeatureNoLearn, 0, nil, next, TableEgress))
+	out = append(out, zeroSourceDrop(TableTunnelIn), flow(TableTunnelIn, prioDefault, FeatureNoLearn, 0, nil, next, TableEgress))
 	pf := b.securedPortDrops()
 	for _, n := range b.nets {
 		for _, m := range n.members {
@@ -328,10 +333,13 @@ func (b *builder) learning(out []ofapp.Flow) []ofapp.Flow {
 			}
 			pf = append(pf, portFlow{m.port, flow(TableLocalIn, prioNormal, FeatureLearnLocal, n.VNI,
 				ofapp.Match{ofapp.MatchInPort(m.port), matchVNI(n.VNI), unicastSrc}, acts, TableEgress)})
+			if b.localLimit(n) != 0 {
+				pf = append(pf, portFlow{m.port, pausedFlow(TableLocalIn, n, ofapp.MatchInPort(m.port))})
+			}
 		}
 	}
 	out = appendByPort(out, pf)
-	return append(out, flow(TableLocalIn, prioDefault, FeatureNoLearn, 0, nil, next, TableEgress))
+	return append(out, zeroSourceDrop(TableLocalIn), flow(TableLocalIn, prioDefault, FeatureNoLearn, 0, nil, next, TableEgress))
 }
 
 // learn is the learn action of tables 10 and 20: (VNI, this dl_src) ->

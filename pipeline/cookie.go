@@ -110,6 +110,10 @@ const (
 	FeatureMACEVPN            = featureVtep | 40 // table 30: an EVPN network's MAC behind a remote VTEP, from BGP (below learned entries)
 	FeatureEVPNTunnelIn       = featureVtep | 41 // table 10: an EVPN network's frame from a VTEP BGP announced: no learning
 	FeatureFloodOut           = featureVtep | 42 // table 55: a BUM frame's tunnel copy after the size check (oversize.go)
+	FeatureSourceValid        = featureVtep | 43 // table 3: a source MAC with this bit set: on to learn-pause (pause.go)
+	FeatureSourceZero         = featureVtep | 44 // table 3: no bit set: the all-zero source, dropped by tables 10 and 20
+	FeatureLearnActive        = featureVtep | 45 // table 5: a place that learns
+	FeatureLearningPaused     = featureVtep | 46 // tables 10, 20: a paused place's frame: forwarded, not learned (counted with mac-limit)
 )
 
 // Features of flows the switch makes with the learn action.
@@ -118,6 +122,7 @@ const (
 	FeatureLearnedLocal           = featureVtep | featureLearned | 2 // MAC+VNI on a local port
 	FeatureLearnedNeigh           = featureVtep | featureLearned | 3 // IP+VNI -> MAC binding learned from an ARP sender
 	FeatureLearnedNeighGratuitous = featureVtep | featureLearned | 4 // a gratuitous ARP for a learned binding: not answered
+	FeatureLearnedPause           = featureVtep | featureLearned | 5 // a place whose source the MAC limit refused: learning paused (pause.go)
 )
 
 var featureNames = map[Feature]string{
@@ -165,6 +170,11 @@ var featureNames = map[Feature]string{
 	FeatureMACEVPN:                "mac-evpn",
 	FeatureEVPNTunnelIn:           "evpn-tunnel-in",
 	FeatureFloodOut:               "flood-out",
+	FeatureSourceValid:            "source-valid",
+	FeatureSourceZero:             "source-zero",
+	FeatureLearnActive:            "learn-active",
+	FeatureLearningPaused:         "learning-paused",
+	FeatureLearnedPause:           "learned-pause",
 	FeatureLearnedRemote:          "learned-remote",
 	FeatureLearnedLocal:           "learned-local",
 }

@@ -15,18 +15,24 @@
 // documented bit by bit in fields.go.
 //
 //	packet -> 0 classify
-//	            ├─ multicast/broadcast/zero dl_src, second VLAN tag: drop (counted)
+//	            ├─ multicast/broadcast dl_src, second VLAN tag: drop (counted)
 //	            ├─ tunnel port + untrusted tun_src: drop (counted)
 //	            ├─ tunnel port + known tun_id: reg0 = VNI, reg1 = 1 -> 10 tunnel-in
 //	            ├─ VM port + mapped VLAN (or subnet): reg0 = VNI    -> 20 local-in
 //	            └─ anything else: drop (counted per cause)
+//	          accepted frames first resubmit(,3):
+//	          3 source-check: all-zero dl_src: reg1[5] = 1; else resubmit(,5)
+//	          5 learn-pause:  the frame's place paused learning: reg1[4] = 1
 //
 //	10 tunnel-in (per VNI) / 20 local-in (per port and VNI)
+//	     reg1[5] = 1 (all-zero source): drop (counted)
+//	     reg1[4] = 1 (paused, see Learning pauses): resubmit(,30), goto 40
 //	     learn into 30: (VNI, this dl_src) -> reg2 = tun_src, reg3 = in_port
 //	                                    (local: reg2 = 0,     reg3 = in_port)
 //	                    hard_timeout = mac_ageing, see MAC ageing
 //	     with max_macs: learn(limit=N, result_dst=reg1[1]), resubmit(,25)
-//	                    ─> 25 mac-limit: reg1[1] = 0 (refused): counted
+//	                    ─> 25 mac-limit: reg1[1] = 0 (refused): counted, and
+//	                       learn into 5: (VNI, in_port or tun_src) -> reg1[4] = 1
 //	     resubmit(,30) ─> 30 mac: (VNI, dl_dst) -> load reg2, reg3; miss: reg3 = 0
 //	     ARP suppression (learned): resubmit(,33) ─> 33 neigh-learn: learn into
 //	                    35 neigh: (VNI, arp_tpa = arp_spa) -> reg4, reg5 = arp_sha
@@ -115,7 +121,8 @@
 // # Invalid frames
 //
 // Classify drops, above every other flow, frames whose source MAC has the
-// group bit (multicast, broadcast) or is all zeros (drop-invalid-source):
+// group bit (multicast, broadcast); tunnel-in and local-in drop those whose
+// source is all zeros, which source-check marks (drop-invalid-source):
 // no station sends from them, as the Linux bridge also refuses them, and a
 // learned group source would steer that group's traffic to one port. It
 // also drops frames with a second VLAN tag behind the first, whatever its
@@ -148,6 +155,12 @@
 // and the mac-limit table (25, reached by resubmit, forwarding nothing)
 // counts those frames per VNI. A refused frame is forwarded like any other:
 // its source stays unknown, so frames to it flood.
+//
+// # Learning pauses
+//
+// The first refusal also pauses learning from the refused frame's place
+// for LearnPauseSeconds, so that a flood of new sources does not cost OVS a
+// datapath miss and a cached flow per source (pause.go).
 //
 // # ARP suppression
 //

@@ -23,7 +23,14 @@ import "github.com/vtep/vtep/ofapp"
 //	reg1[3]      1 = table neigh holds a binding for the ARP request's
 //	             target (ARP suppression). Loaded by binding entries of
 //	             neigh, 0 by a gratuitous ARP's own entry; read by
-//	             arp-responder. reg1[4..31] unused.
+//	             arp-responder.
+//	reg1[4]      1 = the frame's place (local port or remote VTEP) has
+//	             paused learning in its VNI (pause.go). Loaded by the
+//	             learned entries of learn-pause; matched by tunnel-in and
+//	             local-in.
+//	reg1[5]      1 = the source MAC is all zeros. Loaded by source-check;
+//	             tunnel-in and local-in drop such frames. reg1[6..31]
+//	             unused.
 //	reg2         IPv4 address of the remote VTEP behind which the destination
 //	             MAC was learned. Loaded by a learned-remote entry in mac
 //	             (table 30), cleared to 0 by a learned-local one; egress
@@ -53,6 +60,10 @@ var (
 	RegRemoteVTEP = ofapp.Whole(ofapp.FieldReg(2))
 	// RegOutPort holds the port the destination MAC was learned on.
 	RegOutPort = ofapp.Bits(ofapp.FieldReg(3), 0, 16)
+	// RegLearnPaused is 1 when the frame's place has paused learning.
+	RegLearnPaused = ofapp.Bits(ofapp.FieldReg(1), 4, 1)
+	// RegZeroSource is 1 when the frame's source MAC is all zeros.
+	RegZeroSource = ofapp.Bits(ofapp.FieldReg(1), 5, 1)
 	// RegNeighFound is 1 when neigh found a binding to answer with.
 	RegNeighFound = ofapp.Bits(ofapp.FieldReg(1), 3, 1)
 	// RegNeighMACLow holds the low 32 bits of the bound MAC.

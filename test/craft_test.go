@@ -10,6 +10,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/vtep/vtep/labs"
+	"github.com/vtep/vtep/pipeline"
 )
 
 // arpRequest crafts an Ethernet broadcast ARP request from src (MAC and IP)
@@ -83,6 +84,14 @@ func droppedBy(t testing.TB, r *labs.Running, hv string, f uint8) uint64 {
 		}
 	}
 	return n
+}
+
+// notLearned counts the frames hv forwarded without learning their source
+// because of max_macs: refused by a learn action (mac-limit) or sent from a
+// place that had paused learning after a refusal (learning-paused).
+func notLearned(t testing.TB, r *labs.Running, hv string) uint64 {
+	t.Helper()
+	return droppedBy(t, r, hv, uint8(pipeline.FeatureMACLimit)) + droppedBy(t, r, hv, uint8(pipeline.FeatureLearningPaused))
 }
 
 // sendFrames sends raw Ethernet frames out of ifname in node's namespace

@@ -275,7 +275,7 @@ func readMACLimitState(t testing.TB, r *labs.Running, hv string) macLimitState {
 		t.Fatalf("%s: dump-aggregate: no flow_count in %q", hv, out)
 	}
 	n, _ := strconv.Atoi(m[1])
-	return macLimitState{flows: n, refused: droppedBy(t, r, hv, uint8(pipeline.FeatureMACLimit))}
+	return macLimitState{flows: n, refused: notLearned(t, r, hv)}
 }
 
 // waitFloodHandled waits until every hypervisor has handled the flood: its
@@ -373,7 +373,7 @@ func flood(t testing.TB, r *labs.Running) floodResult {
 	for _, hv := range hypervisors(r) {
 		res.RSS[hv] = rssKB{Before: before[hv], Peak: max(peak[hv], after[hv]), After: after[hv]}
 		res.Learned[hv], res.All[hv] = learnedByCookie(t, r, hv)
-		res.Refused[hv] = droppedBy(t, r, hv, uint8(pipeline.FeatureMACLimit))
+		res.Refused[hv] = notLearned(t, r, hv)
 		res.DPFlows[hv] = datapathFlows(t, r, hv)
 	}
 	return res
@@ -383,12 +383,14 @@ func flood(t testing.TB, r *labs.Running) floodResult {
 // a sends 20,000 frames from random source MACs at 4,000 a second or more
 // (the test fails below that rate) while b pings c and d pings e every 10
 // ms. Each VTEP learns exactly 1,000 MACs in the flooded cookie (hv1 on a's
-// port, hv2 and hv3 behind hv1) and counts the rest as refused; the ping
-// loss and ovs-vswitchd's RSS before, at its peak and after are reported
-// (-v). The issue's bound of 1% ping loss is reported, not asserted: it does
-// not hold yet (see docs/design.md, MAC limits: every new source MAC is a
-// datapath miss, limit or not). BenchmarkMACFlood compares the figures with
-// a flood without a limit.
+// port, hv2 and hv3 behind hv1) and counts the rest as not learned; the
+// first refusal pauses learning from a's port (hv1) and from hv1 (hv2,
+// hv3), so the rest of the flood shares a few datapath flows instead of a
+// flow and a miss per source: each VTEP ends with fewer than 2,000
+// datapath flows (about 19,000 without the pause), and the unrelated pings
+// lose at most 1%. ovs-vswitchd's RSS before, at its peak and after is
+// reported (-v). BenchmarkMACFlood compares the figures with a flood
+// without a limit.
 func TestMACFloodBounded(t *testing.T) {
 	r := upLab(t, labFile(t, floodLab), func(f *labs.File) { f.VTEP.MaxMACs = 1000 })
 	res := flood(t, r)
@@ -409,6 +411,13 @@ func TestMACFloodBounded(t *testing.T) {
 	if got, want := res.Refused["hv1"], uint64(floodMACs-1000)/2; got < want {
 		t.Errorf("hv1 refused %d frames of %d random sources beyond the limit, want at least %d", got, floodMACs-1000, want)
 	}
-	t.Logf("ping loss during the flood: %.1f%% (the issue asks for at most 1%%)", 100*res.loss())
+	for _, hv := range hypervisors(r) {
+		if res.DPFlows[hv] >= 2000 {
+			t.Errorf("%s: %d datapath flows after the flood, want fewer than 2,000 (learning paused at the limit)", hv, res.DPFlows[hv])
+		}
+	}
+	if loss := res.loss(); loss > 0.01 {
+		t.Errorf("the unrelated pings lost %.1f%% during the flood, want at most 1%%", 100*loss)
+	}
 	checkNoPacketIns(t, r)
 }

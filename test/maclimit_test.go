@@ -3,11 +3,11 @@ package test
 import (
 	"math/rand/v2"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/vtep/vtep/labs"
-	"github.com/vtep/vtep/pipeline"
 )
 
 // learnedIn counts a hypervisor's learned MACs in a VNI.
@@ -45,11 +45,12 @@ func TestMACLimitBoundsLearning(t *testing.T) {
 	start := time.Now()
 	sendPaced(t, r, "a", "eth0", frames, 4000)
 	sent := time.Since(start)
+	waitLearningPaused(t, r)
 	// Wait until hv1 has handled the burst: learned plus refused frames stop growing.
 	var refused uint64
 	err := labs.WaitFor(ctxT(t, 20*time.Second), 500*time.Millisecond, func() (bool, error) {
 		prev := refused
-		refused = droppedBy(t, r, "hv1", uint8(pipeline.FeatureMACLimit))
+		refused = notLearned(t, r, "hv1")
 		return refused > 0 && refused == prev, nil
 	})
 	if err != nil {
@@ -81,4 +82,29 @@ func TestMACLimitBoundsLearning(t *testing.T) {
 	checkNoPacketIns(t, r)
 	// vtepd reads its learn actions with limits back on every reconcile
 	checkHealthy(t, r)
+}
+
+// waitLearningPaused waits until vtepctl status shows the pauses the
+// flood from a (on hv1) started: a's port on hv1, hv1 on hv2 and hv3. They
+// last 10 s from the first refusal, so they are looked for at once.
+func waitLearningPaused(t *testing.T, r *labs.Running) {
+	t.Helper()
+	want := map[string]string{"hv1": "port ", "hv2": "vtep 10.0.0.1", "hv3": "vtep 10.0.0.1"}
+	got := map[string][]string{}
+	err := labs.WaitFor(ctxT(t, 8*time.Second), 100*time.Millisecond, func() (bool, error) {
+		done := true
+		for hv, place := range want {
+			got[hv] = nil
+			for _, n := range status(t, r, hv).Networks {
+				if n.VNI == 10 {
+					got[hv] = n.LearningPaused
+				}
+			}
+			done = done && len(got[hv]) == 1 && strings.HasPrefix(got[hv][0], place)
+		}
+		return done, nil
+	})
+	if err != nil {
+		t.Errorf("status shows learning paused in VNI 10 at %v, want %v", got, want)
+	}
 }

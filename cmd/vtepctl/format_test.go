@@ -176,7 +176,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"macs", "--api", missing, "--config", badCfg}, 2, "--api and --config both given"},
 		{[]string{"status", "--config", badCfg}, 2, "--config " + badCfg},
 		{[]string{"dump-flows", "--bridge", "br-int"}, 2, `--bridge "br-int": want overlay or underlay`},
-		{[]string{"dump-flows", "--table", "macs"}, 2, "--table \"macs\": want a number 0..254 or a table name (classify, tunnel-in, local-in, mac-limit, mac, neigh-learn, neigh, egress, tunnel-out, arp-responder, nd-advert, flood, flood-out)"},
+		{[]string{"dump-flows", "--table", "macs"}, 2, "--table \"macs\": want a number 0..254 or a table name (classify, source-check, learn-pause, tunnel-in, local-in, mac-limit, mac, neigh-learn, neigh, egress, tunnel-out, arp-responder, nd-advert, flood, flood-out)"},
 		{[]string{"dump-flows", "--diff", "--vni", "10"}, 2, "--diff compares whole bridges"},
 		{[]string{"trace", "--in-port", "a"}, 2, "--dl-src is required"},
 		{[]string{"trace", "--dl-src", "02:00:00:00:00:0a"}, 2, "--in-port is empty: give --in-port (a VM port) or --vni and --tun-src"},
@@ -246,5 +246,20 @@ func TestUnhealthyNamesFailedChecks(t *testing.T) {
 	}
 	if got := healthLine(bad); got != "UNHEALTHY (tunnel_receive, group_routes)" {
 		t.Errorf("healthLine = %q", got)
+	}
+}
+
+// TestPrintLearningPaused lists the paused places of each network that has
+// any, and nothing at all when none has.
+func TestPrintLearningPaused(t *testing.T) {
+	var b strings.Builder
+	printLearningPaused(&b, []api.NetworkStatus{{VNI: 10}, {VNI: 20}})
+	if b.Len() != 0 {
+		t.Errorf("printed %q without pauses, want nothing", b.String())
+	}
+	printLearningPaused(&b, []api.NetworkStatus{{VNI: 10, LearningPaused: []string{"port vm-a", "vtep 10.0.0.1"}}, {VNI: 20}})
+	want := "\nlearning paused (max_macs refused a source; frames still flood):\n  VNI 10: port vm-a, vtep 10.0.0.1\n"
+	if b.String() != want {
+		t.Errorf("printed %q, want %q", b.String(), want)
 	}
 }

@@ -171,6 +171,7 @@ func printStatus(w io.Writer, r statusReport) error {
 	}
 	tw.Flush()
 	printStormControl(w, s.Networks)
+	printLearningPaused(w, s.Networks)
 	printARPSuppression(w, s.Networks)
 
 	fmt.Fprintln(w, "\nports:")
@@ -294,6 +295,22 @@ func printStormControl(w io.Writer, nets []api.NetworkStatus) {
 		fmt.Fprintf(tw, "  %d\t%d\t%s\n", n.VNI, n.BUMPPS, dropped)
 	}
 	tw.Flush()
+}
+
+// printLearningPaused lists the places that paused learning at a MAC
+// limit, when any.
+func printLearningPaused(w io.Writer, nets []api.NetworkStatus) {
+	header := false
+	for _, n := range nets {
+		if len(n.LearningPaused) == 0 {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(w, "\nlearning paused (max_macs refused a source; frames still flood):")
+			header = true
+		}
+		fmt.Fprintf(w, "  VNI %d: %s\n", n.VNI, strings.Join(n.LearningPaused, ", "))
+	}
 }
 
 // printARPSuppression lists the networks with an ARP responder, when any.

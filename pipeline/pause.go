@@ -1,0 +1,104 @@
+package pipeline
+
+import (
+	"net"
+
+	"github.com/vtep/vtep/ofapp"
+)
+
+// Learning pauses. A MAC limit (limits.go) bounds the MAC table, but not
+// what a flood of new source MACs costs the switch: every flow that looks
+// at the whole source MAC makes OVS cache a datapath flow per source, so
+// each new source is a datapath miss, translated in ovs-vswitchd, and a
+// cached flow of its own, limit or not. A VM sending random sources then
+// costs every VTEP of its network thousands of misses a second, and the
+// unrelated traffic on those switches loses packets.
+//
+// So once the limit refuses a source, the place it came from stops
+// learning for a while: the mac-limit flow that counts the refusal also
+// learns a pause entry into table learn-pause, keyed on the place (the
+// local port, or the remote VTEP's address) and the VNI, for
+// LearnPauseSeconds. Frames from a paused place skip the learn action and
+// are forwarded as before (their sources stay unknown, frames to them
+// flood, entries already learned keep working), and nothing they pass
+// looks at their source MAC beyond a few bits: the whole flood shares one
+// datapath flow. When the pause ends, the next refused source starts
+// another; entries of the place are refreshed by frames seen between
+// pauses. Secured ports never pause (their sources are checked exactly),
+// and the pause entries of a VNI are bounded (pauseLimit).
+//
+//	 0 classify:     accepted frames: resubmit(,3), then goto 10 or 20
+//	 3 source-check: one flow per source bit but the group bit (which
+//	                 classify drops), highest bit first: a set bit means a
+//	                 valid source, resubmit(,5); no bit set: reg1[5] = 1
+//	 5 learn-pause:  learned (VNI, in_port) or (VNI, tun_src) -> reg1[4] = 1
+//	10, 20:          reg1[5] = 1: drop (counted as invalid-source);
+//	                 reg1[4] = 1: resubmit(,30), goto 40 without learning
+//	                 (counted as refused, the mac-limit count)
+//	25 mac-limit:    a refused source learns the pause of its place
+//
+// Source-check replaces an exact match on the all-zero source, which made
+// every frame's cached flow carry its whole source MAC: a frame's cached
+// flow now carries its source's bits up to the first set one, so at most
+// 48 cached flows cover every source.
+const (
+	TableSourceCheck uint8 = 3
+	TableLearnPause  uint8 = 5
+
+	// LearnPauseSeconds is how long a place that sent a source MAC the
+	// limit refused stops learning.
+	LearnPauseSeconds = 10
+
+	prioZeroSource = 230 // tunnel-in, local-in: all-zero source, above everything
+	prioPaused     = 105 // tunnel-in, local-in: a paused place, under the secured and frozen MACs' drops
+	pauseLimit     = 1024
+)
+
+// sourceCheck: table 3. Bits are tried from the first byte's second bit
+// (the local bit: most VM MACs have it) to the last byte's last.
+func (b *builder) sourceCheck(out []ofapp.Flow) []ofapp.Flow {
+	pause := []ofapp.Action{ofapp.Resubmit{Table: TableLearnPause}}
+	prio := uint16(prioHigh)
+	for byteIdx := range 6 {
+		for bit := range 8 {
+			if byteIdx == 0 && bit == 0 {
+				continue // the group bit: classify drops those
+			}
+			m := make(net.HardwareAddr, 6)
+			m[byteIdx] = 1 << bit
+			out = append(out, flow(TableSourceCheck, prio, FeatureSourceValid, 0,
+				ofapp.Match{ofapp.MatchEthSrcMasked(m, m)}, pause, 0))
+			prio--
+		}
+	}
+	out = append(out, flow(TableSourceCheck, prioDefault, FeatureSourceZero, 0, nil,
+		[]ofapp.Action{ofapp.RegLoad{Dst: RegZeroSource, Value: 1}}, 0))
+	return append(out, flow(TableLearnPause, prioDefault, FeatureLearnActive, 0, nil, nil, 0))
+}
+
+// zeroSourceDrop is tunnel-in's or local-in's drop of what source-check
+// found all-zero.
+func zeroSourceDrop(table uint8) ofapp.Flow {
+	return flow(table, prioZeroSource, FeatureDropInvalidSource, 0,
+		ofapp.Match{ofapp.MatchReg(1, 1<<5, 1<<5)}, nil, 0)
+}
+
+// pausedFlow forwards a paused place's frames of n without learning: match
+// is the place (nothing more for the tunnel, in_port for a local port).
+func pausedFlow(table uint8, n network, match ...ofapp.MatchField) ofapp.Flow {
+	m := append(match, matchVNI(n.VNI), ofapp.MatchReg(1, 1<<4, 1<<4))
+	return flow(table, prioPaused, FeatureLearningPaused, n.VNI, m,
+		[]ofapp.Action{ofapp.Resubmit{Table: TableMAC}}, TableEgress)
+}
+
+// pauseLearn is the learn action of a refused source's mac-limit flow:
+// the place (place, the field it is matched on) stops learning in the VNI.
+func pauseLearn(vni uint32, place ofapp.FieldRange) ofapp.Learn {
+	return ofapp.Learn{Table: TableLearnPause, Priority: prioNormal, HardTimeout: LearnPauseSeconds,
+		Cookie: uint64(NewCookie(FeatureLearnedPause, vni)), Limit: pauseLimit,
+		Specs: []ofapp.LearnSpec{
+			ofapp.LearnMatchField{Dst: RegVNI, Src: RegVNI},
+			ofapp.LearnMatchField{Dst: place, Src: place},
+			ofapp.LearnLoadValue{Dst: RegLearnPaused, Value: 1},
+		}}
+}
