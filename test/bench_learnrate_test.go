@@ -144,6 +144,52 @@ func normalBridge(b *testing.B, r *labs.Running, prefix string) (string, func() 
 	}
 }
 
+// learnBridge adds to hv1's OVS the least switch that learns with the
+// learn action, as ovs-actions(7) describes one: table 0 learns (dl_dst =
+// this dl_src -> output to this in_port) into table 1 and looks the frame
+// up there; a miss floods. It has one port, a veth from a fresh namespace,
+// like NORMAL's bridge. It returns the namespace, a counter of the
+// learned flows and a func that deletes them. Against it vtep's rate
+// tells what vtep's pipeline costs beyond the learn action itself.
+func learnBridge(b *testing.B, r *labs.Running, prefix string) (string, func() (int, error), func() error) {
+	b.Helper()
+	ctx := ctxT(b, time.Minute)
+	ns := labstest.Netns(b, prefix, "o")
+	port := prefix + "o1"
+	if err := labs.AddVeth(ctx, labs.End{Netns: ns, Name: "eth0"}, labs.End{Netns: r.Netns("hv1"), Name: port}); err != nil {
+		b.Fatal(err)
+	}
+	br := prefix + "o"
+	if _, err := r.OVS["hv1"].Vsctl(ctx, "add-br", br, "--", "set", "bridge", br, "datapath_type=netdev", "fail_mode=secure",
+		"--", "add-port", br, port); err != nil {
+		b.Fatal(err)
+	}
+	for _, f := range []string{
+		"table=0,actions=learn(table=1,hard_timeout=3600,cookie=0x1,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],output:NXM_OF_IN_PORT[]),resubmit(,1)",
+		"table=1,priority=0,actions=flood",
+	} {
+		if _, err := r.OVS["hv1"].Ofctl(ctx, "add-flow", br, f); err != nil {
+			b.Fatal(err)
+		}
+	}
+	count := func() (int, error) {
+		out, err := r.OVS["hv1"].Ofctl(ctxT(b, 30*time.Second), "dump-aggregate", br, "table=1,cookie=0x1/-1")
+		if err != nil {
+			return 0, err
+		}
+		m := aggregateCount.FindStringSubmatch(out)
+		if m == nil {
+			return 0, fmt.Errorf("dump-aggregate: no flow_count in %q", out)
+		}
+		return strconv.Atoi(m[1])
+	}
+	flush := func() error {
+		_, err := r.OVS["hv1"].Ofctl(ctxT(b, 30*time.Second), "del-flows", br, "table=1,cookie=0x1/-1")
+		return err
+	}
+	return ns, count, flush
+}
+
 // linuxBridge makes a Linux bridge br0 in a fresh namespace (ageing an
 // hour) with a veth from another, and returns the sender's namespace, the
 // bridge's and a counter of the MACs the bridge learned.
@@ -245,7 +291,9 @@ var learnRates = []int{1000, 3000, 10000}
 // entries: learned-local flows on a's VTEP (hv1) and learned-remote flows
 // on the other (hv2). In the same run the same frames go into a bridge on
 // hv1's ovs-vswitchd that forwards with the NORMAL action (OVS's own MAC
-// learning), and into a Linux bridge as context. Each learner is offered
+// learning), into a bridge on it that learns with nothing but the learn
+// action (learnBridge: what vtep's pipeline costs beyond learn itself),
+// and into a Linux bridge as context. Each learner is offered
 // the frames at each of learnRates, tables flushed before each round.
 // Learned MACs per second = learned / time from the first frame sent to
 // the last entry seen appear (polled every 100 ms); reported is each
@@ -267,44 +315,53 @@ func BenchmarkLearnRate(b *testing.B) {
 // learnBest is each learner's best rate and the figures of its round at
 // the highest offered rate.
 type learnBest struct {
-	local, remote, normal, linux float64
-	top                          [4]learnRun
-	vsVtep, vtepd                float64
+	local, remote, normal, linux, learn float64
+	top                                 [5]learnRun
+	vsVtep, vtepd                       float64
+}
+
+// learners are the baselines beside vtep: each one's sender namespace and
+// learned-entry counter (NORMAL, Linux bridge, bare learn action), the
+// Linux bridge's namespace and the bare learn bridge's flush.
+type learners struct {
+	normalNS, linuxNS, linuxBr, learnNS string
+	local, remote, normal, linux, learn func() (int, error)
+	flushLearn                          func() error
 }
 
 func benchLearnRate(b *testing.B, n int) {
 	r := upLab(b, labFile(b, learnLab), nil)
 	prefix := labstest.Prefix(b)
-	normalNS, normalCount := normalBridge(b, r, prefix)
-	linuxNS, linuxBr, linuxCount := linuxBridge(b, prefix)
+	var l learners
+	l.normalNS, l.normal = normalBridge(b, r, prefix)
+	l.linuxNS, l.linuxBr, l.linux = linuxBridge(b, prefix)
+	l.learnNS, l.learn, l.flushLearn = learnBridge(b, r, prefix)
+	l.local = learnedCount(b, r, "hv1", pipeline.FeatureLearnedLocal)
+	l.remote = learnedCount(b, r, "hv2", pipeline.FeatureLearnedRemote)
 	frames := learnFrames(b, n)
-	local := learnedCount(b, r, "hv1", pipeline.FeatureLearnedLocal)
-	remote := learnedCount(b, r, "hv2", pipeline.FeatureLearnedRemote)
 	var best learnBest
 	for b.Loop() {
 		for i, pps := range learnRates {
-			learnRound(b, r, &best, pps, i, frames, [3]string{normalNS, linuxNS, linuxBr}, local, remote, normalCount, linuxCount)
+			learnRound(b, r, &best, pps, i, frames, l)
 		}
 	}
 	b.ReportMetric(best.local, "vtep-local-macs/s")
 	b.ReportMetric(best.remote, "vtep-remote-macs/s")
 	b.ReportMetric(best.normal, "normal-macs/s")
 	b.ReportMetric(best.linux, "linux-macs/s")
+	b.ReportMetric(best.learn, "learn-action-macs/s")
 	b.ReportMetric(best.local/best.normal, "local/normal")
 	b.ReportMetric(best.remote/best.normal, "remote/normal")
+	b.ReportMetric(best.local/best.learn, "local/learn-action")
+	b.ReportMetric(best.learn/best.normal, "learn-action/normal")
 	b.ReportMetric(float64(best.top[0].learned)/float64(n), "vtep-local-learned-share")
 	b.ReportMetric(float64(best.top[2].learned)/float64(n), "normal-learned-share")
 	b.ReportMetric(best.vsVtep, "vswitchd-B/MAC-vtep")
 	b.ReportMetric(best.vtepd, "vtepd-B/MAC")
 }
 
-// learnRound flushes every table, then offers the frames at pps to vtep,
-// NORMAL and the Linux bridge in turn, and keeps the best rates in best.
-// ns are the senders' namespaces (NORMAL, Linux) and the Linux bridge's.
-// The first round (on a fresh ovs-vswitchd) gives the RSS growth per MAC;
-// the last (the highest rate) the logged coverage counters, vtep's and
-// NORMAL's, and the figures of the round.
-func learnRound(b *testing.B, r *labs.Running, best *learnBest, pps, round int, frames [][]byte, ns [3]string, counts ...func() (int, error)) {
+// flushLearners empties every learner's table before a round.
+func flushLearners(b *testing.B, r *labs.Running, l learners) {
 	b.Helper()
 	ctx := ctxT(b, time.Minute)
 	for _, hv := range hypervisors(r) {
@@ -316,9 +373,22 @@ func learnRound(b *testing.B, r *labs.Running, best *learnBest, pps, round int, 
 	if _, err := r.OVS["hv1"].Appctl(ctx, "fdb/flush"); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := labs.Exec(ctx, ns[2], "ip", "link", "set", "br0", "type", "bridge", "fdb_flush"); err != nil {
+	if _, err := labs.Exec(ctx, l.linuxBr, "ip", "link", "set", "br0", "type", "bridge", "fdb_flush"); err != nil {
 		b.Fatal(err)
 	}
+	if err := l.flushLearn(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// learnRound flushes every table, then offers the frames at pps to vtep,
+// NORMAL, the bare learn action and the Linux bridge in turn, and keeps
+// the best rates in best. The first round (on a fresh ovs-vswitchd) gives
+// the RSS growth per MAC; the last (the highest rate) the logged coverage
+// counters, vtep's and NORMAL's, and the figures of the round.
+func learnRound(b *testing.B, r *labs.Running, best *learnBest, pps, round int, frames [][]byte, l learners) {
+	b.Helper()
+	flushLearners(b, r, l)
 	top := round == len(learnRates)-1
 	vswitchd, err := r.OVS["hv1"].VswitchdPid()
 	if err != nil {
@@ -327,28 +397,35 @@ func learnRound(b *testing.B, r *labs.Running, best *learnBest, pps, round int, 
 	n := len(frames)
 	cov1, cov2 := coverage(b, r, "hv1"), coverage(b, r, "hv2")
 	vs0, d0 := rssOf(b, vswitchd), rssOf(b, r.Vtepds["hv1"].Pid)
-	vt := learnOnce(b, r.Netns("a"), "eth0", frames, pps, counts[0], counts[1])
+	vt := learnOnce(b, r.Netns("a"), "eth0", frames, pps, l.local, l.remote)
 	vs1, d1 := rssOf(b, vswitchd), rssOf(b, r.Vtepds["hv1"].Pid)
 	if top {
 		logCoverage(b, "vtep hv1", cov1, coverage(b, r, "hv1"), n)
 		logCoverage(b, "vtep hv2", cov2, coverage(b, r, "hv2"), n)
-		if out, err := r.OVS["hv1"].Appctl(ctx, "upcall/show"); err == nil {
+		if out, err := r.OVS["hv1"].Appctl(ctxT(b, time.Minute), "upcall/show"); err == nil {
 			b.Logf("hv1 upcall/show after vtep's round:\n%s", out)
 		}
 	}
 	cov1 = coverage(b, r, "hv1")
-	nm := learnOnce(b, ns[0], "eth0", frames, pps, counts[2])
+	nm := learnOnce(b, l.normalNS, "eth0", frames, pps, l.normal)
 	if top {
 		logCoverage(b, "NORMAL hv1", cov1, coverage(b, r, "hv1"), n)
 	}
-	lx := learnOnce(b, ns[1], "eth0", frames, pps, counts[3])
-	b.Logf("%d MACs offered at %d/s: vtep learned %d local in %s (%.0f/s), %d remote in %s (%.0f/s); NORMAL %d in %s (%.0f/s); Linux bridge %d in %s (%.0f/s)",
-		n, pps, vt[0].learned, vt[0].took.Round(time.Millisecond), vt[0].rate(), vt[1].learned, vt[1].took.Round(time.Millisecond), vt[1].rate(),
-		nm[0].learned, nm[0].took.Round(time.Millisecond), nm[0].rate(), lx[0].learned, lx[0].took.Round(time.Millisecond), lx[0].rate())
-	best.local, best.remote = max(best.local, vt[0].rate()), max(best.remote, vt[1].rate())
-	best.normal, best.linux = max(best.normal, nm[0].rate()), max(best.linux, lx[0].rate())
+	cov1 = coverage(b, r, "hv1")
+	la := learnOnce(b, l.learnNS, "eth0", frames, pps, l.learn)
 	if top {
-		best.top = [4]learnRun{vt[0], vt[1], nm[0], lx[0]}
+		logCoverage(b, "learn action hv1", cov1, coverage(b, r, "hv1"), n)
+	}
+	lx := learnOnce(b, l.linuxNS, "eth0", frames, pps, l.linux)
+	rate := func(x learnRun) string {
+		return fmt.Sprintf("%d in %s (%.0f/s)", x.learned, x.took.Round(time.Millisecond), x.rate())
+	}
+	b.Logf("%d MACs offered at %d/s: vtep learned %s local, %s remote; NORMAL %s; bare learn action %s; Linux bridge %s",
+		n, pps, rate(vt[0]), rate(vt[1]), rate(nm[0]), rate(la[0]), rate(lx[0]))
+	best.local, best.remote = max(best.local, vt[0].rate()), max(best.remote, vt[1].rate())
+	best.normal, best.linux, best.learn = max(best.normal, nm[0].rate()), max(best.linux, lx[0].rate()), max(best.learn, la[0].rate())
+	if top {
+		best.top = [5]learnRun{vt[0], vt[1], nm[0], lx[0], la[0]}
 	}
 	if round == 0 {
 		best.vsVtep = float64(vs1-vs0) * 1024 / float64(max(vt[0].learned, 1))
