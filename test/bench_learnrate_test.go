@@ -99,8 +99,13 @@ var aggregateCount = regexp.MustCompile(`flow_count=(\d+)`)
 // feature f (learned-local or learned-remote).
 func learnedCount(b *testing.B, r *labs.Running, hv string, f pipeline.Feature) func() (int, error) {
 	sel := fmt.Sprintf("table=%d,cookie=0x%x/0x%x", pipeline.TableMAC, uint64(pipeline.NewCookie(f, 0)), uint64(pipeline.CookieFeatureMask))
+	return aggregateCounter(b, r, hv, labs.DefaultOverlayBridge, sel)
+}
+
+// aggregateCounter counts the flows of bridge br on hv that sel selects.
+func aggregateCounter(b *testing.B, r *labs.Running, hv, br, sel string) func() (int, error) {
 	return func() (int, error) {
-		out, err := r.OVS[hv].Ofctl(ctxT(b, 30*time.Second), "dump-aggregate", labs.DefaultOverlayBridge, sel)
+		out, err := r.OVS[hv].Ofctl(ctxT(b, 30*time.Second), "dump-aggregate", br, sel)
 		if err != nil {
 			return 0, err
 		}
@@ -112,6 +117,25 @@ func learnedCount(b *testing.B, r *labs.Running, hv string, f pipeline.Feature) 
 	}
 }
 
+// oneSenderBridge adds bridge prefix+name to hv1's OVS (with the extra
+// Bridge columns) and a veth into it from a fresh namespace, which it
+// returns with the bridge's name.
+func oneSenderBridge(b *testing.B, r *labs.Running, prefix, name string, columns ...string) (string, string) {
+	b.Helper()
+	ctx := ctxT(b, time.Minute)
+	ns := labstest.Netns(b, prefix, name)
+	port := prefix + name + "1"
+	if err := labs.AddVeth(ctx, labs.End{Netns: ns, Name: "eth0"}, labs.End{Netns: r.Netns("hv1"), Name: port}); err != nil {
+		b.Fatal(err)
+	}
+	br := prefix + name
+	args := append([]string{"add-br", br, "--", "set", "bridge", br, "datapath_type=netdev"}, columns...)
+	if _, err := r.OVS["hv1"].Vsctl(ctx, append(args, "--", "add-port", br, port)...); err != nil {
+		b.Fatal(err)
+	}
+	return ns, br
+}
+
 var fdbEntries = regexp.MustCompile(`Current/maximum MAC entries in the table: (\d+)`)
 
 // normalBridge adds to hv1's OVS a bridge that forwards with the NORMAL
@@ -120,17 +144,8 @@ var fdbEntries = regexp.MustCompile(`Current/maximum MAC entries in the table: (
 // namespace and a counter of the bridge's MAC table.
 func normalBridge(b *testing.B, r *labs.Running, prefix string) (string, func() (int, error)) {
 	b.Helper()
-	ctx := ctxT(b, time.Minute)
-	ns := labstest.Netns(b, prefix, "n")
-	port := prefix + "n1"
-	if err := labs.AddVeth(ctx, labs.End{Netns: ns, Name: "eth0"}, labs.End{Netns: r.Netns("hv1"), Name: port}); err != nil {
-		b.Fatal(err)
-	}
-	br := prefix + "n"
-	if _, err := r.OVS["hv1"].Vsctl(ctx, "add-br", br, "--", "set", "bridge", br, "datapath_type=netdev", "fail_mode=standalone",
-		"other_config:mac-table-size=200000", "other_config:mac-aging-time=3600", "--", "add-port", br, port); err != nil {
-		b.Fatal(err)
-	}
+	ns, br := oneSenderBridge(b, r, prefix, "n", "fail_mode=standalone",
+		"other_config:mac-table-size=200000", "other_config:mac-aging-time=3600")
 	return ns, func() (int, error) {
 		out, err := r.OVS["hv1"].Appctl(ctxT(b, 30*time.Second), "fdb/stats-show", br)
 		if err != nil {
@@ -153,36 +168,16 @@ func normalBridge(b *testing.B, r *labs.Running, prefix string) (string, func() 
 // tells what vtep's pipeline costs beyond the learn action itself.
 func learnBridge(b *testing.B, r *labs.Running, prefix string) (string, func() (int, error), func() error) {
 	b.Helper()
-	ctx := ctxT(b, time.Minute)
-	ns := labstest.Netns(b, prefix, "o")
-	port := prefix + "o1"
-	if err := labs.AddVeth(ctx, labs.End{Netns: ns, Name: "eth0"}, labs.End{Netns: r.Netns("hv1"), Name: port}); err != nil {
-		b.Fatal(err)
-	}
-	br := prefix + "o"
-	if _, err := r.OVS["hv1"].Vsctl(ctx, "add-br", br, "--", "set", "bridge", br, "datapath_type=netdev", "fail_mode=secure",
-		"--", "add-port", br, port); err != nil {
-		b.Fatal(err)
-	}
+	ns, br := oneSenderBridge(b, r, prefix, "o", "fail_mode=secure")
 	for _, f := range []string{
 		"table=0,actions=learn(table=1,hard_timeout=3600,cookie=0x1,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],output:NXM_OF_IN_PORT[]),resubmit(,1)",
 		"table=1,priority=0,actions=flood",
 	} {
-		if _, err := r.OVS["hv1"].Ofctl(ctx, "add-flow", br, f); err != nil {
+		if _, err := r.OVS["hv1"].Ofctl(ctxT(b, time.Minute), "add-flow", br, f); err != nil {
 			b.Fatal(err)
 		}
 	}
-	count := func() (int, error) {
-		out, err := r.OVS["hv1"].Ofctl(ctxT(b, 30*time.Second), "dump-aggregate", br, "table=1,cookie=0x1/-1")
-		if err != nil {
-			return 0, err
-		}
-		m := aggregateCount.FindStringSubmatch(out)
-		if m == nil {
-			return 0, fmt.Errorf("dump-aggregate: no flow_count in %q", out)
-		}
-		return strconv.Atoi(m[1])
-	}
+	count := aggregateCounter(b, r, "hv1", br, "table=1,cookie=0x1/-1")
 	flush := func() error {
 		_, err := r.OVS["hv1"].Ofctl(ctxT(b, 30*time.Second), "del-flows", br, "table=1,cookie=0x1/-1")
 		return err
@@ -381,6 +376,20 @@ func flushLearners(b *testing.B, r *labs.Running, l learners) {
 	}
 }
 
+// clearDatapath deletes every cached datapath flow of both VTEPs'
+// ovs-vswitchd, so that no learner's round runs beside the revalidators
+// cleaning up after the round before it (the previous round's thousands of
+// per-source flows otherwise idle out, or are revalidated away after a
+// flush, during the next learner's round).
+func clearDatapath(b *testing.B, r *labs.Running) {
+	b.Helper()
+	for _, hv := range hypervisors(r) {
+		if _, err := r.OVS[hv].Appctl(ctxT(b, time.Minute), "dpctl/del-flows"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // learnRound flushes every table, then offers the frames at pps to vtep,
 // NORMAL, the bare learn action and the Linux bridge in turn, and keeps
 // the best rates in best. The first round (on a fresh ovs-vswitchd) gives
@@ -397,6 +406,7 @@ func learnRound(b *testing.B, r *labs.Running, best *learnBest, pps, round int, 
 	n := len(frames)
 	cov1, cov2 := coverage(b, r, "hv1"), coverage(b, r, "hv2")
 	vs0, d0 := rssOf(b, vswitchd), rssOf(b, r.Vtepds["hv1"].Pid)
+	clearDatapath(b, r)
 	vt := learnOnce(b, r.Netns("a"), "eth0", frames, pps, l.local, l.remote)
 	vs1, d1 := rssOf(b, vswitchd), rssOf(b, r.Vtepds["hv1"].Pid)
 	if top {
@@ -406,16 +416,19 @@ func learnRound(b *testing.B, r *labs.Running, best *learnBest, pps, round int, 
 			b.Logf("hv1 upcall/show after vtep's round:\n%s", out)
 		}
 	}
+	clearDatapath(b, r)
 	cov1 = coverage(b, r, "hv1")
 	nm := learnOnce(b, l.normalNS, "eth0", frames, pps, l.normal)
 	if top {
 		logCoverage(b, "NORMAL hv1", cov1, coverage(b, r, "hv1"), n)
 	}
+	clearDatapath(b, r)
 	cov1 = coverage(b, r, "hv1")
 	la := learnOnce(b, l.learnNS, "eth0", frames, pps, l.learn)
 	if top {
 		logCoverage(b, "learn action hv1", cov1, coverage(b, r, "hv1"), n)
 	}
+	clearDatapath(b, r)
 	lx := learnOnce(b, l.linuxNS, "eth0", frames, pps, l.linux)
 	rate := func(x learnRun) string {
 		return fmt.Sprintf("%d in %s (%.0f/s)", x.learned, x.took.Round(time.Millisecond), x.rate())
