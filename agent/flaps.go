@@ -21,7 +21,8 @@ import (
 )
 
 // MAC-flap detection. vtepd never sees a packet, so it watches table mac:
-// every flapPeriod it reads the learned flows (one cookie-masked
+// every flapPeriod (longer with a large table, see paced) it reads the
+// learned flows (one cookie-masked
 // flow-stats request on table mac only, as the remote keeper does) and
 // hands each MAC's place to a macflap.Detector. A MAC that moves
 // mac_flap.max_moves times within mac_flap.window is frozen: the
@@ -31,7 +32,7 @@ import (
 // and not an OpenFlow flow monitor, and where a MAC is frozen.
 const (
 	flapPeriod  = 500 * time.Millisecond
-	flapTimeout = 2 * time.Second
+	flapTimeout = 10 * time.Second
 )
 
 // flapWatcher runs the detector over the overlay bridge's learned MACs.
@@ -75,9 +76,10 @@ func newFlapWatcher(a *Agent) *flapWatcher {
 	return w
 }
 
-// run makes a pass every flapPeriod until ctx ends.
+// run makes a pass every flapPeriod, or less often when a pass is slow
+// (paced, readShare), until ctx ends.
 func (w *flapWatcher) run(ctx context.Context) {
-	every(ctx, flapPeriod, func() {
+	paced(ctx, flapPeriod, readShare, func() {
 		if err := w.pass(ctx); err != nil {
 			w.a.log.WithError(err).Debug("MAC flaps: pass skipped")
 		}

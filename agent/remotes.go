@@ -23,7 +23,8 @@ import (
 // address into reg2. OVS's tunnel neighbour cache gets each of them from
 // the data plane as soon as its first flood arrives (the join flow keys
 // OVS's cached flow on the outer source, see pipeline.RegUnderlaySrcIP).
-// The keeper below makes sure the entries stay: every remotesPeriod it
+// The keeper below makes sure the entries stay: every remotesPeriod (longer
+// with a large table, see paced) it
 // reads the learned-remote flows (one cookie-masked flow-stats request on
 // table mac only) and OVS's cache, and resolves through the host's kernel,
 // as for replication peers (underlay.PeerNeighbor), each learned VTEP that
@@ -39,7 +40,7 @@ const (
 	remotesRefresh  = 5 * time.Minute
 	remotesRetry    = 30 * time.Second
 	remotesInFlight = 8
-	remotesTimeout  = 3 * time.Second
+	remotesTimeout  = 10 * time.Second
 )
 
 // Results of one remote VTEP resolution, the result label of
@@ -87,9 +88,10 @@ func newRemoteKeeper(a *Agent) *remoteKeeper {
 	return k
 }
 
-// run makes a pass every remotesPeriod until ctx ends.
+// run makes a pass every remotesPeriod, or less often when a pass is slow
+// (paced, readShare), until ctx ends.
 func (k *remoteKeeper) run(ctx context.Context) {
-	every(ctx, remotesPeriod, func() {
+	paced(ctx, remotesPeriod, readShare, func() {
 		if err := k.pass(ctx); err != nil {
 			k.a.log.WithError(err).Debug("remote VTEPs: pass skipped")
 		}
