@@ -47,9 +47,7 @@ func (a *Agent) readState(ctx context.Context, cfg *config.Config) (pipeline.Sta
 				vp.Trunks = append(vp.Trunks, uint16(t))
 			}
 			vp.Secured, vp.AllowedMACs = portSecurity(a.log, p)
-			if vp.Secured {
-				vp.AllowedIPs = portAllowedIPs(a.log, p)
-			}
+			vp.IPSecured, vp.AllowedIPs = portAllowedIPs(a.log, p, vp.Secured)
 			st.Ports = append(st.Ports, vp)
 		}
 	}

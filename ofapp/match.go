@@ -193,6 +193,11 @@ func MatchARPOp(op uint16) MatchField {
 	return MatchField{Class: ClassOpenFlowBasic, Field: oxmARPOp, Value: u16(op)}
 }
 
+// MatchUDPSrc matches the UDP source port; it needs nw_proto=17.
+func MatchUDPSrc(port uint16) MatchField {
+	return MatchField{Class: ClassOpenFlowBasic, Field: oxmUDPSrc, Value: u16(port)}
+}
+
 // MatchUDPDst matches the UDP destination port.
 func MatchUDPDst(port uint16) MatchField {
 	return MatchField{Class: ClassOpenFlowBasic, Field: oxmUDPDst, Value: u16(port)}

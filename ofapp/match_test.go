@@ -51,3 +51,15 @@ func TestMatchVLANStrings(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchUDPPorts: both UDP ports print as their ovs-ofctl fields, in
+// decimal; a match on both is a DHCP client's request (68 -> 67).
+func TestMatchUDPPorts(t *testing.T) {
+	m := Match{MatchEthType(0x0800), MatchIPProto(17), MatchUDPDst(67), MatchUDPSrc(68)}
+	if got, want := m.String(), "dl_type=0x0800,nw_proto=17,udp_src=68,udp_dst=67"; got != want {
+		t.Errorf("String() = %s, want %s", got, want)
+	}
+	if got := MatchUDPSrc(68).Name(); got != "udp_src" {
+		t.Errorf("Name() = %s, want udp_src", got)
+	}
+}

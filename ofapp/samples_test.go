@@ -45,6 +45,8 @@ func sampleFlows() []Flow {
 		{Table: 50, Priority: 100, Match: Match{MatchReg(0, 10, 0xffffff)},
 			Actions: []Action{SetTunnelID{ID: 10}, SetTunnelDst{IP: net.IPv4(239, 1, 1, 1)}, Output{Port: 1}, Group{ID: 1}}},
 		{Table: 50, Priority: 0},
+		{Table: 0, Priority: 96, Match: Match{MatchEthType(0x0800), MatchIPProto(17), MatchUDPSrc(68), MatchUDPDst(67),
+			MatchIPv4Src(&net.IPNet{IP: net.IPv4zero.To4(), Mask: net.CIDRMask(32, 32)})}, Actions: []Action{Output{Port: PortNormal}}},
 	}
 }
 

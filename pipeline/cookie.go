@@ -87,7 +87,7 @@ const (
 	FeatureDropUntrustedVTEP  = featureVtep | 17 // table 0: tunnel packet from an outer source outside the trusted VTEPs (counted)
 	FeatureDropInvalidSource  = featureVtep | 18 // table 0: multicast, broadcast or all-zero source MAC (counted)
 	FeatureDropStackedVLAN    = featureVtep | 19 // table 0: a second VLAN tag behind the first (QinQ, 802.1ad) (counted)
-	FeatureDropPortSecurity   = featureVtep | 20 // tables 10, 20: a secured port's frame from another MAC, or a secured MAC elsewhere (counted)
+	FeatureDropPortSecurity   = featureVtep | 20 // tables 10, 20: a secured port's frame from another MAC (or ARP/IPv4 from another address), or a secured MAC elsewhere (counted)
 	FeatureMACStatic          = featureVtep | 21 // table 30: a secured port's MAC, static, above learned entries
 	FeatureMACLimit           = featureVtep | 22 // table 25: a frame whose source was not learned: max_macs reached (counted)
 	FeatureMACLimitOK         = featureVtep | 23 // table 25: anything else

@@ -143,6 +143,17 @@
 // can move it, nor even make a learned entry for it. The secured port's
 // own allowed-source flow (120) wins over that drop.
 //
+// A secured port with allowed IPv4 addresses (Port.AllowedIPs, or
+// Port.IPSecured with none: fail closed) is also held to them in every
+// network it is in (portsecip.go): above its allowed-source flows, its
+// ARP passes only with an allowed MAC as sender and an allowed IP (or
+// 0.0.0.0, a probe) as sender IP, its IPv4 only from an allowed source
+// or as a DHCP client's request (0.0.0.0, UDP 68 -> 67), each with the
+// port's learning actions (125); any other ARP or IPv4 of the port is
+// dropped (122, drop-port-security). IPv6 and other ethertypes keep the
+// MAC check. Without allowed IPs a port's ARP is guarded only in networks
+// with ARP suppression, for its sender MAC.
+//
 // # MAC limits
 //
 // Network.MaxMACs and Desired.MaxMACsPerPort ride on the learn actions:
@@ -174,7 +185,7 @@
 // gratuitous ARP has an entry of its own above each binding that answers
 // nothing, so it floods and moves the binding on every VTEP. A secured
 // port's ARP must name an allowed sender MAC (and IP, with AllowedIPs) or
-// local-in drops it (drop-port-security). IPv6 Neighbour Discovery is
+// local-in drops it (drop-port-security, see Port security). IPv6 Neighbour Discovery is
 // answered the same way (nd.go). DecodeNeigh (neighread.go) reads a
 // binding flow.
 //

@@ -77,8 +77,6 @@ type Neighbour struct {
 // neigh (35).
 const (
 	prioNeighInvalid       = 200 // neigh-learn: probe or invalid sender: no binding
-	prioSecuredARP         = 125 // local-in: a secured port's ARP from an allowed sender
-	prioSecuredARPDrop     = 122 // local-in: any other ARP of a secured port: drop
 	prioNeighGratuitous    = 125 // neigh: a static binding's gratuitous ARP
 	prioNeighGratuitousLrn = 120 // neigh: a learned binding's gratuitous ARP
 	prioNeighStatic        = 110 // neigh: static bindings, above learned ones (100)
@@ -189,40 +187,6 @@ func (b *builder) neighLearn(out []ofapp.Flow) []ofapp.Flow {
 		return out
 	}
 	return append(out, flow(TableNeighLearn, prioDefault, FeatureNeighNoLearn, 0, nil, nil, 0))
-}
-
-// securedARP: local-in's ARP guard of secured member m of a suppressing
-// network n. The port's ARP passes (with the port's learning actions acts)
-// only when its sender MAC is the frame's allowed source and, if the port
-// lists allowed IPs, its sender IP is one of them or 0.0.0.0 (a probe);
-// any other ARP of the port is dropped and counted, so neither this VTEP
-// nor any other learns a spoofed binding from it.
-func securedARP(n network, p Port, acts []ofapp.Action) []portFlow {
-	var pf []portFlow
-	macs := slices.Clone(p.AllowedMACs)
-	slices.SortFunc(macs, func(x, y net.HardwareAddr) int { return bytes.Compare(x, y) })
-	macs = slices.CompactFunc(macs, func(x, y net.HardwareAddr) bool { return bytes.Equal(x, y) })
-	var spas []*net.IPNet // nil entry: any sender IP
-	if len(p.AllowedIPs) == 0 {
-		spas = []*net.IPNet{nil}
-	} else {
-		ips := append(slices.Clone(p.AllowedIPs), netip.IPv4Unspecified())
-		slices.SortFunc(ips, func(x, y netip.Addr) int { return x.Compare(y) })
-		for _, ip := range slices.Compact(ips) {
-			spas = append(spas, hostNet(ip.Unmap()))
-		}
-	}
-	for _, mac := range macs {
-		for _, spa := range spas {
-			m := ofapp.Match{ofapp.MatchInPort(p.OFPort), matchVNI(n.VNI), ofapp.MatchEthSrc(mac), matchARP(), ofapp.MatchARPSHA(mac)}
-			if spa != nil {
-				m = append(m, ofapp.MatchARPSPA(spa))
-			}
-			pf = append(pf, portFlow{p.OFPort, flow(TableLocalIn, prioSecuredARP, FeatureLearnLocal, n.VNI, m, acts, TableEgress)})
-		}
-	}
-	return append(pf, portFlow{p.OFPort, flow(TableLocalIn, prioSecuredARPDrop, FeatureDropPortSecurity, n.VNI,
-		ofapp.Match{ofapp.MatchInPort(p.OFPort), matchVNI(n.VNI), matchARP()}, nil, 0)})
 }
 
 // neighLearnActions are the two learn actions of an ARP sender in n: its

@@ -97,9 +97,7 @@ func (b *builder) localSecured(n network, m member, acts []ofapp.Action) []portF
 			ofapp.Match{ofapp.MatchInPort(m.port), matchVNI(n.VNI), ofapp.MatchEthSrc(mac)},
 			acts, TableEgress)})
 	}
-	if n.ARPSuppression != NeighOff {
-		pf = append(pf, securedARP(n, b.secured[m.port], acts)...)
-	}
+	pf = append(pf, securedGuards(n, b.secured[m.port], acts)...)
 	for _, s := range b.static {
 		if s.vni == n.VNI && s.port == m.port {
 			pf = append(pf, portFlow{m.port, flow(TableLocalIn, prioSecuredMAC, FeatureDropPortSecurity, s.vni,

@@ -139,10 +139,18 @@ type Port struct {
 	Secured bool
 	// AllowedMACs are the unicast source MACs a secured port may send from.
 	AllowedMACs []net.HardwareAddr
-	// AllowedIPs are the IPv4 addresses a secured port's ARP may claim
-	// (vtep-allowed-ips): only those are learned as its bindings, and with
-	// one allowed MAC each is a static binding (neigh.go).
+	// AllowedIPs are the IPv4 addresses a secured port may send from
+	// (vtep-allowed-ips): its ARP must claim one of them (or 0.0.0.0, a
+	// probe) and its IPv4 packets must come from one of them (or be a DHCP
+	// client's request from 0.0.0.0), in every network (portsecip.go).
+	// Only those are learned as its ARP bindings, and with one allowed
+	// MAC each is a static binding (neigh.go). Empty: MACs only, unless
+	// IPSecured.
 	AllowedIPs []netip.Addr
+	// IPSecured checks a secured port's ARP and IPv4 against AllowedIPs
+	// even when it is empty (vtep-allowed-ips set with no valid address:
+	// only probes and DHCP requests pass, fail closed).
+	IPSecured bool
 	// MTU is the interface's MTU as OVS reports it, 0 when unknown (see
 	// Oversize).
 	MTU int

@@ -26,6 +26,9 @@ const (
 	slotARPSPA
 	slotARPSHA
 	slotARPTHA
+	slotIPv4Src
+	slotUDPSrc
+	slotUDPDst
 	slotTunID
 	slotTunSrc
 	slotTunDst
@@ -72,8 +75,12 @@ func newState(p Packet) (*state, error) {
 	st.v[slotTunSrc] = ip4(p.TunSrc)
 	switch p.EthType {
 	case 0x0800:
-		st.ok[slotIPv4Dst], st.ok[slotIPProto] = true, true
-		st.v[slotIPv4Dst] = ip4(p.IPDst)
+		st.ok[slotIPv4Dst], st.ok[slotIPv4Src], st.ok[slotIPProto] = true, true, true
+		st.v[slotIPv4Dst], st.v[slotIPv4Src], st.v[slotIPProto] = ip4(p.IPDst), ip4(p.IPSrc), uint64(p.IPProto)
+		if p.IPProto == 17 {
+			st.ok[slotUDPSrc], st.ok[slotUDPDst] = true, true
+			st.v[slotUDPSrc], st.v[slotUDPDst] = uint64(p.UDPSrc), uint64(p.UDPDst)
+		}
 	case 0x0806:
 		for _, i := range []int{slotARPTPA, slotARPOp, slotARPSPA, slotARPSHA, slotARPTHA} {
 			st.ok[i] = true
@@ -102,7 +109,7 @@ func (st *state) output(port uint32, tr *Trace) {
 		o.VLAN = uint16(st.v[slotVLAN]) & 0xfff
 	}
 	if st.ok[slotIPv4Dst] {
-		o.IPDst = ipOf(st.v[slotIPv4Dst])
+		o.IPDst, o.IPSrc = ipOf(st.v[slotIPv4Dst]), ipOf(st.v[slotIPv4Src])
 	} else if st.ok[slotARPTPA] {
 		o.IPDst = ipOf(st.v[slotARPTPA])
 		o.ARPOp, o.ARPSPA = uint16(st.v[slotARPOp]), ipOf(st.v[slotARPSPA])
@@ -128,8 +135,14 @@ func fieldSlot(class uint16, field uint8) (slot int, bits uint, ok bool) {
 			return slotVLAN, 16, true
 		case 10:
 			return slotIPProto, 8, true
+		case 11:
+			return slotIPv4Src, 32, true
 		case 12:
 			return slotIPv4Dst, 32, true
+		case 15:
+			return slotUDPSrc, 16, true
+		case 16:
+			return slotUDPDst, 16, true
 		case 21:
 			return slotARPOp, 16, true
 		case 22:
@@ -155,6 +168,16 @@ func fieldSlot(class uint16, field uint8) (slot int, bits uint, ok bool) {
 			return slotEthType, 16, true
 		case 4:
 			return slotVLAN, 16, true
+		case 6:
+			return slotIPProto, 8, true
+		case 7:
+			return slotIPv4Src, 32, true
+		case 8:
+			return slotIPv4Dst, 32, true
+		case 11:
+			return slotUDPSrc, 16, true
+		case 12:
+			return slotUDPDst, 16, true
 		case 15:
 			return slotARPOp, 16, true
 		case 16:
@@ -300,6 +323,16 @@ func matchOn(r ofapp.FieldRange, v uint64) (ofapp.MatchField, error) {
 		mf, bytes = ofapp.MatchField{Class: ofapp.ClassOpenFlowBasic, Field: 6}, 2
 	case slotEthType:
 		mf, bytes = ofapp.MatchField{Class: ofapp.ClassOpenFlowBasic, Field: 5}, 2
+	case slotIPProto:
+		mf, bytes = ofapp.MatchField{Class: ofapp.ClassOpenFlowBasic, Field: 10}, 1
+	case slotIPv4Src:
+		mf, bytes = ofapp.MatchField{Class: ofapp.ClassOpenFlowBasic, Field: 11}, 4
+	case slotIPv4Dst:
+		mf, bytes = ofapp.MatchField{Class: ofapp.ClassOpenFlowBasic, Field: 12}, 4
+	case slotUDPSrc:
+		mf, bytes = ofapp.MatchField{Class: ofapp.ClassOpenFlowBasic, Field: 15}, 2
+	case slotUDPDst:
+		mf, bytes = ofapp.MatchField{Class: ofapp.ClassOpenFlowBasic, Field: 16}, 2
 	case slotARPSPA:
 		mf, bytes = ofapp.MatchField{Class: ofapp.ClassOpenFlowBasic, Field: 22}, 4
 	case slotARPTPA:

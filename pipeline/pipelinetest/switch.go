@@ -17,6 +17,12 @@ type Packet struct {
 	EthDst  net.HardwareAddr
 	EthType uint16 // 0x0800 IPv4, 0x0806 ARP, ...
 	IPDst   net.IP // IPv4 destination (IPv4) or target protocol address (ARP)
+	// IPv4 fields of an IPv4 frame (EthType 0x0800): its source, protocol
+	// and, for UDP (IPProto 17), its ports.
+	IPSrc   net.IP
+	IPProto uint8
+	UDPSrc  uint16
+	UDPDst  uint16
 	TunID   uint64 // tunnel metadata of a packet received from a tunnel port
 	TunSrc  net.IP
 	// ARP fields of an ARP frame (EthType 0x0806); IPDst is its target
@@ -41,6 +47,7 @@ type Output struct {
 	EthDst  net.HardwareAddr
 	EthType uint16
 	IPDst   net.IP // IPv4 destination or ARP target
+	IPSrc   net.IP // IPv4 source
 	TunID   uint64 // tunnel metadata set for the copy (meaningful on tunnel ports)
 	TunDst  net.IP
 	// ARP fields of an ARP frame as it leaves (IPDst is the target).

@@ -3,6 +3,7 @@ package pipelinetest
 import (
 	"net"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -111,5 +112,50 @@ func TestFieldPresence(t *testing.T) {
 		if len(tr.Outputs) != tt.want {
 			t.Errorf("%+v: %d outputs, want %d", tt.p, len(tr.Outputs), tt.want)
 		}
+	}
+}
+
+// TestIPv4Fields: nw_src, nw_proto and the UDP ports match as OVS matches
+// them (UDP ports only on UDP packets), and a learn action can key a flow
+// on the IPv4 source.
+func TestIPv4Fields(t *testing.T) {
+	src := &net.IPNet{IP: net.IPv4(0, 0, 0, 0).To4(), Mask: net.CIDRMask(32, 32)}
+	learn := ofapp.Learn{Table: 30, Priority: 100, Cookie: 0xc2, Specs: []ofapp.LearnSpec{
+		ofapp.LearnMatchValue{Dst: ofapp.Whole(ofapp.FieldEthType), Value: 0x0800},
+		ofapp.LearnMatchField{Dst: ofapp.Whole(ofapp.FieldIPv4Src), Src: ofapp.Whole(ofapp.FieldIPv4Src)},
+	}}
+	flows := []ofapp.Flow{
+		{Table: 0, Priority: 10, Match: ofapp.Match{ofapp.MatchEthType(0x0800), ofapp.MatchIPv4Src(src), ofapp.MatchIPProto(17), ofapp.MatchUDPSrc(68), ofapp.MatchUDPDst(67)},
+			Actions: []ofapp.Action{ofapp.Output{Port: 1}}},
+		{Table: 0, Priority: 5, Match: ofapp.Match{ofapp.MatchEthType(0x0800)}, Actions: []ofapp.Action{learn, ofapp.Output{Port: 2}}},
+	}
+	sw := New(flows, nil)
+	for _, tt := range []struct {
+		name string
+		p    Packet
+		port uint32
+	}{
+		{"DHCP request", Packet{IPSrc: net.IPv4zero, IPProto: 17, UDPSrc: 68, UDPDst: 67}, 1},
+		{"other UDP ports", Packet{IPSrc: net.IPv4zero, IPProto: 17, UDPSrc: 67, UDPDst: 68}, 2},
+		{"TCP, same ports", Packet{IPSrc: net.IPv4zero, IPProto: 6, UDPSrc: 68, UDPDst: 67}, 2},
+		{"another source", Packet{IPSrc: net.IPv4(10, 0, 0, 9), IPProto: 17, UDPSrc: 68, UDPDst: 67}, 2},
+	} {
+		p := tt.p
+		p.InPort, p.EthSrc, p.EthDst, p.EthType, p.IPDst = 3, macA, bc, 0x0800, net.IPv4bcast
+		tr, err := sw.Run(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tr.Ports(); !reflect.DeepEqual(got, []uint32{tt.port}) {
+			t.Errorf("%s reached %v, want [%d]", tt.name, got, tt.port)
+		}
+	}
+	var learned []string
+	for _, f := range sw.Flows(30) {
+		learned = append(learned, f.Match.String())
+	}
+	slices.Sort(learned)
+	if want := []string{"dl_type=0x0800,nw_src=0.0.0.0", "dl_type=0x0800,nw_src=10.0.0.9"}; !reflect.DeepEqual(learned, want) {
+		t.Errorf("learned %q, want %q", learned, want)
 	}
 }
