@@ -260,6 +260,24 @@ func explainSecurityDrop(st *api.TraceStep, r api.TraceRequest) (string, bool) {
 	case pipeline.FeatureMACLimitOK.String():
 		return "within max_macs", true
 	}
+	return explainLearningPause(st, r)
+}
+
+// explainLearningPause explains the steps of the all-zero source check and
+// of learning pauses (pipeline/pause.go); ok is false for other steps.
+func explainLearningPause(st *api.TraceStep, r api.TraceRequest) (string, bool) {
+	switch st.Feature {
+	case pipeline.FeatureSourceValid.String():
+		return fmt.Sprintf("source %s is not all zeros", r.DlSrc), true
+	case pipeline.FeatureSourceZero.String():
+		return "source is all zeros: marked, dropped before learning", true
+	case pipeline.FeatureLearnActive.String():
+		return "this place learns (no learning pause)", true
+	case pipeline.FeatureLearnedPause.String():
+		return fmt.Sprintf("this place paused learning in VNI %d: max_macs refused one of its sources within the last %d s", st.VNI, pipeline.LearnPauseSeconds), true
+	case pipeline.FeatureLearningPaused.String():
+		return fmt.Sprintf("learning paused: %s not learned, still forwarded (counted with mac-limit)", r.DlSrc), true
+	}
 	return "", false
 }
 

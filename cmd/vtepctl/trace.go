@@ -89,7 +89,7 @@ func printTrace(w io.Writer, res api.TraceResult, verbose bool) error {
 		if st.VNI != 0 {
 			feat += fmt.Sprintf(" vni=%d", st.VNI)
 		}
-		fmt.Fprintf(w, "%s%2d %-10s %-26s %s\n", ind, st.Table, orDash(st.TableName), feat, st.Explain)
+		fmt.Fprintf(w, "%s%2d %-13s %-26s %s\n", ind, st.Table, orDash(st.TableName), feat, st.Explain)
 		if !verbose {
 			continue
 		}
