@@ -114,6 +114,9 @@ const (
 	FeatureSourceZero         = featureVtep | 44 // table 3: no bit set: the all-zero source, dropped by tables 10 and 20
 	FeatureLearnActive        = featureVtep | 45 // table 5: a place that learns
 	FeatureLearningPaused     = featureVtep | 46 // tables 10, 20: a paused place's frame: forwarded, not learned (counted with mac-limit)
+	FeatureRefusedBurst       = featureVtep | 47 // table 27: a burst of refused sources: pause the place (pause.go)
+	FeatureNoBurst            = featureVtep | 48 // table 27: anything else
+	FeatureMACRefusedMiss     = featureVtep | 49 // table 26: its default flow (the table is never looked up)
 )
 
 // Features of flows the switch makes with the learn action.
@@ -123,6 +126,7 @@ const (
 	FeatureLearnedNeigh           = featureVtep | featureLearned | 3 // IP+VNI -> MAC binding learned from an ARP sender
 	FeatureLearnedNeighGratuitous = featureVtep | featureLearned | 4 // a gratuitous ARP for a learned binding: not answered
 	FeatureLearnedPause           = featureVtep | featureLearned | 5 // a place whose source the MAC limit refused: learning paused (pause.go)
+	FeatureLearnedRefused         = featureVtep | featureLearned | 6 // a source the MAC limit refused, recorded to tell a burst (pause.go)
 )
 
 var featureNames = map[Feature]string{
@@ -175,6 +179,10 @@ var featureNames = map[Feature]string{
 	FeatureLearnActive:            "learn-active",
 	FeatureLearningPaused:         "learning-paused",
 	FeatureLearnedPause:           "learned-pause",
+	FeatureLearnedRefused:         "learned-refused",
+	FeatureRefusedBurst:           "refused-burst",
+	FeatureNoBurst:                "no-burst",
+	FeatureMACRefusedMiss:         "mac-refused-miss",
 	FeatureLearnedRemote:          "learned-remote",
 	FeatureLearnedLocal:           "learned-local",
 }

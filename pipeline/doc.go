@@ -31,8 +31,9 @@
 //	                                    (local: reg2 = 0,     reg3 = in_port)
 //	                    hard_timeout = mac_ageing, see MAC ageing
 //	     with max_macs: learn(limit=N, result_dst=reg1[1]), resubmit(,25)
-//	                    ─> 25 mac-limit: reg1[1] = 0 (refused): counted, and
-//	                       learn into 5: (VNI, in_port or tun_src) -> reg1[4] = 1
+//	                    ─> 25 mac-limit: reg1[1] = 0 (refused): counted, record
+//	                       the source in 26; a burst: 27 pause-trigger learns
+//	                       into 5: (VNI, in_port or tun_src) -> reg1[4] = 1
 //	     resubmit(,30) ─> 30 mac: (VNI, dl_dst) -> load reg2, reg3; miss: reg3 = 0
 //	     ARP suppression (learned): resubmit(,33) ─> 33 neigh-learn: learn into
 //	                    35 neigh: (VNI, arp_tpa = arp_spa) -> reg4, reg5 = arp_sha
@@ -169,7 +170,7 @@
 //
 // # Learning pauses
 //
-// The first refusal also pauses learning from the refused frame's place
+// A burst of refusals also pauses learning from the refused frame's place
 // for LearnPauseSeconds, so that a flood of new sources does not cost OVS a
 // datapath miss and a cached flow per source (pause.go).
 //

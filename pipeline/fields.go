@@ -29,8 +29,10 @@ import "github.com/vtep/vtep/ofapp"
 //	             learned entries of learn-pause; matched by tunnel-in and
 //	             local-in.
 //	reg1[5]      1 = the source MAC is all zeros. Loaded by source-check;
-//	             tunnel-in and local-in drop such frames. reg1[6..31]
-//	             unused.
+//	             tunnel-in and local-in drop such frames.
+//	reg1[6]      result of mac-limit's record of a refused source: 0 = the
+//	             record was refused (a burst of refusals, see pause.go).
+//	             Matched by pause-trigger. reg1[7..31] unused.
 //	reg2         IPv4 address of the remote VTEP behind which the destination
 //	             MAC was learned. Loaded by a learned-remote entry in mac
 //	             (table 30), cleared to 0 by a learned-local one; egress
@@ -64,6 +66,8 @@ var (
 	RegLearnPaused = ofapp.Bits(ofapp.FieldReg(1), 4, 1)
 	// RegZeroSource is 1 when the frame's source MAC is all zeros.
 	RegZeroSource = ofapp.Bits(ofapp.FieldReg(1), 5, 1)
+	// RegRecorded receives the result of recording a refused source.
+	RegRecorded = ofapp.Bits(ofapp.FieldReg(1), 6, 1)
 	// RegNeighFound is 1 when neigh found a binding to answer with.
 	RegNeighFound = ofapp.Bits(ofapp.FieldReg(1), 3, 1)
 	// RegNeighMACLow holds the low 32 bits of the bound MAC.

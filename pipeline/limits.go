@@ -29,21 +29,19 @@ func learnActions(l ofapp.Learn, limit uint32) []ofapp.Action {
 	return []ofapp.Action{l, ofapp.Resubmit{Table: TableMACLimit}, ofapp.Resubmit{Table: TableMAC}}
 }
 
-// macLimit: table 25. Per limited VNI, a flow for sources refused from
-// the tunnel and one for those refused from local ports count the frames
-// whose learn action the limit refused (reg1[1] = 0) and pause learning
-// from their place (pause.go); the default flow takes the rest. None
-// forwards: resubmit returns to the learning flow.
+// macLimit: table 25. A flow per limited VNI counts the frames whose
+// learn action the limit refused (reg1[1] = 0) and records the refused
+// source, which may pause learning from its place (pause.go); the default
+// flow takes the rest. None forwards: resubmit returns to the learning
+// flow.
 func (b *builder) macLimit(out []ofapp.Flow) []ofapp.Flow {
 	for _, n := range b.nets {
-		if b.remoteLimit(n) != 0 {
+		if b.remoteLimit(n) != 0 || b.localLimit(n) != 0 {
 			out = append(out, flow(TableMACLimit, prioNormal, FeatureMACLimit, n.VNI,
-				ofapp.Match{matchVNI(n.VNI), ofapp.MatchReg(1, 1, 0x3)}, []ofapp.Action{pauseLearn(n.VNI, tunSrcWhole)}, 0))
-		}
-		if b.localLimit(n) != 0 {
-			out = append(out, flow(TableMACLimit, prioNormal, FeatureMACLimit, n.VNI,
-				ofapp.Match{matchVNI(n.VNI), ofapp.MatchReg(1, 0, 0x3)}, []ofapp.Action{pauseLearn(n.VNI, inPortWhole)}, 0))
+				ofapp.Match{matchVNI(n.VNI), ofapp.MatchReg(1, 0, 0x2)},
+				[]ofapp.Action{refusedRecord(n.VNI), ofapp.Resubmit{Table: TablePauseTrigger}}, 0))
 		}
 	}
-	return append(out, flow(TableMACLimit, prioDefault, FeatureMACLimitOK, 0, nil, nil, 0))
+	out = append(out, flow(TableMACLimit, prioDefault, FeatureMACLimitOK, 0, nil, nil, 0))
+	return b.pauseTrigger(out)
 }

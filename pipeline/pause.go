@@ -14,11 +14,17 @@ import (
 // costs every VTEP of its network thousands of misses a second, and the
 // unrelated traffic on those switches loses packets.
 //
-// So once the limit refuses a source, the place it came from stops
-// learning for a while: the mac-limit flow that counts the refusal also
-// learns a pause entry into table learn-pause, keyed on the place (the
-// local port, or the remote VTEP's address) and the VNI, for
-// LearnPauseSeconds. Frames from a paused place skip the learn action and
+// So once the limit refuses a burst of sources, the place the last one came
+// from stops learning for a while. The mac-limit flow that counts a
+// refusal also records the refused source in table mac-refused (hard
+// timeout LearnPauseSeconds, at most PauseBurst records per VNI); when
+// that record is refused in turn (PauseBurst other sources were refused
+// in the VNI within LearnPauseSeconds: a flood, not a VM or two beyond
+// the limit), pause-trigger learns a pause entry into table learn-pause,
+// keyed on the place (the local port, or the remote VTEP's address) and
+// the VNI, for LearnPauseSeconds. A source refused again and again (one
+// VM too many) refreshes its one record and never pauses anything, so
+// the place's learned MACs keep being refreshed. Frames from a paused place skip the learn action and
 // are forwarded as before (their sources stay unknown, frames to them
 // flood, entries already learned keep working), and nothing they pass
 // looks at their source MAC beyond a few bits: the whole flood shares one
@@ -35,19 +41,27 @@ import (
 //	10, 20:          reg1[5] = 1: drop (counted as invalid-source);
 //	                 reg1[4] = 1: resubmit(,30), goto 40 without learning
 //	                 (counted as refused, the mac-limit count)
-//	25 mac-limit:    a refused source learns the pause of its place
+//	25 mac-limit:    a refused source: record it in 26, resubmit(,27)
+//	26 mac-refused:  learned records (VNI, source), never looked up
+//	27 pause-trigger: the record was refused (a burst): learn the pause
+//	                 of the place into 5
 //
 // Source-check replaces an exact match on the all-zero source, which made
 // every frame's cached flow carry its whole source MAC: a frame's cached
 // flow now carries its source's bits up to the first set one, so at most
 // 48 cached flows cover every source.
 const (
-	TableSourceCheck uint8 = 3
-	TableLearnPause  uint8 = 5
+	TableSourceCheck  uint8 = 3
+	TableLearnPause   uint8 = 5
+	TableMACRefused   uint8 = 26
+	TablePauseTrigger uint8 = 27
 
 	// LearnPauseSeconds is how long a place that sent a source MAC the
 	// limit refused stops learning.
 	LearnPauseSeconds = 10
+	// PauseBurst is how many sources the limit must refuse in a VNI
+	// within LearnPauseSeconds before the next refusal pauses its place.
+	PauseBurst = 32
 
 	prioZeroSource = 230 // tunnel-in, local-in: all-zero source, above everything
 	prioPaused     = 105 // tunnel-in, local-in: a paused place, under the secured and frozen MACs' drops
@@ -91,8 +105,38 @@ func pausedFlow(table uint8, n network, match ...ofapp.MatchField) ofapp.Flow {
 		[]ofapp.Action{ofapp.Resubmit{Table: TableMAC}}, TableEgress)
 }
 
-// pauseLearn is the learn action of a refused source's mac-limit flow:
-// the place (place, the field it is matched on) stops learning in the VNI.
+// refusedRecord is the learn action of a limited VNI's mac-limit flow: a
+// record of the refused source in mac-refused, whose refusal (reg1[6] = 0)
+// tells pause-trigger that a burst of sources was refused.
+func refusedRecord(vni uint32) ofapp.Learn {
+	return ofapp.Learn{Table: TableMACRefused, Priority: prioNormal, HardTimeout: LearnPauseSeconds,
+		Cookie: uint64(NewCookie(FeatureLearnedRefused, vni)), Limit: PauseBurst, ResultDst: RegRecorded,
+		Specs: []ofapp.LearnSpec{
+			ofapp.LearnMatchField{Dst: RegVNI, Src: RegVNI},
+			ofapp.LearnMatchField{Dst: ethDstWhole, Src: ethSrcWhole},
+		}}
+}
+
+// pauseTrigger: table 27. Per limited VNI, a refused record from the
+// tunnel pauses the sending VTEP, one from a local port that port; any
+// other frame passes.
+func (b *builder) pauseTrigger(out []ofapp.Flow) []ofapp.Flow {
+	for _, n := range b.nets {
+		if b.remoteLimit(n) != 0 {
+			out = append(out, flow(TablePauseTrigger, prioNormal, FeatureRefusedBurst, n.VNI,
+				ofapp.Match{matchVNI(n.VNI), ofapp.MatchReg(1, 1, 1|1<<6)}, []ofapp.Action{pauseLearn(n.VNI, tunSrcWhole)}, 0))
+		}
+		if b.localLimit(n) != 0 {
+			out = append(out, flow(TablePauseTrigger, prioNormal, FeatureRefusedBurst, n.VNI,
+				ofapp.Match{matchVNI(n.VNI), ofapp.MatchReg(1, 0, 1|1<<6)}, []ofapp.Action{pauseLearn(n.VNI, inPortWhole)}, 0))
+		}
+	}
+	return append(out, flow(TableMACRefused, prioDefault, FeatureMACRefusedMiss, 0, nil, nil, 0),
+		flow(TablePauseTrigger, prioDefault, FeatureNoBurst, 0, nil, nil, 0))
+}
+
+// pauseLearn is the learn action of pause-trigger: the place (place, the
+// field it is matched on) stops learning in the VNI.
 func pauseLearn(vni uint32, place ofapp.FieldRange) ofapp.Learn {
 	return ofapp.Learn{Table: TableLearnPause, Priority: prioNormal, HardTimeout: LearnPauseSeconds,
 		Cookie: uint64(NewCookie(FeatureLearnedPause, vni)), Limit: pauseLimit,

@@ -41,14 +41,15 @@ func learningStep(t *testing.T, sw *pipelinetest.Switch, p pipelinetest.Packet) 
 }
 
 // TestLearningPausesAtTheLimit floods VNI 10 (max_macs 5) with new sources
-// from a1: the first refusal pauses a1 on 10.0.0.1 and 10.0.0.1 on
-// 10.0.0.3; later frames skip the learn action (learning-paused, counted)
-// but still flood; a2 and other VTEPs keep learning; a zero source is still
-// dropped; the pause ends after LearnPauseSeconds and the next refusal
-// starts another.
+// from a1: the refusal after a burst of PauseBurst pauses a1 on 10.0.0.1
+// and 10.0.0.1 on 10.0.0.3; later frames skip the learn action
+// (learning-paused, counted) but still flood; a2 and other VTEPs keep
+// learning; a zero source is still dropped; the pause ends after
+// LearnPauseSeconds and the next burst starts another.
 func TestLearningPausesAtTheLimit(t *testing.T) {
 	f := pauseFabric(t, 5, Port{Name: "a1", OFPort: vm1, Tag: 1})
-	for i := range 20 {
+	const sent = 5 + PauseBurst + 10
+	for i := range sent {
 		if got := f.send("10.0.0.1", frame(vm1, 0, floodMAC(i), broadcast)); len(got) != 2 {
 			t.Fatalf("frame %d reached %v, want a2 and a3 (flooded)", i, got)
 		}
@@ -57,8 +58,11 @@ func TestLearningPausesAtTheLimit(t *testing.T) {
 		if n := countFeature(sw, TableLearnPause, FeatureLearnedPause, 10); n != 1 {
 			t.Errorf("%s holds %d pause entries, want 1", ip, n)
 		}
-		if got := refusedFrames(sw, 10); got != 15 {
-			t.Errorf("%s counted %d frames not learned, want 15", ip, got)
+		if got := refusedFrames(sw, 10); got != sent-5 {
+			t.Errorf("%s counted %d frames not learned, want %d", ip, got, sent-5)
+		}
+		if n := countFeature(sw, TableMACRefused, FeatureLearnedRefused, 10); n != PauseBurst {
+			t.Errorf("%s holds %d records of refused sources, want PauseBurst (%d)", ip, n, PauseBurst)
 		}
 	}
 	sw1, sw3 := f.vteps["10.0.0.1"], f.vteps["10.0.0.3"]
@@ -87,9 +91,40 @@ func TestLearningPausesAtTheLimit(t *testing.T) {
 	if feat, _ := learningStep(t, sw1, frame(vm1, 0, floodMAC(2), broadcast)); feat != FeatureLearnLocal {
 		t.Errorf("after the pause a1's known source passed %s, want learn-local (refreshed)", feat)
 	}
-	learningStep(t, sw1, frame(vm1, 0, floodMAC(200), broadcast))
-	if feat, _ := learningStep(t, sw1, frame(vm1, 0, floodMAC(201), broadcast)); feat != FeatureLearningPaused {
-		t.Errorf("after a new refusal a1 passed %s, want learning-paused again", feat)
+	for i := range PauseBurst + 1 {
+		learningStep(t, sw1, frame(vm1, 0, floodMAC(200+i), broadcast))
+	}
+	if feat, _ := learningStep(t, sw1, frame(vm1, 0, floodMAC(300), broadcast)); feat != FeatureLearningPaused {
+		t.Errorf("after a new burst a1 passed %s, want learning-paused again", feat)
+	}
+}
+
+// TestOneSourceTooManyNeverPauses: a VM sending from one MAC beyond its
+// network's limit (and another VTEP's one) is refused again and again, but
+// that is no burst: nothing pauses, and the port's learned MACs keep being
+// refreshed by their frames.
+func TestOneSourceTooManyNeverPauses(t *testing.T) {
+	f := pauseFabric(t, 3, Port{Name: "a1", OFPort: vm1, Tag: 1})
+	for i := range 3 {
+		f.send("10.0.0.1", frame(vm1, 0, floodMAC(i), broadcast))
+	}
+	extra := floodMAC(99)
+	for round := range 4 * PauseBurst {
+		f.send("10.0.0.1", frame(vm1, 0, extra, broadcast))
+		if round%PauseBurst == 0 {
+			f.advance(time.Second)
+		}
+	}
+	for ip, sw := range f.vteps {
+		if n := countFeature(sw, TableLearnPause, FeatureLearnedPause, 10); n != 0 {
+			t.Errorf("%s paused %d places after one source refused %d times, want none", ip, n, 4*PauseBurst)
+		}
+		if got := refusedFrames(sw, 10); got != 4*PauseBurst {
+			t.Errorf("%s counted %d refused frames, want %d", ip, got, 4*PauseBurst)
+		}
+	}
+	if feat, _ := learningStep(t, f.vteps["10.0.0.1"], frame(vm1, 0, floodMAC(1), broadcast)); feat != FeatureLearnLocal {
+		t.Errorf("a learned source of a1 passed %s, want learn-local (refreshed)", feat)
 	}
 }
 
@@ -118,13 +153,13 @@ func TestSecuredPortNeverPauses(t *testing.T) {
 func TestPauseEntriesBounded(t *testing.T) {
 	f := pauseFabric(t, 1, Port{Name: "a1", OFPort: vm1, Tag: 1})
 	sw := f.vteps["10.0.0.3"]
-	for i := range pauseLimit + 50 {
+	for i := range PauseBurst + pauseLimit + 50 {
 		src := fmt.Sprintf("172.16.%d.%d", i>>8, i&0xff)
 		if _, err := sw.Run(tunnelFrame(src, floodMAC(i))); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if n := countFeature(sw, TableLearnPause, FeatureLearnedPause, 10); n != pauseLimit {
-		t.Errorf("learn-pause holds %d entries after %d spoofed VTEPs, want the bound %d", n, pauseLimit+50, pauseLimit)
+		t.Errorf("learn-pause holds %d entries after %d spoofed VTEPs, want the bound %d", n, PauseBurst+pauseLimit+50, pauseLimit)
 	}
 }

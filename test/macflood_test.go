@@ -384,8 +384,8 @@ func flood(t testing.TB, r *labs.Running) floodResult {
 // (the test fails below that rate) while b pings c and d pings e every 10
 // ms. Each VTEP learns exactly 1,000 MACs in the flooded cookie (hv1 on a's
 // port, hv2 and hv3 behind hv1) and counts the rest as not learned; the
-// first refusal pauses learning from a's port (hv1) and from hv1 (hv2,
-// hv3), so the rest of the flood shares a few datapath flows instead of a
+// burst of refusals after that pauses learning from a's port (hv1) and
+// from hv1 (hv2, hv3), so the rest of the flood shares a few datapath flows instead of a
 // flow and a miss per source: each VTEP ends with fewer than 2,000
 // datapath flows (about 19,000 without the pause), and the unrelated pings
 // lose at most 1%. ovs-vswitchd's RSS before, at its peak and after is

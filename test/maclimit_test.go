@@ -86,7 +86,8 @@ func TestMACLimitBoundsLearning(t *testing.T) {
 
 // waitLearningPaused waits until vtepctl status shows the pauses the
 // flood from a (on hv1) started: a's port on hv1, hv1 on hv2 and hv3. They
-// last 10 s from the first refusal, so they are looked for at once.
+// last 10 s from the burst of refusals that started them, so they are
+// looked for at once.
 func waitLearningPaused(t *testing.T, r *labs.Running) {
 	t.Helper()
 	want := map[string]string{"hv1": "port ", "hv2": "vtep 10.0.0.1", "hv3": "vtep 10.0.0.1"}

@@ -275,6 +275,10 @@ func explainLearningPause(st *api.TraceStep, r api.TraceRequest) (string, bool) 
 		return "this place learns (no learning pause)", true
 	case pipeline.FeatureLearnedPause.String():
 		return fmt.Sprintf("this place paused learning in VNI %d: max_macs refused one of its sources within the last %d s", st.VNI, pipeline.LearnPauseSeconds), true
+	case pipeline.FeatureRefusedBurst.String():
+		return fmt.Sprintf("%d other sources were refused in VNI %d within %d s: this place pauses learning", pipeline.PauseBurst, st.VNI, pipeline.LearnPauseSeconds), true
+	case pipeline.FeatureNoBurst.String():
+		return "no burst of refused sources: no pause", true
 	case pipeline.FeatureLearningPaused.String():
 		return fmt.Sprintf("learning paused: %s not learned, still forwarded (counted with mac-limit)", r.DlSrc), true
 	}

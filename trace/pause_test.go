@@ -18,6 +18,8 @@ func TestExplainLearningPause(t *testing.T) {
 		pipeline.FeatureLearnActive:    "no learning pause",
 		pipeline.FeatureLearnedPause:   "paused learning in VNI 10",
 		pipeline.FeatureLearningPaused: "02:00:00:00:00:0a not learned, still forwarded",
+		pipeline.FeatureRefusedBurst:   "this place pauses learning",
+		pipeline.FeatureNoBurst:        "no pause",
 	} {
 		got, ok := explainLearningPause(&api.TraceStep{Feature: f.String(), VNI: 10}, r)
 		if !ok || !strings.Contains(got, want) {

@@ -176,7 +176,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"macs", "--api", missing, "--config", badCfg}, 2, "--api and --config both given"},
 		{[]string{"status", "--config", badCfg}, 2, "--config " + badCfg},
 		{[]string{"dump-flows", "--bridge", "br-int"}, 2, `--bridge "br-int": want overlay or underlay`},
-		{[]string{"dump-flows", "--table", "macs"}, 2, "--table \"macs\": want a number 0..254 or a table name (classify, source-check, learn-pause, tunnel-in, local-in, mac-limit, mac, neigh-learn, neigh, egress, tunnel-out, arp-responder, nd-advert, flood, flood-out)"},
+		{[]string{"dump-flows", "--table", "macs"}, 2, "--table \"macs\": want a number 0..254 or a table name (classify, source-check, learn-pause, tunnel-in, local-in, mac-limit, mac-refused, pause-trigger, mac, neigh-learn, neigh, egress, tunnel-out, arp-responder, nd-advert, flood, flood-out)"},
 		{[]string{"dump-flows", "--diff", "--vni", "10"}, 2, "--diff compares whole bridges"},
 		{[]string{"trace", "--in-port", "a"}, 2, "--dl-src is required"},
 		{[]string{"trace", "--dl-src", "02:00:00:00:00:0a"}, 2, "--in-port is empty: give --in-port (a VM port) or --vni and --tun-src"},
