@@ -24,8 +24,7 @@ type Checker struct {
 	keyed  []keyRef
 }
 
-// keyRef is a checked flow's key, its match text printed only to tell a
-// duplicate from a hash collision, and the next key with the same hash
+// keyRef is a checked flow's key and the next key with the same hash
 // (-1: none).
 type keyRef struct {
 	table uint8
@@ -109,23 +108,20 @@ func (c *Checker) Check(f ofapp.Flow) error {
 	return nil
 }
 
-// duplicate reports whether a flow with f's key (table, priority, match
-// text) was checked before, and records f's key if not. Keys are found by
-// a hash of their text, printed into a reused buffer: Build checks every
-// flow, and a map of 100,000 key strings cost more than the checks.
+// duplicate reports whether a flow with f's key (table, priority, match,
+// its fields in any order) was checked before, and records f's key if
+// not. Keys are found by a hash of their fields' bytes that does not
+// depend on their order: Build checks every flow, and printing each
+// match again cost more than the checks.
 func (c *Checker) duplicate(f ofapp.Flow) bool {
-	bp := textBufs.Get().(*[]byte)
-	defer textBufs.Put(bp)
-	text := f.Match.AppendText((*bp)[:0])
-	h := uint64(fnvOffset64)
-	for _, x := range append(text, f.Table, byte(f.Priority>>8), byte(f.Priority)) {
-		h ^= uint64(x)
-		h *= fnvPrime64
+	h := uint64(f.Table)<<16 | uint64(f.Priority)
+	for _, m := range f.Match {
+		h += fieldHash(m)
 	}
 	first, ok := c.keys[h]
 	for i := first; ok && i >= 0; i = c.keyed[i].next {
 		k := c.keyed[i]
-		if k.table == f.Table && k.prio == f.Priority && k.match.String() == string(text) {
+		if k.table == f.Table && k.prio == f.Priority && k.match.Equal(f.Match) {
 			return true
 		}
 	}
@@ -134,8 +130,27 @@ func (c *Checker) duplicate(f ofapp.Flow) bool {
 	}
 	c.keys[h] = int32(len(c.keyed))
 	c.keyed = append(c.keyed, keyRef{table: f.Table, prio: f.Priority, match: f.Match, next: first})
-	*bp = text
 	return false
+}
+
+// fieldHash is FNV-1a over a match field's class, number, value and mask.
+func fieldHash(m ofapp.MatchField) uint64 {
+	h := uint64(fnvOffset64)
+	add := func(x byte) {
+		h ^= uint64(x)
+		h *= fnvPrime64
+	}
+	add(byte(m.Class >> 8))
+	add(byte(m.Class))
+	add(m.Field)
+	for _, x := range m.Value {
+		add(x)
+	}
+	add(0xff) // value and mask apart
+	for _, x := range m.Mask {
+		add(x)
+	}
+	return h
 }
 
 // FNV-1a's 64-bit parameters.

@@ -60,6 +60,26 @@ func TestCheckerRejects(t *testing.T) {
 	if err := c.Check(f); !errors.Is(err, ErrDuplicate) {
 		t.Errorf("second flow with the same key: %v, want ErrDuplicate", err)
 	}
+	// The same fields in another order are the same key; another value,
+	// mask or priority is not.
+	two := ofapp.Flow{Table: TableFlood, Priority: 5, Cookie: cookie, Match: ofapp.Match{ofapp.MatchInPort(3), matchVNI(10)}}
+	if err := c.Check(two); err != nil {
+		t.Fatal(err)
+	}
+	swapped := two
+	swapped.Match = ofapp.Match{matchVNI(10), ofapp.MatchInPort(3)}
+	if err := c.Check(swapped); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("the same key with its fields swapped: %v, want ErrDuplicate", err)
+	}
+	for _, other := range []ofapp.Flow{
+		{Table: TableFlood, Priority: 5, Cookie: cookie, Match: ofapp.Match{ofapp.MatchInPort(4), matchVNI(10)}},
+		{Table: TableFlood, Priority: 5, Cookie: cookie, Match: ofapp.Match{ofapp.MatchInPort(3), ofapp.MatchReg(0, 10, 0xff)}},
+		{Table: TableFlood, Priority: 6, Cookie: cookie, Match: ofapp.Match{ofapp.MatchInPort(3), matchVNI(10)}},
+	} {
+		if err := c.Check(other); err != nil {
+			t.Errorf("%s: %v, want no duplicate", other, err)
+		}
+	}
 }
 
 func TestTablesDeclared(t *testing.T) {
@@ -102,7 +122,7 @@ func TestTablesDeclared(t *testing.T) {
 
 // TestCheckerKeyCollision puts a key whose hash collides with a checked
 // one's at the head of its chain: the checked key is still found behind
-// it (the key's text decides, not its hash), and a new key is not.
+// it (the key's fields decide, not its hash), and a new key is not.
 func TestCheckerKeyCollision(t *testing.T) {
 	c := NewChecker(overlayTables, nil)
 	a := ofapp.Flow{Table: TableEgress, Priority: 100, Match: ofapp.Match{matchVNI(10), matchOutPort(2)}}
