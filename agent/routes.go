@@ -103,7 +103,9 @@ func (a *Agent) registerAPI(mux *http.ServeMux) {
 			case err != nil:
 				writeError(w, http.StatusServiceUnavailable, err)
 			default:
-				writeJSON(w, v)
+				if !writeRows(w, r, v) {
+					writeJSON(w, v)
+				}
 				releaseLarge(v)
 			}
 		})
