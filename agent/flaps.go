@@ -29,9 +29,16 @@ import (
 // so every reconcile keeps their flows, until POST /v1/macs/flush
 // releases them. See docs/design.md, MAC-flap detection, for why a poll
 // and not an OpenFlow flow monitor, and where a MAC is frozen.
+//
+// A pass grows with the learned table: at 100,000 MACs it takes a good
+// part of a second, and passes every flapPeriod would follow one another,
+// keeping a core and ovs-vswitchd busy and every other read of the
+// overlay bridge (vtepctl macs, dump-flows) waiting behind them. So after
+// a pass the watcher rests at least flapRest times as long as it took.
 const (
 	flapPeriod  = 500 * time.Millisecond
 	flapTimeout = 2 * time.Second
+	flapRest    = 3
 )
 
 // flapWatcher runs the detector over the overlay bridge's learned MACs.
@@ -75,9 +82,10 @@ func newFlapWatcher(a *Agent) *flapWatcher {
 	return w
 }
 
-// run makes a pass every flapPeriod until ctx ends.
+// run makes a pass every flapPeriod, or after flapRest times the last
+// pass's duration when that is longer, until ctx ends.
 func (w *flapWatcher) run(ctx context.Context) {
-	every(ctx, flapPeriod, func() {
+	paced(ctx, flapPeriod, flapRest, func() {
 		if err := w.pass(ctx); err != nil {
 			w.a.log.WithError(err).Debug("MAC flaps: pass skipped")
 		}

@@ -32,6 +32,31 @@ func every(ctx context.Context, period time.Duration, f func()) {
 	}
 }
 
+// paced calls f every period until ctx ends, as every does, but after a
+// call that took longer than period/(rest+1) it waits rest times as long
+// as the call took: a call that grows (a read of a large table) then takes
+// at most a (rest+1)th of the time.
+func paced(ctx context.Context, period time.Duration, rest int, f func()) {
+	t := time.NewTimer(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		start := time.Now()
+		f()
+		t.Reset(pacedWait(period, rest, time.Since(start)))
+	}
+}
+
+// pacedWait is how long paced waits after a call that took took: what is
+// left of period, or rest times took when that is longer.
+func pacedWait(period time.Duration, rest int, took time.Duration) time.Duration {
+	return max(period-took, time.Duration(rest)*took)
+}
+
 // checkTunnelReceive verifies that OVS decapsulates VXLAN sent to the VTEP
 // address and UDP port, and repairs it when it does not (a route deleted by
 // anyone stops it: see underlay.Reregister). Each repair is logged and
