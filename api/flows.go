@@ -1,10 +1,12 @@
 package api
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -107,21 +109,26 @@ func (q FlowQuery) Values() url.Values {
 // SortFlowEntries orders flows by bridge role (overlay first), table,
 // priority (highest first), match and cookie.
 func SortFlowEntries(es []FlowEntry) {
-	sort.SliceStable(es, func(i, j int) bool {
-		a, b := es[i], es[j]
+	slices.SortStableFunc(es, func(a, b FlowEntry) int {
 		if a.Role != b.Role {
-			return a.Role == BridgeOverlay
+			if a.Role == BridgeOverlay {
+				return -1
+			}
+			if b.Role == BridgeOverlay {
+				return 1
+			}
+			return 0
 		}
-		if a.Table != b.Table {
-			return a.Table < b.Table
+		if c := cmp.Compare(a.Table, b.Table); c != 0 {
+			return c
 		}
-		if a.Priority != b.Priority {
-			return a.Priority > b.Priority
+		if c := cmp.Compare(b.Priority, a.Priority); c != 0 {
+			return c
 		}
-		if a.Match != b.Match {
-			return a.Match < b.Match
+		if c := strings.Compare(a.Match, b.Match); c != 0 {
+			return c
 		}
-		return a.Cookie < b.Cookie
+		return strings.Compare(a.Cookie, b.Cookie)
 	})
 }
 

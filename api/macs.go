@@ -1,6 +1,10 @@
 package api
 
-import "sort"
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
 
 // MACEntry is one learned MAC.
 type MACEntry struct {
@@ -54,10 +58,10 @@ type FlushResult struct {
 
 // SortMACs orders entries by VNI, then MAC.
 func SortMACs(es []MACEntry) {
-	sort.Slice(es, func(i, j int) bool {
-		if es[i].VNI != es[j].VNI {
-			return es[i].VNI < es[j].VNI
+	slices.SortFunc(es, func(a, b MACEntry) int {
+		if c := cmp.Compare(a.VNI, b.VNI); c != 0 {
+			return c
 		}
-		return es[i].MAC < es[j].MAC
+		return strings.Compare(a.MAC, b.MAC)
 	})
 }

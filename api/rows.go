@@ -22,6 +22,13 @@ import (
 //	shortest float; in text, backslash, tab, newline and carriage
 //	return are written \\, \t, \n and \r
 //	end N: N is the number of entries; an answer without it was cut short
+//	or, instead of the end line, error TEXT: the server failed after the
+//	rows before it (TEXT escaped as text is)
+//
+// The MAC table comes sorted by VNI and MAC, as in JSON. The flows come in
+// the order the switches report them, as vtepd reads them (it writes each
+// flow's row as it arrives, holding no list): a reader that wants them in
+// the JSON answer's order sorts them (SortFlowEntries).
 //
 // The column names are those of the JSON fields, so that a change of the
 // columns is a change of the header, which a reader refuses.
@@ -57,6 +64,18 @@ func (e *rowEncoder) sep() {
 
 func (e *rowEncoder) text(s string) {
 	e.sep()
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\\' || c == '\t' || c == '\n' || c == '\r' {
+			e.escaped(s)
+			return
+		}
+	}
+	e.b = append(e.b, s...)
+}
+
+// escaped appends s with its backslashes, tabs, newlines and carriage
+// returns escaped.
+func (e *rowEncoder) escaped(s string) {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '\\':
@@ -97,6 +116,20 @@ func (e *rowEncoder) end() {
 	e.first = true
 }
 
+// AppendRowsEnd appends the end line of an answer of n rows.
+func AppendRowsEnd(b []byte, n int) []byte {
+	return append(strconv.AppendInt(append(b, "end "...), int64(n), 10), '\n')
+}
+
+// AppendRowsError appends the line that ends an answer the server could
+// not complete.
+func AppendRowsError(b []byte, err error) []byte {
+	e := rowEncoder{b: append(b, "error "...), first: true}
+	e.text(err.Error())
+	e.end()
+	return e.b
+}
+
 // writeRows writes a whole answer: header, the n rows row appends, and
 // the end line. Rows go out in 64 KiB writes; the encoding of the whole
 // list is never held.
@@ -113,8 +146,7 @@ func writeRows(w io.Writer, header string, n int, row func(e *rowEncoder, i int)
 			e.b = e.b[:0]
 		}
 	}
-	e.b = strconv.AppendInt(append(e.b, "end "...), int64(n), 10)
-	e.b = append(e.b, '\n')
+	e.b = AppendRowsEnd(e.b, n)
 	_, err := w.Write(e.b)
 	return err
 }
@@ -129,6 +161,17 @@ type rowReader struct {
 	rows   int
 	intern map[string]string
 	err    error // the first field of the current row that did not parse
+}
+
+// failedError is an answer that ended with an error line: the server
+// failed, the answer is well formed.
+type failedError struct {
+	rows int
+	msg  string
+}
+
+func (e failedError) Error() string {
+	return fmt.Sprintf("failed after %d rows: %s", e.rows, e.msg)
 }
 
 // rowError is a malformed answer: what is wrong and where.
@@ -188,6 +231,14 @@ func (r *rowReader) next() (bool, error) {
 	line, err := r.line()
 	if err != nil {
 		return false, err
+	}
+	if msg, ok := bytes.CutPrefix(line, []byte("error ")); ok && bytes.IndexByte(line, '\t') < 0 {
+		r.fields = append(r.fields[:0], msg)
+		text := r.text(0, false)
+		if r.err != nil {
+			return false, rowError(r.rows+2, "error line %q", line)
+		}
+		return false, failedError{rows: r.rows, msg: text}
 	}
 	if n, ok := bytes.CutPrefix(line, []byte("end ")); ok && bytes.IndexByte(line, '\t') < 0 {
 		count, err := strconv.ParseUint(string(n), 10, 32)

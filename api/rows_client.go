@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -25,7 +26,8 @@ func (c *Client) EachMAC(ctx context.Context, vni uint32, fn func(*MACEntry) err
 }
 
 // EachFlow reads GET /v1/flows like Flows, in the row format, handing
-// each flow to fn as EachMAC does.
+// each flow to fn as EachMAC does, in the order vtepd reads them from the
+// switches (SortFlowEntries puts them in Flows' order).
 func (c *Client) EachFlow(ctx context.Context, q FlowQuery, fn func(*FlowEntry) error) error {
 	return eachRow(ctx, c, "/v1/flows"+encodeQuery(q.Values()), ReadFlowRows, fn)
 }
@@ -56,9 +58,12 @@ func eachRow[T any](ctx context.Context, c *Client, path string, read func(io.Re
 			}
 		}
 	}
+	var failed failedError
 	switch {
 	case fnErr != nil:
 		return fnErr
+	case errors.As(err, &failed):
+		return fmt.Errorf("vtepd %s %s: %w", c.Target, what, err)
 	case err != nil:
 		return fmt.Errorf("vtepd %s %s: bad reply: %w", c.Target, what, err)
 	}

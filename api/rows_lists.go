@@ -77,28 +77,41 @@ func (r *rowReader) macEntry(m *MACEntry) error {
 // WriteFlowRows writes es as an answer of GET /v1/flows in the row format.
 func WriteFlowRows(w io.Writer, es []FlowEntry) error {
 	return writeRows(w, FlowColumns, len(es), func(e *rowEncoder, i int) {
-		f := &es[i]
-		e.text(f.Bridge)
-		e.text(f.Role)
-		e.num(uint64(f.Table))
-		e.text(f.TableName)
-		e.num(uint64(f.Priority))
-		e.text(f.Cookie)
-		e.flag(f.Vtep)
-		e.text(f.Feature)
-		e.num(uint64(f.VNI))
-		e.flag(f.Learned)
-		e.text(f.Match)
-		e.text(f.Actions)
-		e.num(uint64(f.IdleTimeout))
-		e.num(uint64(f.HardTimeout))
-		e.real(f.Duration)
-		e.num(f.Packets)
-		e.num(f.Bytes)
+		e.flow(&es[i])
 	})
 }
 
-// ReadFlowRows is ReadMACRows for an answer of GET /v1/flows.
+// AppendFlowRow appends f as one row of an answer of GET /v1/flows in the
+// row format (after the header line, FlowColumns; AppendRowsEnd ends it).
+func AppendFlowRow(b []byte, f *FlowEntry) []byte {
+	e := rowEncoder{b: b, first: true}
+	e.flow(f)
+	e.end()
+	return e.b
+}
+
+func (e *rowEncoder) flow(f *FlowEntry) {
+	e.text(f.Bridge)
+	e.text(f.Role)
+	e.num(uint64(f.Table))
+	e.text(f.TableName)
+	e.num(uint64(f.Priority))
+	e.text(f.Cookie)
+	e.flag(f.Vtep)
+	e.text(f.Feature)
+	e.num(uint64(f.VNI))
+	e.flag(f.Learned)
+	e.text(f.Match)
+	e.text(f.Actions)
+	e.num(uint64(f.IdleTimeout))
+	e.num(uint64(f.HardTimeout))
+	e.real(f.Duration)
+	e.num(f.Packets)
+	e.num(f.Bytes)
+}
+
+// ReadFlowRows is ReadMACRows for an answer of GET /v1/flows. The flows
+// come in the order the server wrote them (see the row format).
 func ReadFlowRows(r io.Reader, fn func(*FlowEntry) error) error {
 	rr, err := newRowReader(r, FlowColumns)
 	if err != nil {

@@ -130,6 +130,8 @@ func TestRowsMalformed(t *testing.T) {
 		{"age Inf", field(7, "+Inf"), "age_s", 0},
 		{"bad escape", field(4, `a\x`), `port "a\\x": want text with escapes`, 0},
 		{"escape at end", field(4, `a\`), "port", 0},
+		{"server error", g[:len(g)-len("end 2\n")] + "error overlay bridge\\tbr-int: read flows: EOF\n", "failed after 2 rows: overlay bridge\tbr-int: read flows: EOF", 2},
+		{"bad error line", g[:len(g)-len("end 2\n")] + "error \\q\n", `error line "error \\q"`, 2},
 		{"row too long", MACColumns + "\n" + strings.Repeat("x", MaxRowBytes+1) + "\nend 1\n", "longer than", 0},
 		{"header too long", strings.Repeat("x", MaxRowBytes+1), "longer than", 0},
 	}
