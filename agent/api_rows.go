@@ -13,7 +13,7 @@ import (
 
 // writeRows answers a list in the row format (api.RowsType) when the
 // request accepts it and the list is one that format has (the MAC table,
-// the flows), and reports whether it did. Anything else is answered in
+// the flows as they are read: flowRows), and reports whether it did. Anything else is answered in
 // JSON, as to a client that does not ask for rows.
 func writeRows(w http.ResponseWriter, r *http.Request, v any) bool {
 	if !acceptsRows(r.Header.Values("Accept")) {
@@ -21,6 +21,9 @@ func writeRows(w http.ResponseWriter, r *http.Request, v any) bool {
 	}
 	var write func(io.Writer) error
 	switch l := v.(type) {
+	case flowRows:
+		l.serve(w, r)
+		return true
 	case []api.MACEntry:
 		write = func(w io.Writer) error { return api.WriteMACRows(w, l) }
 	case []api.FlowEntry:

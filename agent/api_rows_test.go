@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vtep/vtep/agent/agenttest"
 	"github.com/vtep/vtep/api"
 	"github.com/vtep/vtep/pipeline"
 )
@@ -78,6 +79,7 @@ func TestLocalAPIRows(t *testing.T) {
 	if err := c.EachFlow(ctx, q, func(f *api.FlowEntry) error { gotFlows = append(gotFlows, *f); return nil }); err != nil {
 		t.Fatal(err)
 	}
+	api.SortFlowEntries(gotFlows)
 	for i := range gotFlows {
 		gotFlows[i].Duration, wantFlows[i].Duration = 0, 0
 	}
@@ -99,6 +101,9 @@ func TestLocalAPIRows(t *testing.T) {
 		if code != 200 || !strings.HasPrefix(ct, tt.wantType) || !strings.HasPrefix(body, tt.wantStart) {
 			t.Errorf("GET %s (Accept %q) = %d %q %.40q, want %s starting %q", tt.path, tt.accept, code, ct, body, tt.wantType, tt.wantStart)
 		}
+	}
+	if code, ct, body := rawGet(t, c, "/v1/flows?vni=0", api.RowsType); code != 400 || ct != "application/json" || !strings.Contains(body, `"error"`) {
+		t.Errorf("bad flow request asking for rows = %d %q %q, want a 400 in JSON", code, ct, body)
 	}
 	if code, ct, body := rawGet(t, c, "/v1/macs?vni=0", api.RowsType); code != 400 || ct != "application/json" || !strings.Contains(body, `"error"`) {
 		t.Errorf("bad request asking for rows = %d %q %q, want a 400 in JSON", code, ct, body)
@@ -125,5 +130,28 @@ func TestAcceptsRows(t *testing.T) {
 		if got := acceptsRows(tt.accept); got != tt.want {
 			t.Errorf("acceptsRows(%q) = %v, want %v", tt.accept, got, tt.want)
 		}
+	}
+}
+
+// TestLocalAPIFlowRowsErrors: a bridge that is not connected is a 503
+// before any row, as in JSON; a read that fails once the answer has begun
+// ends it with an error line, which the client reports with the server's
+// message.
+func TestLocalAPIFlowRowsErrors(t *testing.T) {
+	r := newRig(t, rigConfig)
+	r.mustConverge(t)
+	c := serveAPI(t, r)
+	ctx := context.Background()
+	r.over.Fail(agenttest.OpFlows, errBoom)
+	n := 0
+	err := c.EachFlow(ctx, api.FlowQuery{Table: -1}, func(*api.FlowEntry) error { n++; return nil })
+	if err == nil || !strings.Contains(err.Error(), "/v1/flows: failed after 0 rows: overlay bridge br-int: read flows: ") ||
+		!strings.HasSuffix(err.Error(), errBoom.Error()) || strings.Contains(err.Error(), "bad reply") || n != 0 {
+		t.Errorf("flows of an unreadable bridge: %d rows, %v", n, err)
+	}
+	r.switches.connect(true, false)
+	err = c.EachFlow(ctx, api.FlowQuery{Table: -1}, func(*api.FlowEntry) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "503") || !strings.Contains(err.Error(), "underlay bridge br-phy is not connected") {
+		t.Errorf("flows of a disconnected bridge: %v, want a 503 naming it", err)
 	}
 }

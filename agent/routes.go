@@ -24,6 +24,9 @@ var routes = []struct {
 		if err != nil {
 			return nil, badRequest{err}
 		}
+		if acceptsRows(r.Header.Values("Accept")) {
+			return a.flowRowsFor(q)
+		}
 		return a.Flows(r.Context(), q)
 	}},
 	{"GET /v1/flows/diff", func(a *Agent, r *http.Request) (any, error) {
