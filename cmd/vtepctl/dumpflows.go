@@ -85,13 +85,16 @@ func dumpFlows(ctx context.Context, cl *api.Client, w io.Writer, q api.FlowQuery
 		}
 		return writeJSONTo(w, fs)
 	}
-	// read in the row format, each table printed once its flows are in
-	// (they come sorted by bridge and table)
-	p := newFlowPrinter(w)
-	if err := cl.EachFlow(ctx, q, p.add); err != nil {
+	// read in the row format, in the switches' order, as vtepd reads them
+	var fs []api.FlowEntry
+	if err := cl.EachFlow(ctx, q, func(f *api.FlowEntry) error {
+		fs = append(fs, *f)
+		return nil
+	}); err != nil {
 		return err
 	}
-	return p.close()
+	api.SortFlowEntries(fs)
+	return printFlows(w, fs)
 }
 
 // parseTable reads a table number or an overlay table name.
@@ -121,8 +124,9 @@ func printFlows(w io.Writer, fs []api.FlowEntry) error {
 	return p.close()
 }
 
-// flowPrinter prints what printFlows prints one flow at a time: each
-// table's lines are written when the next table begins.
+// flowPrinter prints what printFlows prints one flow at a time, the flows
+// sorted by bridge and table: each table's lines are written when the next
+// table begins.
 type flowPrinter struct {
 	w      *bufio.Writer
 	t      *colTable
