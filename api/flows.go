@@ -1,12 +1,9 @@
 package api
 
 import (
-	"cmp"
 	"fmt"
 	"net/url"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -104,32 +101,6 @@ func (q FlowQuery) Values() url.Values {
 		v.Set("table", strconv.Itoa(q.Table))
 	}
 	return v
-}
-
-// SortFlowEntries orders flows by bridge role (overlay first), table,
-// priority (highest first), match and cookie.
-func SortFlowEntries(es []FlowEntry) {
-	slices.SortStableFunc(es, func(a, b FlowEntry) int {
-		if a.Role != b.Role {
-			if a.Role == BridgeOverlay {
-				return -1
-			}
-			if b.Role == BridgeOverlay {
-				return 1
-			}
-			return 0
-		}
-		if c := cmp.Compare(a.Table, b.Table); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(b.Priority, a.Priority); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.Match, b.Match); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Cookie, b.Cookie)
-	})
 }
 
 // parseVNI reads a vni parameter: "" is 0 (every network).

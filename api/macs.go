@@ -1,11 +1,5 @@
 package api
 
-import (
-	"cmp"
-	"slices"
-	"strings"
-)
-
 // MACEntry is one learned MAC.
 type MACEntry struct {
 	MAC string `json:"mac"`
@@ -54,14 +48,4 @@ type MACKey struct {
 // FlushResult is the answer to POST /v1/macs/flush: the MACs unfrozen.
 type FlushResult struct {
 	Unfrozen []MACKey `json:"unfrozen"`
-}
-
-// SortMACs orders entries by VNI, then MAC.
-func SortMACs(es []MACEntry) {
-	slices.SortFunc(es, func(a, b MACEntry) int {
-		if c := cmp.Compare(a.VNI, b.VNI); c != 0 {
-			return c
-		}
-		return strings.Compare(a.MAC, b.MAC)
-	})
 }

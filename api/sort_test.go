@@ -46,3 +46,28 @@ func TestSortMACs(t *testing.T) {
 		}
 	}
 }
+
+// TestSortStableLarge: on many entries with few distinct keys, the order
+// is by key and, within a key, the original order.
+func TestSortStableLarge(t *testing.T) {
+	type e struct{ key, seq int }
+	r := rand.New(rand.NewPCG(3, 4))
+	es := make([]e, 10000)
+	for i := range es {
+		es[i] = e{key: r.IntN(50), seq: i}
+	}
+	sortStable(es, func(a, b *e) int { return a.key - b.key })
+	seen := make([]bool, len(es))
+	for _, x := range es {
+		if seen[x.seq] {
+			t.Fatalf("entry %d twice", x.seq)
+		}
+		seen[x.seq] = true
+	}
+	for i := 1; i < len(es); i++ {
+		if a, b := es[i-1], es[i]; a.key > b.key || (a.key == b.key && a.seq > b.seq) {
+			t.Fatalf("at %d: %+v before %+v", i, a, b)
+		}
+	}
+	sortStable([]e{}, func(a, b *e) int { return 0 })
+}
