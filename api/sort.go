@@ -40,30 +40,34 @@ func sortStable[T any](es []T, compare func(a, b *T) int) {
 }
 
 // SortFlowEntries orders flows by bridge role (overlay first), table,
-// priority (highest first), match and cookie; flows equal in all of these
-// keep their order.
+// priority (highest first), match and cookie (CompareFlowEntries); flows
+// equal in all of these keep their order.
 func SortFlowEntries(es []FlowEntry) {
-	sortStable(es, func(a, b *FlowEntry) int {
-		if a.Role != b.Role {
-			if a.Role == BridgeOverlay {
-				return -1
-			}
-			if b.Role == BridgeOverlay {
-				return 1
-			}
-			return 0
+	sortStable(es, CompareFlowEntries)
+}
+
+// CompareFlowEntries is the order of SortFlowEntries: negative when a
+// comes before b, positive when after, 0 when neither.
+func CompareFlowEntries(a, b *FlowEntry) int {
+	if a.Role != b.Role {
+		if a.Role == BridgeOverlay {
+			return -1
 		}
-		if c := cmp.Compare(a.Table, b.Table); c != 0 {
-			return c
+		if b.Role == BridgeOverlay {
+			return 1
 		}
-		if c := cmp.Compare(b.Priority, a.Priority); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.Match, b.Match); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Cookie, b.Cookie)
-	})
+		return 0
+	}
+	if c := cmp.Compare(a.Table, b.Table); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.Priority, a.Priority); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Match, b.Match); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Cookie, b.Cookie)
 }
 
 // SortMACs orders entries by VNI, then MAC.

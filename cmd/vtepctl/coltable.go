@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"io"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -29,6 +30,12 @@ type colTable struct {
 // newColTable returns a table of rows of cols cells.
 func newColTable(cols int) *colTable {
 	return &colTable{cols: cols, width: make([]int, cols-1)}
+}
+
+// grow makes room for rows of about bytes in all.
+func (t *colTable) grow(bytes, rows int) {
+	t.buf = slices.Grow(t.buf, bytes)
+	t.ends = slices.Grow(t.ends, rows*t.cols)
 }
 
 // end closes the cell appended since the last one.

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -86,15 +88,54 @@ func dumpFlows(ctx context.Context, cl *api.Client, w io.Writer, q api.FlowQuery
 		return writeJSONTo(w, fs)
 	}
 	// read in the row format, in the switches' order, as vtepd reads them
-	var fs []api.FlowEntry
-	if err := cl.EachFlow(ctx, q, func(f *api.FlowEntry) error {
-		fs = append(fs, *f)
+	return printFlowsRead(w, func(fn func(*api.FlowEntry) error) error { return cl.EachFlow(ctx, q, fn) })
+}
+
+// printFlowsRead prints as printFlows the flows read hands over, in any
+// order: they are sorted here, in api.CompareFlowEntries' order, by
+// reference (flows are large to move) with their role, table and priority
+// packed into one number.
+func printFlowsRead(w io.Writer, read func(fn func(*api.FlowEntry) error) error) error {
+	type ref struct {
+		key   uint64 // role, table, priority: the order's first terms
+		match string
+		f     *api.FlowEntry
+		i     int
+	}
+	var fs []ref
+	size := 0
+	if err := read(func(f *api.FlowEntry) error {
+		e := *f
+		key := uint64(e.Table)<<16 | uint64(0xffff-e.Priority)
+		if e.Role != api.BridgeOverlay {
+			key |= 1 << 32
+		}
+		fs = append(fs, ref{key, e.Match, &e, len(fs)})
+		size += len(e.Feature) + len(e.Match) + len(e.Actions) + 64
 		return nil
 	}); err != nil {
 		return err
 	}
-	api.SortFlowEntries(fs)
-	return printFlows(w, fs)
+	slices.SortFunc(fs, func(a, b ref) int {
+		if a.key != b.key {
+			return cmp.Compare(a.key, b.key)
+		}
+		if c := strings.Compare(a.match, b.match); c != 0 {
+			return c
+		}
+		if c := api.CompareFlowEntries(a.f, b.f); c != 0 {
+			return c
+		}
+		return a.i - b.i
+	})
+	p := newFlowPrinter(w)
+	p.t.grow(size, len(fs))
+	for _, r := range fs {
+		if err := p.add(r.f); err != nil {
+			return err
+		}
+	}
+	return p.close()
 }
 
 // parseTable reads a table number or an overlay table name.
