@@ -2,11 +2,9 @@ package main
 
 import (
 	"bufio"
-	"cmp"
 	"context"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -92,45 +90,16 @@ func dumpFlows(ctx context.Context, cl *api.Client, w io.Writer, q api.FlowQuery
 }
 
 // printFlowsRead prints as printFlows the flows read hands over, in any
-// order: they are sorted here, in api.CompareFlowEntries' order, by
-// reference (flows are large to move) with their role, table and priority
-// packed into one number.
+// order: they are sorted here, as they come (flowSorter).
 func printFlowsRead(w io.Writer, read func(fn func(*api.FlowEntry) error) error) error {
-	type ref struct {
-		key   uint64 // role, table, priority: the order's first terms
-		match string
-		f     *api.FlowEntry
-		i     int
-	}
-	var fs []ref
-	size := 0
-	if err := read(func(f *api.FlowEntry) error {
-		e := *f
-		key := uint64(e.Table)<<16 | uint64(0xffff-e.Priority)
-		if e.Role != api.BridgeOverlay {
-			key |= 1 << 32
-		}
-		fs = append(fs, ref{key, e.Match, &e, len(fs)})
-		size += len(e.Feature) + len(e.Match) + len(e.Actions) + 64
-		return nil
-	}); err != nil {
+	var s flowSorter
+	if err := read(s.add); err != nil {
 		return err
 	}
-	slices.SortFunc(fs, func(a, b ref) int {
-		if a.key != b.key {
-			return cmp.Compare(a.key, b.key)
-		}
-		if c := strings.Compare(a.match, b.match); c != 0 {
-			return c
-		}
-		if c := api.CompareFlowEntries(a.f, b.f); c != 0 {
-			return c
-		}
-		return a.i - b.i
-	})
+	refs := s.sorted()
 	p := newFlowPrinter(w)
-	p.t.grow(size, len(fs))
-	for _, r := range fs {
+	p.t.grow(s.size, len(refs))
+	for _, r := range refs {
 		if err := p.add(r.f); err != nil {
 			return err
 		}
