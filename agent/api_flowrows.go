@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/sirupsen/logrus"
@@ -108,13 +109,13 @@ func (f flowRows) read(ctx context.Context, q *chunkQueue) {
 	defer q.close()
 	table, cookie, mask := flowSelection(f.q)
 	buf := q.buffer()
+	var rw flowRowWriter
 	for _, s := range f.sws {
 		err := eachFlow(ctx, s.sw, table, cookie, mask, func(fs *ofapp.FlowStats) error {
-			e := NewFlowEntry(s.name, s.role, *fs)
-			if f.q.VNI != 0 && e.VNI != f.q.VNI {
+			var ok bool
+			if buf, ok = rw.append(buf, s, fs, f.q.VNI); !ok {
 				return nil
 			}
-			buf = api.AppendFlowRow(buf, &e)
 			q.rows++
 			if len(buf) >= chunkSize {
 				q.push(buf)
@@ -128,6 +129,36 @@ func (f flowRows) read(ctx context.Context, q *chunkQueue) {
 		}
 	}
 	q.push(api.AppendRowsEnd(buf, q.rows))
+}
+
+// flowRowWriter appends flows' rows, the row of NewFlowEntry's entry,
+// with the text of the match and actions printed into scratch space
+// reused from one flow to the next, and each cookie's text made once.
+type flowRowWriter struct {
+	match, actions []byte
+	cookies        map[uint64]string
+}
+
+// append appends the row of f, read from s, unless vni is not 0 and f is
+// not of that VNI (then it reports false).
+func (w *flowRowWriter) append(b []byte, s roleSwitch, f *ofapp.FlowStats, vni uint32) ([]byte, bool) {
+	text, ok := w.cookies[f.Cookie]
+	if !ok {
+		if w.cookies == nil || len(w.cookies) >= 4096 {
+			w.cookies = map[uint64]string{}
+		}
+		text = "0x" + strconv.FormatUint(f.Cookie, 16)
+		w.cookies[f.Cookie] = text
+	}
+	e := flowEntryHead(s.name, s.role, &f.Flow, text)
+	if vni != 0 && e.VNI != vni {
+		return b, false
+	}
+	e.Duration = f.Duration.Seconds()
+	e.Packets, e.Bytes = f.Packets, f.Bytes
+	w.match = f.Match.AppendText(w.match[:0])
+	w.actions = f.AppendActionsText(w.actions[:0])
+	return api.AppendFlowRowText(b, &e, w.match, w.actions), true
 }
 
 // chunkSize is how many bytes of rows go to the writer at once.

@@ -74,6 +74,14 @@ func NewFlowEntry(bridge, role string, f ofapp.FlowStats) api.FlowEntry {
 }
 
 func flowEntryOf(bridge, role string, f ofapp.Flow) api.FlowEntry {
+	e := flowEntryHead(bridge, role, &f, "0x"+strconv.FormatUint(f.Cookie, 16))
+	e.Match, e.Actions = f.Match.String(), f.ActionsString()
+	return e
+}
+
+// flowEntryHead is flowEntryOf without the match and actions, with the
+// cookie's text given.
+func flowEntryHead(bridge, role string, f *ofapp.Flow, cookie string) api.FlowEntry {
 	c := pipeline.Cookie(f.Cookie)
 	e := api.FlowEntry{
 		Bridge:      bridge,
@@ -81,10 +89,8 @@ func flowEntryOf(bridge, role string, f ofapp.Flow) api.FlowEntry {
 		Table:       f.Table,
 		TableName:   tableName(role, f.Table),
 		Priority:    f.Priority,
-		Cookie:      "0x" + strconv.FormatUint(f.Cookie, 16),
+		Cookie:      cookie,
 		Vtep:        c.IsVtep(),
-		Match:       f.Match.String(),
-		Actions:     f.ActionsString(),
 		IdleTimeout: f.IdleTimeout,
 		HardTimeout: f.HardTimeout,
 	}

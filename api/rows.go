@@ -64,32 +64,42 @@ func (e *rowEncoder) sep() {
 
 func (e *rowEncoder) text(s string) {
 	e.sep()
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '\\' || c == '\t' || c == '\n' || c == '\r' {
-			e.escaped(s)
-			return
-		}
-	}
-	e.b = append(e.b, s...)
+	e.b = appendText(e.b, s)
 }
 
-// escaped appends s with its backslashes, tabs, newlines and carriage
-// returns escaped.
-func (e *rowEncoder) escaped(s string) {
+// textBytes is text for text in bytes.
+func (e *rowEncoder) textBytes(s []byte) {
+	e.sep()
+	e.b = appendText(e.b, s)
+}
+
+// appendText appends s to b as a field of text: with its backslashes,
+// tabs, newlines and carriage returns escaped.
+func appendText[S ~string | ~[]byte](b []byte, s S) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\\' || c == '\t' || c == '\n' || c == '\r' {
+			return appendEscaped(b, s)
+		}
+	}
+	return append(b, s...)
+}
+
+func appendEscaped[S ~string | ~[]byte](b []byte, s S) []byte {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '\\':
-			e.b = append(e.b, '\\', '\\')
+			b = append(b, '\\', '\\')
 		case '\t':
-			e.b = append(e.b, '\\', 't')
+			b = append(b, '\\', 't')
 		case '\n':
-			e.b = append(e.b, '\\', 'n')
+			b = append(b, '\\', 'n')
 		case '\r':
-			e.b = append(e.b, '\\', 'r')
+			b = append(b, '\\', 'r')
 		default:
-			e.b = append(e.b, c)
+			b = append(b, c)
 		}
 	}
+	return b
 }
 
 func (e *rowEncoder) num(v uint64) {

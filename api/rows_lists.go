@@ -90,7 +90,20 @@ func AppendFlowRow(b []byte, f *FlowEntry) []byte {
 	return e.b
 }
 
-func (e *rowEncoder) flow(f *FlowEntry) {
+// AppendFlowRowText is AppendFlowRow with the match and actions given as
+// text instead of f's Match and Actions: a server that prints them into
+// scratch space appends the row without making strings of them.
+func AppendFlowRowText(b []byte, f *FlowEntry, match, actions []byte) []byte {
+	e := rowEncoder{b: b, first: true}
+	e.flowText(f, match, actions, true)
+	e.end()
+	return e.b
+}
+
+func (e *rowEncoder) flow(f *FlowEntry) { e.flowText(f, nil, nil, false) }
+
+// flowText encodes f's fields, with match and actions for f's when given.
+func (e *rowEncoder) flowText(f *FlowEntry, match, actions []byte, given bool) {
 	e.text(f.Bridge)
 	e.text(f.Role)
 	e.num(uint64(f.Table))
@@ -101,8 +114,13 @@ func (e *rowEncoder) flow(f *FlowEntry) {
 	e.text(f.Feature)
 	e.num(uint64(f.VNI))
 	e.flag(f.Learned)
-	e.text(f.Match)
-	e.text(f.Actions)
+	if given {
+		e.textBytes(match)
+		e.textBytes(actions)
+	} else {
+		e.text(f.Match)
+		e.text(f.Actions)
+	}
 	e.num(uint64(f.IdleTimeout))
 	e.num(uint64(f.HardTimeout))
 	e.real(f.Duration)

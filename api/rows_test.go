@@ -202,3 +202,16 @@ func FuzzReadRows(f *testing.F) {
 		}
 	})
 }
+
+// TestAppendFlowRowText: with the match and actions as text, the same row
+// as AppendFlowRow with them in the entry.
+func TestAppendFlowRowText(t *testing.T) {
+	for _, f := range rowFlows {
+		bare := f
+		bare.Match, bare.Actions = "ignored", "ignored"
+		got := AppendFlowRowText([]byte("x"), &bare, []byte(f.Match), []byte(f.Actions))
+		if want := AppendFlowRow([]byte("x"), &f); string(got) != string(want) {
+			t.Errorf("got %q\nwant %q", got, want)
+		}
+	}
+}
