@@ -73,7 +73,8 @@ type Client struct {
 // NewClient returns a client for the vtepd listening at target.
 func NewClient(target string) *Client {
 	c := &Client{Target: target}
-	tr := &http.Transport{}
+	// answers of 100,000 entries are read 64 KiB at a time, not 4
+	tr := &http.Transport{ReadBufferSize: 64 << 10}
 	if strings.HasPrefix(target, "unix:") {
 		path := strings.TrimPrefix(target, "unix:")
 		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {

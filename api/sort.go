@@ -6,10 +6,11 @@ import (
 	"strings"
 )
 
+// The API's lists are large (100,000 flows are 20 MB) and their entries
+// too: a sort that swaps entries as it goes moves each many times. These
+// sorts order indices and then move each entry once, into its place.
+
 // sortStable orders es by compare, keeping equal entries in their order.
-// It sorts indices and then moves each entry once, into its place: the
-// entries of the API's lists are large, and a sort that swaps them as it
-// goes moves each many times (100,000 flows are 20 MB).
 func sortStable[T any](es []T, compare func(a, b *T) int) {
 	idx := make([]int32, len(es))
 	for i := range idx {
@@ -21,7 +22,12 @@ func sortStable[T any](es []T, compare func(a, b *T) int) {
 		}
 		return cmp.Compare(i, j)
 	})
-	// es[k] becomes es[idx[k]]: follow each cycle of the permutation once
+	permute(es, idx)
+}
+
+// permute makes es[k] what es[idx[k]] was, following each cycle of the
+// permutation once; it leaves idx spoilt.
+func permute[T any](es []T, idx []int32) {
 	for k := range idx {
 		if idx[k] < 0 {
 			continue
@@ -70,12 +76,72 @@ func CompareFlowEntries(a, b *FlowEntry) int {
 	return strings.Compare(a.Cookie, b.Cookie)
 }
 
-// SortMACs orders entries by VNI, then MAC.
+// SortMACs orders entries by VNI, then MAC (as text); entries equal in
+// both keep their order. MACs written as net.HardwareAddr writes them
+// (the only way vtepd writes them) are compared as numbers, in the same
+// order as their text.
 func SortMACs(es []MACEntry) {
-	sortStable(es, func(a, b *MACEntry) int {
-		if c := cmp.Compare(a.VNI, b.VNI); c != 0 {
-			return c
+	type key struct {
+		vni uint32
+		idx int32
+		mac uint64
+	}
+	keys := make([]key, len(es))
+	for i := range es {
+		mac, ok := macNumber(es[i].MAC)
+		if !ok {
+			sortStable(es, compareMACs)
+			return
 		}
-		return strings.Compare(a.MAC, b.MAC)
+		keys[i] = key{es[i].VNI, int32(i), mac}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if a.vni != b.vni {
+			return cmp.Compare(a.vni, b.vni)
+		}
+		if a.mac != b.mac {
+			return cmp.Compare(a.mac, b.mac)
+		}
+		return cmp.Compare(a.idx, b.idx)
 	})
+	idx := make([]int32, len(keys))
+	for i, k := range keys {
+		idx[i] = k.idx
+	}
+	permute(es, idx)
+}
+
+func compareMACs(a, b *MACEntry) int {
+	if c := cmp.Compare(a.VNI, b.VNI); c != 0 {
+		return c
+	}
+	return strings.Compare(a.MAC, b.MAC)
+}
+
+// macNumber reads a 6-byte MAC in lower-case hex with colons
+// ("02:00:00:00:00:0a") as a number, and reports false for any other
+// text: for such text, the order of the numbers is that of the texts.
+func macNumber(s string) (uint64, bool) {
+	if len(s) != 17 {
+		return 0, false
+	}
+	var v uint64
+	for i := 0; i < 17; i++ {
+		c := s[i]
+		if i%3 == 2 {
+			if c != ':' {
+				return 0, false
+			}
+			continue
+		}
+		switch {
+		case c >= '0' && c <= '9':
+			v = v<<4 | uint64(c-'0')
+		case c >= 'a' && c <= 'f':
+			v = v<<4 | uint64(c-'a'+10)
+		default:
+			return 0, false
+		}
+	}
+	return v, true
 }

@@ -71,3 +71,38 @@ func TestSortStableLarge(t *testing.T) {
 	}
 	sortStable([]e{}, func(a, b *e) int { return 0 })
 }
+
+// TestSortMACsAsText: MACs compared as numbers sort as their texts do,
+// and text that is not a MAC written as vtepd writes it sorts as text,
+// equal entries keeping their order.
+func TestSortMACsAsText(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	digits := "0123456789abcdef"
+	for _, odd := range []string{"", "02:00:00:00:00:0A", "not a mac", "02-00-00-00-00-0a", "02:00:00:00:00:0g"} {
+		es := make([]MACEntry, 3000)
+		for i := range es {
+			b := []byte("02:00:00:00:00:00")
+			for _, p := range []int{12, 13, 15, 16} {
+				b[p] = digits[r.IntN(3)*7%16]
+			}
+			es[i] = MACEntry{VNI: uint32(r.IntN(3)), MAC: string(b), Hits: uint64(i)}
+		}
+		if odd != "" {
+			es[r.IntN(len(es))].MAC = odd
+		}
+		want := slices.Clone(es)
+		slices.SortStableFunc(want, func(a, b MACEntry) int { return compareMACs(&a, &b) })
+		SortMACs(es)
+		if !slices.Equal(es, want) {
+			t.Errorf("with %q: sorted differently from a stable sort by VNI and text", odd)
+		}
+	}
+	for _, tt := range []struct {
+		s  string
+		ok bool
+	}{{"02:00:00:00:00:0a", true}, {"ff:ff:ff:ff:ff:ff", true}, {"02:00:00:00:00:0A", false}, {"02:00:00:00:00", false}, {"02:00:00:00:00:0a:", false}} {
+		if _, ok := macNumber(tt.s); ok != tt.ok {
+			t.Errorf("macNumber(%q) ok = %v, want %v", tt.s, ok, tt.ok)
+		}
+	}
+}
