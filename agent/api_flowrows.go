@@ -17,8 +17,8 @@ import (
 
 // GET /v1/flows in the row format is written as the flows are read, not
 // sorted (the reader sorts, see api's row format): each flow's row is
-// encoded on the switch's reader as its reply arrives and handed over in
-// chunks, which the request's goroutine writes. The switch's reader never
+// encoded as its reply arrives (aside from the switch's reader) and handed
+// over in chunks, which the request's goroutine writes. The switch's reader never
 // waits for the client, and no list of the flows is held.
 
 // flowRows is that answer for a query whose bridges are connected.
@@ -111,17 +111,18 @@ func (f flowRows) read(ctx context.Context, q *chunkQueue) {
 	buf := q.buffer()
 	var rw flowRowWriter
 	for _, s := range f.sws {
-		err := eachFlow(ctx, s.sw, table, cookie, mask, func(fs *ofapp.FlowStats) error {
+		err := aside(func(each func(*ofapp.FlowStats) error) error {
+			return eachFlow(ctx, s.sw, table, cookie, mask, each)
+		}, func(fs *ofapp.FlowStats) {
 			var ok bool
 			if buf, ok = rw.append(buf, s, fs, f.q.VNI); !ok {
-				return nil
+				return
 			}
 			q.rows++
 			if len(buf) >= chunkSize {
 				q.push(buf)
 				buf = q.buffer()
 			}
-			return nil
 		})
 		if err != nil {
 			q.push(api.AppendRowsError(buf, fmt.Errorf("%s bridge %s: read flows: %w", s.role, s.name, err)))

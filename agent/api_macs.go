@@ -45,14 +45,13 @@ func (a *Agent) MACs(ctx context.Context, vni uint32) ([]api.MACEntry, error) {
 		out = make([]api.MACEntry, 0, clock.size()+clock.size()/8)
 	}
 	var d learnedDecoder
-	err := a.eachLearned(ctx, pipeline.LearnedValue, pipeline.LearnedMask, vni, func(f *ofapp.FlowStats) error {
+	err := a.eachLearnedAside(ctx, vni, func(f *ofapp.FlowStats) {
 		e, ok := d.decode(f, pi)
 		if !ok || (vni != 0 && e.VNI != vni) {
-			return nil
+			return
 		}
 		e.Age = clock.age(macflap.Key{VNI: e.VNI, MAC: e.MAC}, d.place(&e), f.Duration, now).Seconds()
 		out = append(out, e)
-		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -60,6 +59,14 @@ func (a *Agent) MACs(ctx context.Context, vni uint32) ([]api.MACEntry, error) {
 	out = a.evpnMACEntries(out, vni, st, pi)
 	api.SortMACs(out)
 	return a.flaps.markFrozen(out, vni, pi), nil
+}
+
+// eachLearnedAside is eachLearned of the learned flows with fn run
+// aside, not on the switch's reader (see aside).
+func (a *Agent) eachLearnedAside(ctx context.Context, vni uint32, fn func(*ofapp.FlowStats)) error {
+	return aside(func(each func(*ofapp.FlowStats) error) error {
+		return a.eachLearned(ctx, pipeline.LearnedValue, pipeline.LearnedMask, vni, each)
+	}, fn)
 }
 
 // learnedDecoder decodes learned flows (decodeLearned), reusing its
