@@ -66,10 +66,14 @@ test: deps-test lint
 test-unit:
 	$(GO) test -count=1 -short ./...
 
+FUZZPKGS ?= ./ofapp/ ./api/
+
 fuzz:
-	@for t in $$($(GO) test -list '^Fuzz' ./ofapp/ | grep '^Fuzz'); do \
-		echo "fuzz $$t for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./ofapp/ || exit 1; \
+	@for p in $(FUZZPKGS); do \
+		for t in $$($(GO) test -list '^Fuzz' $$p | grep '^Fuzz'); do \
+			echo "fuzz $$p $$t for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$p || exit 1; \
+		done; \
 	done
 
 lint:

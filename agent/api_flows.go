@@ -44,24 +44,12 @@ func (a *Agent) switchFor(role string) (Switch, string, error) {
 // Flows reads the installed flows the query selects, decoded and sorted by
 // bridge, table, priority (highest first) and match.
 func (a *Agent) Flows(ctx context.Context, q api.FlowQuery) ([]api.FlowEntry, error) {
-	roles := []string{api.BridgeOverlay, api.BridgeUnderlay}
-	if q.Role != "" {
-		roles = []string{q.Role}
-	}
 	out := []api.FlowEntry{}
-	for _, role := range roles {
+	table, cookie, mask := flowSelection(q)
+	for _, role := range flowRoles(q) {
 		sw, name, err := a.switchFor(role)
 		if err != nil {
 			return nil, err
-		}
-		table, cookie, mask := uint8(allTables), uint64(0), uint64(0)
-		if q.Table >= 0 {
-			table = uint8(q.Table)
-		}
-		if q.VNI != 0 {
-			// only vtep flows carry a VNI: the switch selects them
-			cookie = uint64(pipeline.VtepValue | pipeline.Cookie(q.VNI)&pipeline.CookieVNIMask)
-			mask = uint64(pipeline.VtepMask | pipeline.CookieVNIMask)
 		}
 		err = eachFlow(ctx, sw, table, cookie, mask, func(f *ofapp.FlowStats) error {
 			if e := NewFlowEntry(name, role, *f); q.VNI == 0 || e.VNI == q.VNI {
@@ -86,6 +74,14 @@ func NewFlowEntry(bridge, role string, f ofapp.FlowStats) api.FlowEntry {
 }
 
 func flowEntryOf(bridge, role string, f ofapp.Flow) api.FlowEntry {
+	e := flowEntryHead(bridge, role, &f, "0x"+strconv.FormatUint(f.Cookie, 16))
+	e.Match, e.Actions = f.Match.String(), f.ActionsString()
+	return e
+}
+
+// flowEntryHead is flowEntryOf without the match and actions, with the
+// cookie's text given.
+func flowEntryHead(bridge, role string, f *ofapp.Flow, cookie string) api.FlowEntry {
 	c := pipeline.Cookie(f.Cookie)
 	e := api.FlowEntry{
 		Bridge:      bridge,
@@ -93,10 +89,8 @@ func flowEntryOf(bridge, role string, f ofapp.Flow) api.FlowEntry {
 		Table:       f.Table,
 		TableName:   tableName(role, f.Table),
 		Priority:    f.Priority,
-		Cookie:      "0x" + strconv.FormatUint(f.Cookie, 16),
+		Cookie:      cookie,
 		Vtep:        c.IsVtep(),
-		Match:       f.Match.String(),
-		Actions:     f.ActionsString(),
 		IdleTimeout: f.IdleTimeout,
 		HardTimeout: f.HardTimeout,
 	}

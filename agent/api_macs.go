@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"net/netip"
 	"time"
 
 	"github.com/vtep/vtep/api"
@@ -35,18 +36,22 @@ import (
 func (a *Agent) MACs(ctx context.Context, vni uint32) ([]api.MACEntry, error) {
 	_, st, _ := a.Snapshot()
 	pi := trace.NewPorts(st)
-	out := []api.MACEntry{}
 	now := time.Now()
 	clock := a.flaps.moveClock()
+	out := []api.MACEntry{}
+	if vni == 0 {
+		// room for the table the last reading saw, and some: growing
+		// a list of 100,000 entries copies it over and over
+		out = make([]api.MACEntry, 0, clock.size()+clock.size()/8)
+	}
 	var d learnedDecoder
-	err := a.eachLearned(ctx, pipeline.LearnedValue, pipeline.LearnedMask, vni, func(f *ofapp.FlowStats) error {
+	err := a.eachLearnedAside(ctx, vni, func(f *ofapp.FlowStats) {
 		e, ok := d.decode(f, pi)
 		if !ok || (vni != 0 && e.VNI != vni) {
-			return nil
+			return
 		}
-		e.Age = clock.age(macflap.Key{VNI: e.VNI, MAC: e.MAC}, placeOf(e), f.Duration, now).Seconds()
+		e.Age = clock.age(macflap.Key{VNI: e.VNI, MAC: e.MAC}, d.place(&e), f.Duration, now).Seconds()
 		out = append(out, e)
-		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -56,10 +61,30 @@ func (a *Agent) MACs(ctx context.Context, vni uint32) ([]api.MACEntry, error) {
 	return a.flaps.markFrozen(out, vni, pi), nil
 }
 
+// eachLearnedAside is eachLearned of the learned flows with fn run
+// aside, not on the switch's reader (see aside).
+func (a *Agent) eachLearnedAside(ctx context.Context, vni uint32, fn func(*ofapp.FlowStats)) error {
+	return aside(func(each func(*ofapp.FlowStats) error) error {
+		return a.eachLearned(ctx, pipeline.LearnedValue, pipeline.LearnedMask, vni, each)
+	}, fn)
+}
+
 // learnedDecoder decodes learned flows (decodeLearned), reusing its
 // scratch space from one flow to the next.
 type learnedDecoder struct {
 	loads map[int]uint64
+	vtep  netip.Addr            // of the last remote entry decoded
+	vteps map[netip.Addr]string // the text of each VTEP address seen
+}
+
+// place is the place of e, the entry decode returned last: placeOf(e),
+// without reading the VTEP's address back from its text.
+func (d *learnedDecoder) place(e *api.MACEntry) macflap.Place {
+	p := macflap.Place{Port: e.OFPort}
+	if e.Remote {
+		p.VTEP = d.vtep
+	}
+	return p
 }
 
 // decodeLearned reads one learned flow (see learnedDecoder.decode).
@@ -97,16 +122,40 @@ func (d *learnedDecoder) decode(f *ofapp.FlowStats, pi trace.Ports) (api.MACEntr
 	if err != nil {
 		return api.MACEntry{}, false
 	}
-	e := api.MACEntry{VNI: l.VNI, MAC: l.MAC.String(), Remote: l.Remote, OFPort: l.Port,
+	e := api.MACEntry{VNI: l.VNI, MAC: macString(l.MAC), Remote: l.Remote, OFPort: l.Port,
 		Age: f.Duration.Seconds(), IdleTimeout: f.IdleTimeout, HardTimeout: f.HardTimeout, Hits: f.Packets}
 	if l.Remote {
-		e.VTEP = l.VTEP.String()
+		text, ok := d.vteps[l.VTEP]
+		if !ok {
+			if d.vteps == nil || len(d.vteps) >= 1024 {
+				d.vteps = map[netip.Addr]string{}
+			}
+			text = l.VTEP.String()
+			d.vteps[l.VTEP] = text
+		}
+		e.VTEP, d.vtep = text, l.VTEP
 	}
 	e.Port = pi.Name(e.OFPort)
 	if !e.Remote {
 		e.VLAN = pi.VLAN(e.OFPort, e.VNI)
 	}
 	return e, true
+}
+
+// macString is hw.String(), in one allocation for a 6-byte address.
+func macString(hw net.HardwareAddr) string {
+	if len(hw) != 6 {
+		return hw.String()
+	}
+	const digits = "0123456789abcdef"
+	var b [17]byte
+	for i, c := range hw {
+		if i > 0 {
+			b[3*i-1] = ':'
+		}
+		b[3*i], b[3*i+1] = digits[c>>4], digits[c&0xf]
+	}
+	return string(b[:])
 }
 
 // regLoad recognises a load of an immediate into a register, in the two

@@ -132,3 +132,16 @@ func TestFlowEntryAndQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestMACString: as net.HardwareAddr's String, for 6-byte addresses and
+// others.
+func TestMACString(t *testing.T) {
+	for _, hw := range []net.HardwareAddr{
+		{0x02, 0x00, 0x00, 0x00, 0x00, 0x0a}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, {0, 0, 0, 0, 0, 0},
+		{0xde, 0xad, 0xbe, 0xef, 0x01, 0x23, 0x45, 0x67}, {}, nil,
+	} {
+		if got, want := macString(hw), hw.String(); got != want {
+			t.Errorf("macString(%v) = %q, want %q", []byte(hw), got, want)
+		}
+	}
+}

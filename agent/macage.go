@@ -75,6 +75,16 @@ func (c *moveClock) age(k macflap.Key, at macflap.Place, d time.Duration, now ti
 	return max(0, min(d, now.Sub(since)))
 }
 
+// size is the number of MACs the last reading saw (0 without a watcher).
+func (c *moveClock) size() int {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.places)
+}
+
 // placeOf is the place of a decoded learned entry, as learnedPlaces
 // reports it to the flap detector.
 func placeOf(e api.MACEntry) macflap.Place {

@@ -7,13 +7,16 @@ import (
 
 // readShare is the largest share of the time a periodic read of the
 // learned MAC table may take: the MAC-flap watcher and the remote VTEP
-// keeper wait at least 1/readShare times their last read's duration
-// between reads. ovs-vswitchd serves such reads on its main thread, which
+// keeper wait at least (1-readShare)/readShare times their last read's
+// duration between reads (9 times), which also keeps the other reads of
+// the overlay bridge (vtepctl macs, dump-flows) from waiting behind them. ovs-vswitchd serves such reads on its main thread, which
 // in the userspace datapath also forwards every non-PMD port's frames;
 // with 100,000 learned entries a read takes about a second, and reading at
 // the fixed period kept that thread busy a quarter of the time while
-// nothing happened (BenchmarkIdleLoad).
-const readShare = 0.05
+// nothing happened (BenchmarkIdleLoad). At 100,000 MACs the flap watcher
+// then reads about every 10 s, often enough for MAC-flap detection's
+// default of 5 moves in 180 s to catch a MAC that flaps every second.
+const readShare = 0.1
 
 // pacedWait is how long to wait after a run that took took before the
 // next: the rest of period, or long enough that runs take at most share of

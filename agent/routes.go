@@ -24,6 +24,9 @@ var routes = []struct {
 		if err != nil {
 			return nil, badRequest{err}
 		}
+		if acceptsRows(r.Header.Values("Accept")) {
+			return a.flowRowsFor(q)
+		}
 		return a.Flows(r.Context(), q)
 	}},
 	{"GET /v1/flows/diff", func(a *Agent, r *http.Request) (any, error) {
@@ -103,7 +106,9 @@ func (a *Agent) registerAPI(mux *http.ServeMux) {
 			case err != nil:
 				writeError(w, http.StatusServiceUnavailable, err)
 			default:
-				writeJSON(w, v)
+				if !writeRows(w, r, v) {
+					writeJSON(w, v)
+				}
 				releaseLarge(v)
 			}
 		})

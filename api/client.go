@@ -73,7 +73,8 @@ type Client struct {
 // NewClient returns a client for the vtepd listening at target.
 func NewClient(target string) *Client {
 	c := &Client{Target: target}
-	tr := &http.Transport{}
+	// answers of 100,000 entries are read 64 KiB at a time, not 4
+	tr := &http.Transport{ReadBufferSize: 64 << 10}
 	if strings.HasPrefix(target, "unix:") {
 		path := strings.TrimPrefix(target, "unix:")
 		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
@@ -100,30 +101,46 @@ func (c *Client) Get(ctx context.Context, path string, v any) error {
 // do sends one request without a body and decodes the answer into v; an
 // answer other than 200 becomes an error carrying the server's message.
 func (c *Client) do(ctx context.Context, method, path string, v any) error {
+	resp, what, err := c.send(ctx, method, path, "")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		return fmt.Errorf("vtepd %s %s: bad reply: %w", c.Target, what, err)
+	}
+	return nil
+}
+
+// send sends one request without a body (with an Accept header unless
+// accept is empty) and returns a 200 answer, whose body the caller
+// closes, and how errors name the request; any other answer becomes an
+// error carrying the server's message.
+func (c *Client) send(ctx context.Context, method, path, accept string) (*http.Response, string, error) {
 	what := path
 	if method != http.MethodGet {
 		what = method + " " + path
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base()+path, nil)
 	if err != nil {
-		return fmt.Errorf("vtepd %s %s: %w", c.Target, what, err)
+		return nil, what, fmt.Errorf("vtepd %s %s: %w", c.Target, what, err)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("vtepd at %s is not reachable (is vtepd running, and is api.listen this address?): %w", c.Target, err)
+		return nil, what, fmt.Errorf("vtepd at %s is not reachable (is vtepd running, and is api.listen this address?): %w", c.Target, err)
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
 		var e struct {
 			Error string `json:"error"`
 		}
-		_ = json.NewDecoder(resp.Body).Decode(&e)
-		return fmt.Errorf("vtepd %s %s: %s: %s", c.Target, what, resp.Status, e.Error)
+		_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&e)
+		return nil, what, fmt.Errorf("vtepd %s %s: %s: %s", c.Target, what, resp.Status, e.Error)
 	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		return fmt.Errorf("vtepd %s %s: bad reply: %w", c.Target, what, err)
-	}
-	return nil
+	return resp, what, nil
 }
 
 // Probe reads a health endpoint (/healthz or /readyz) and returns its HTTP

@@ -14,4 +14,7 @@
 //	GET /v1/remotes           []RemoteVTEP
 //	GET /v1/trace             TraceResult   (TraceRequest)
 //	GET /healthz, /readyz     liveness; Health (200 healthy, 503 not)
+//
+// The MAC table and the flows are also answered in a lean row format
+// (RowsType, see rows.go), which EachMAC and EachFlow ask for.
 package api

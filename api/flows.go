@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net/url"
-	"sort"
 	"strconv"
 	"time"
 )
@@ -102,27 +101,6 @@ func (q FlowQuery) Values() url.Values {
 		v.Set("table", strconv.Itoa(q.Table))
 	}
 	return v
-}
-
-// SortFlowEntries orders flows by bridge role (overlay first), table,
-// priority (highest first), match and cookie.
-func SortFlowEntries(es []FlowEntry) {
-	sort.SliceStable(es, func(i, j int) bool {
-		a, b := es[i], es[j]
-		if a.Role != b.Role {
-			return a.Role == BridgeOverlay
-		}
-		if a.Table != b.Table {
-			return a.Table < b.Table
-		}
-		if a.Priority != b.Priority {
-			return a.Priority > b.Priority
-		}
-		if a.Match != b.Match {
-			return a.Match < b.Match
-		}
-		return a.Cookie < b.Cookie
-	})
 }
 
 // parseVNI reads a vni parameter: "" is 0 (every network).

@@ -1,7 +1,5 @@
 package api
 
-import "sort"
-
 // MACEntry is one learned MAC.
 type MACEntry struct {
 	MAC string `json:"mac"`
@@ -50,14 +48,4 @@ type MACKey struct {
 // FlushResult is the answer to POST /v1/macs/flush: the MACs unfrozen.
 type FlushResult struct {
 	Unfrozen []MACKey `json:"unfrozen"`
-}
-
-// SortMACs orders entries by VNI, then MAC.
-func SortMACs(es []MACEntry) {
-	sort.Slice(es, func(i, j int) bool {
-		if es[i].VNI != es[j].VNI {
-			return es[i].VNI < es[j].VNI
-		}
-		return es[i].MAC < es[j].MAC
-	})
 }

@@ -40,6 +40,9 @@ func (f Flow) Key() Key {
 // ActionsString prints the flow's instructions as ovs-ofctl's actions= text.
 func (f Flow) ActionsString() string { return string(f.appendActions(nil)) }
 
+// AppendActionsText appends ActionsString's text to b.
+func (f Flow) AppendActionsText(b []byte) []byte { return f.appendActions(b) }
+
 // String prints the flow in the syntax `ovs-ofctl -O OpenFlow13 add-flow`
 // accepts, so a flow list can be handed to ovs-ofctl for comparison.
 func (f Flow) String() string { return string(f.AppendText(make([]byte, 0, 256))) }

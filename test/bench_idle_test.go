@@ -1,35 +1,12 @@
 package test
 
 import (
-	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
-
-// cpuTime reads a process's user plus system CPU time (/proc/PID/stat,
-// fields 14 and 15, in clock ticks of 1/100 s).
-func cpuTime(b *testing.B, pid int) time.Duration {
-	b.Helper()
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := string(raw)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	if len(f) < 13 {
-		b.Fatalf("/proc/%d/stat: %q", pid, s)
-	}
-	ut, err1 := strconv.ParseInt(f[11], 10, 64)
-	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		b.Fatalf("/proc/%d/stat: utime %q stime %q", pid, f[11], f[12])
-	}
-	return time.Duration(ut+st) * 10 * time.Millisecond
-}
 
 // cpuShare is the share of one CPU the processes used over d.
 func cpuShare(b *testing.B, d time.Duration, pids ...int) []float64 {

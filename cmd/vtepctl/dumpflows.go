@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -77,14 +78,33 @@ func dumpFlows(ctx context.Context, cl *api.Client, w io.Writer, q api.FlowQuery
 		}
 		return printFlowDiffs(w, ds)
 	}
-	fs, err := cl.Flows(ctx, q)
-	if err != nil {
-		return err
-	}
 	if asJSON {
+		fs, err := cl.Flows(ctx, q)
+		if err != nil {
+			return err
+		}
 		return writeJSONTo(w, fs)
 	}
-	return printFlows(w, fs)
+	// read in the row format, in the switches' order, as vtepd reads them
+	return printFlowsRead(w, func(fn func(*api.FlowEntry) error) error { return cl.EachFlow(ctx, q, fn) })
+}
+
+// printFlowsRead prints as printFlows the flows read hands over, in any
+// order: they are sorted here, as they come (flowSorter).
+func printFlowsRead(w io.Writer, read func(fn func(*api.FlowEntry) error) error) error {
+	var s flowSorter
+	if err := read(s.add); err != nil {
+		return err
+	}
+	refs := s.sorted()
+	p := newFlowPrinter(w)
+	p.t.grow(s.size, len(refs))
+	for _, r := range refs {
+		if err := p.add(r.f); err != nil {
+			return err
+		}
+	}
+	return p.close()
 }
 
 // parseTable reads a table number or an overlay table name.
@@ -105,34 +125,80 @@ func parseTable(s string) (int, error) {
 // printFlows prints flows grouped under their bridge and table, each with
 // its feature, VNI, kind (programmed, learned or foreign) and counters.
 func printFlows(w io.Writer, fs []api.FlowEntry) error {
-	if len(fs) == 0 {
-		_, err := fmt.Fprintln(w, "no flows")
-		return err
-	}
-	var tw *tabwriter.Writer
-	bridge, table := "", -1
-	for _, f := range fs {
-		if f.Bridge != bridge {
-			if tw != nil {
-				tw.Flush()
-				fmt.Fprintln(w)
-			}
-			bridge, table = f.Bridge, -1
-			fmt.Fprintf(w, "bridge %s (%s)\n", f.Bridge, f.Role)
+	p := newFlowPrinter(w)
+	for i := range fs {
+		if err := p.add(&fs[i]); err != nil {
+			return err
 		}
-		if int(f.Table) != table {
-			if tw != nil {
-				tw.Flush()
-			}
-			table = int(f.Table)
-			fmt.Fprintf(w, "table %d %s\n", f.Table, orDash(f.TableName))
-			tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "  PRIO\tFEATURE\tVNI\tKIND\tPACKETS\tBYTES\tAGE\tMATCH\tACTIONS")
-		}
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", f.Priority, orDash(f.Feature), vniText(f.VNI),
-			flowKind(f), f.Packets, f.Bytes, formatAge(f.Duration), orDash(f.Match), f.Actions)
 	}
-	return tw.Flush()
+	return p.close()
+}
+
+// flowPrinter prints what printFlows prints one flow at a time, the flows
+// sorted by bridge and table: each table's lines are written when the next
+// table begins.
+type flowPrinter struct {
+	w      *bufio.Writer
+	t      *colTable
+	bridge string
+	table  int
+	n      int
+}
+
+func newFlowPrinter(w io.Writer) *flowPrinter {
+	return &flowPrinter{w: bufio.NewWriterSize(w, 64<<10), t: newColTable(9), table: -1}
+}
+
+// add adds a flow; flows come grouped by bridge and table.
+func (p *flowPrinter) add(f *api.FlowEntry) error {
+	if f.Bridge != p.bridge || int(f.Table) != p.table {
+		if p.n > 0 {
+			if err := p.t.flush(p.w); err != nil {
+				return err
+			}
+		}
+		if f.Bridge != p.bridge {
+			if p.n > 0 {
+				p.w.WriteByte('\n')
+			}
+			p.bridge = f.Bridge
+			fmt.Fprintf(p.w, "bridge %s (%s)\n", f.Bridge, f.Role)
+		}
+		p.table = int(f.Table)
+		fmt.Fprintf(p.w, "table %d %s\n", f.Table, orDash(f.TableName))
+		for _, h := range []string{"  PRIO", "FEATURE", "VNI", "KIND", "PACKETS", "BYTES", "AGE", "MATCH", "ACTIONS"} {
+			p.t.cell(h)
+		}
+		p.t.row()
+	}
+	p.n++
+	t := p.t
+	t.buf = strconv.AppendUint(append(t.buf, "  "...), uint64(f.Priority), 10)
+	t.end()
+	t.cell(orDash(f.Feature))
+	if f.VNI == 0 {
+		t.cell("-")
+	} else {
+		t.uint(uint64(f.VNI))
+	}
+	t.cell(flowKind(*f))
+	t.uint(f.Packets)
+	t.uint(f.Bytes)
+	t.buf = appendAge(t.buf, f.Duration)
+	t.end()
+	t.cell(orDash(f.Match))
+	t.cell(f.Actions)
+	t.row()
+	return nil
+}
+
+// close writes the last table, or "no flows".
+func (p *flowPrinter) close() error {
+	if p.n == 0 {
+		p.w.WriteString("no flows\n")
+		return p.w.Flush()
+	}
+	return p.t.flush(p.w)
 }
 
 // flowKind says who made a flow: vtepd (programmed), the learn action

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -58,21 +59,53 @@ func TestPrintARPSuppression(t *testing.T) {
 	}
 }
 
+// layoutFlows are the flows of the dump-flows layout golden, sorted.
+var layoutFlows = []api.FlowEntry{
+	{Bridge: "br-int", Role: "overlay", Table: 0, TableName: "classify", Priority: 100, Vtep: true, Feature: "classify-vlan", VNI: 10,
+		Match: "in_port=1,vlan_tci=0x1001/0x1fff", Actions: "pop_vlan,load:0xa->NXM_NX_REG0[0..23],goto_table:20", Packets: 12, Bytes: 980, Duration: 61},
+	{Bridge: "br-int", Role: "overlay", Table: 0, TableName: "classify", Priority: 0, Vtep: true, Feature: "drop-unknown-vlan", Actions: "drop", Packets: 3, Bytes: 180, Duration: 61},
+	{Bridge: "br-int", Role: "overlay", Table: 30, TableName: "mac", Priority: 100, Vtep: true, Feature: "learned-remote", VNI: 10, Learned: true,
+		Match: "dl_dst=02:00:00:00:00:0b,reg0=0xa/0xffffff", Actions: "load:0xa000002->NXM_NX_REG2[],load:0x2->NXM_NX_REG3[0..15]", Packets: 5, Bytes: 490, Duration: 4},
+	{Bridge: "br-int", Role: "overlay", Table: 99, Priority: 1, Match: "in_port=9", Actions: "drop"},
+	{Bridge: "br-phy", Role: "underlay", Table: 0, TableName: "underlay", Priority: 0, Vtep: true, Feature: "underlay-normal", Actions: "NORMAL", Packets: 40, Bytes: 4000, Duration: 3700},
+}
+
 func TestPrintFlowsLayout(t *testing.T) {
 	var b bytes.Buffer
-	err := printFlows(&b, []api.FlowEntry{
-		{Bridge: "br-int", Role: "overlay", Table: 0, TableName: "classify", Priority: 100, Vtep: true, Feature: "classify-vlan", VNI: 10,
-			Match: "in_port=1,vlan_tci=0x1001/0x1fff", Actions: "pop_vlan,load:0xa->NXM_NX_REG0[0..23],goto_table:20", Packets: 12, Bytes: 980, Duration: 61},
-		{Bridge: "br-int", Role: "overlay", Table: 0, TableName: "classify", Priority: 0, Vtep: true, Feature: "drop-unknown-vlan", Actions: "drop", Packets: 3, Bytes: 180, Duration: 61},
-		{Bridge: "br-int", Role: "overlay", Table: 30, TableName: "mac", Priority: 100, Vtep: true, Feature: "learned-remote", VNI: 10, Learned: true,
-			Match: "dl_dst=02:00:00:00:00:0b,reg0=0xa/0xffffff", Actions: "load:0xa000002->NXM_NX_REG2[],load:0x2->NXM_NX_REG3[0..15]", Packets: 5, Bytes: 490, Duration: 4},
-		{Bridge: "br-int", Role: "overlay", Table: 99, Priority: 1, Match: "in_port=9", Actions: "drop"},
-		{Bridge: "br-phy", Role: "underlay", Table: 0, TableName: "underlay", Priority: 0, Vtep: true, Feature: "underlay-normal", Actions: "NORMAL", Packets: 40, Bytes: 4000, Duration: 3700},
-	})
-	if err != nil {
+	if err := printFlows(&b, layoutFlows); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "flows_layout", b.String())
+}
+
+// TestPrintFlowsReadSorts: flows read in any order (as the row format
+// hands them over) print as the sorted list does; an error of the read
+// is returned, nothing printed.
+func TestPrintFlowsReadSorts(t *testing.T) {
+	var want bytes.Buffer
+	if err := printFlows(&want, layoutFlows); err != nil {
+		t.Fatal(err)
+	}
+	for _, order := range [][]int{{4, 3, 2, 1, 0}, {2, 4, 0, 3, 1}, {1, 0, 4, 2, 3}} {
+		var got bytes.Buffer
+		err := printFlowsRead(&got, func(fn func(*api.FlowEntry) error) error {
+			for _, i := range order {
+				f := layoutFlows[i]
+				if err := fn(&f); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil || got.String() != want.String() {
+			t.Errorf("read in order %v: %v\n%s\nwant\n%s", order, err, got.String(), want.String())
+		}
+	}
+	var got bytes.Buffer
+	boom := errors.New("cut short")
+	if err := printFlowsRead(&got, func(func(*api.FlowEntry) error) error { return boom }); err != boom || got.Len() != 0 {
+		t.Errorf("a failed read: %v, printed %q", err, got.String())
+	}
 }
 
 func TestPrintFlowDiffsLayout(t *testing.T) {

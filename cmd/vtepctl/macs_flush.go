@@ -59,13 +59,14 @@ func printFlushed(w io.Writer, res api.FlushResult) error {
 	return nil
 }
 
-// frozenCell is the FROZEN column of macs: "-", or "yes, flapped with PLACE".
-func frozenCell(m api.MACEntry) string {
-	if !m.Frozen {
-		return "-"
+// appendFrozen appends the FROZEN cell of macs: "-", or "yes, flapped
+// with PLACE".
+func appendFrozen(b []byte, m *api.MACEntry) []byte {
+	switch {
+	case !m.Frozen:
+		return append(b, '-')
+	case m.FlappedWith == "":
+		return append(b, "yes"...)
 	}
-	if m.FlappedWith == "" {
-		return "yes"
-	}
-	return "yes, flapped with " + m.FlappedWith
+	return append(append(b, "yes, flapped with "...), m.FlappedWith...)
 }

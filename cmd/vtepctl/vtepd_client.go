@@ -96,18 +96,26 @@ func writeJSONTo(w io.Writer, v any) error {
 
 // formatAge prints seconds as a short duration: 0s, 42s, 3m05s, 2h07m, 3d04h.
 func formatAge(sec float64) string {
+	return string(appendAge(nil, sec))
+}
+
+// appendAge appends formatAge(sec) to b.
+func appendAge(b []byte, sec float64) []byte {
 	s := int64(math.Floor(sec))
+	two := func(b []byte, v int64) []byte {
+		return append(b, byte('0'+v/10), byte('0'+v%10))
+	}
 	switch {
 	case s < 0:
-		return "-"
+		return append(b, '-')
 	case s < 60:
-		return fmt.Sprintf("%ds", s)
+		return append(strconv.AppendInt(b, s, 10), 's')
 	case s < 3600:
-		return fmt.Sprintf("%dm%02ds", s/60, s%60)
+		return append(two(append(strconv.AppendInt(b, s/60, 10), 'm'), s%60), 's')
 	case s < 86400:
-		return fmt.Sprintf("%dh%02dm", s/3600, s%3600/60)
+		return append(two(append(strconv.AppendInt(b, s/3600, 10), 'h'), s%3600/60), 'm')
 	}
-	return fmt.Sprintf("%dd%02dh", s/86400, s%86400/3600)
+	return append(two(append(strconv.AppendInt(b, s/86400, 10), 'd'), s%86400/3600), 'h')
 }
 
 // vniFlag is a --vni option: 0 (unset) or 1..16777215.
