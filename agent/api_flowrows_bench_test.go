@@ -1,13 +1,10 @@
 package agent
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/vtep/vtep/api"
-	"github.com/vtep/vtep/ofapp"
-	"github.com/vtep/vtep/pipeline"
 )
 
 // BenchmarkFlowRowsEncode turns 100,000 learned flows, as read from the
@@ -17,16 +14,7 @@ import (
 //
 //	go test -run '^$' -bench FlowRowsEncode -benchmem ./agent
 func BenchmarkFlowRowsEncode(b *testing.B) {
-	fs := make([]ofapp.FlowStats, 100000)
-	for i := range fs {
-		mac := fmt.Sprintf("02:10:00:%02x:%02x:%02x", i>>16&0xff, i>>8&0xff, i&0xff)
-		vni := uint32(10 + 10*(i%2))
-		if i%4 < 2 {
-			fs[i] = learned(pipeline.FeatureLearnedRemote, vni, mac, setFieldReg(2, 0x0a000002), reg3(ofTunnel))
-		} else {
-			fs[i] = learned(pipeline.FeatureLearnedLocal, vni, mac, setFieldReg(2, 0), reg3(ofVM1))
-		}
-	}
+	fs := benchLearnedFlows(100000)
 	buf := make([]byte, 0, chunkSize+16<<10)
 	s := roleSwitch{role: api.BridgeOverlay, name: "br-int"}
 	start := time.Now()

@@ -19,18 +19,7 @@ func (a *Agent) tunnelRxLoop(ctx context.Context) {
 }
 
 // every calls f every period until ctx ends.
-func every(ctx context.Context, period time.Duration, f func()) {
-	t := time.NewTicker(period)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			f()
-		}
-	}
-}
+func every(ctx context.Context, period time.Duration, f func()) { paced(ctx, period, 1, f) }
 
 // checkTunnelReceive verifies that OVS decapsulates VXLAN sent to the VTEP
 // address and UDP port, and repairs it when it does not (a route deleted by

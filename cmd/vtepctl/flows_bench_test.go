@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"testing"
-	"time"
 
 	"github.com/vtep/vtep/api"
 )
@@ -45,33 +45,9 @@ func BenchmarkFlowsClient(b *testing.B) {
 	if err := json.NewEncoder(&js).Encode(sorted); err != nil {
 		b.Fatal(err)
 	}
-	var out, want bytes.Buffer
-	var tRows, tJSON time.Duration
-	for b.Loop() {
-		out.Reset()
-		start := time.Now()
-		err := printFlowsRead(&out, func(fn func(*api.FlowEntry) error) error {
+	benchRowsVsJSON(b, js.Bytes(), func(w io.Writer) error {
+		return printFlowsRead(w, func(fn func(*api.FlowEntry) error) error {
 			return api.ReadFlowRows(bytes.NewReader(rows.Bytes()), fn)
 		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		tRows += time.Since(start)
-		want.Reset()
-		start = time.Now()
-		var back []api.FlowEntry
-		if err := json.NewDecoder(bytes.NewReader(js.Bytes())).Decode(&back); err != nil {
-			b.Fatal(err)
-		}
-		if err := printFlows(&want, back); err != nil {
-			b.Fatal(err)
-		}
-		tJSON += time.Since(start)
-	}
-	if !bytes.Equal(out.Bytes(), want.Bytes()) {
-		b.Fatalf("the two print different tables")
-	}
-	b.ReportMetric(tRows.Seconds()/float64(b.N), "rows-s")
-	b.ReportMetric(tJSON.Seconds()/float64(b.N), "json-s")
-	b.ReportMetric(float64(tRows)/float64(tJSON), "rows/json")
+	}, printFlows)
 }
