@@ -12,9 +12,9 @@ import (
 )
 
 // pausedPlaces reads table learn-pause and returns, by VNI, the places
-// that paused learning because max_macs refused one of their sources
-// (pipeline/pause.go): "port NAME" (or "port N" for a port vtepd does not
-// know) and "vtep ADDRESS", sorted.
+// that paused learning because max_macs refused a burst of sources, the
+// last from them (pipeline/pause.go): "port NAME" (or "port N" for a port
+// vtepd does not know) and "vtep ADDRESS", sorted.
 func (a *Agent) pausedPlaces(ctx context.Context, portNames map[uint32]string) (map[uint32][]string, error) {
 	sw, err := a.overlaySwitch()
 	if err != nil {

@@ -123,7 +123,7 @@ var (
 	descMACLimit = prometheus.NewDesc(metricsNamespace+"_mac_limit_refused_packets_total",
 		"Frames whose source MAC was not learned because its network or port is at max_macs (still forwarded), by VNI.", []string{"vni"}, nil)
 	descPaused = prometheus.NewDesc(metricsNamespace+"_learning_paused_places",
-		"Places (local ports, remote VTEPs) that paused learning in the VNI for 10 s because max_macs refused one of their source MACs (learn-pause entries).", []string{"vni"}, nil)
+		"Places (local ports, remote VTEPs) that paused learning in the VNI for 10 s because max_macs refused a burst of new source MACs, the last from them (learn-pause entries).", []string{"vni"}, nil)
 	descARPRequests = prometheus.NewDesc(metricsNamespace+"_arp_requests_total",
 		"ARP requests and neighbour solicitations from local ports of a network with ARP suppression, by VNI and result: answered by the VTEP, or flooded (n_packets of the arp-reply, nd-reply and arp-flood flows).", []string{"vni", "result"}, nil)
 	descARPBindings = prometheus.NewDesc(metricsNamespace+"_arp_bindings",

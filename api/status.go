@@ -62,7 +62,8 @@ type NetworkStatus struct {
 	ARPSuppression string `json:"arp_suppression,omitempty"`
 	// LearningPaused are the places ("port NAME", "vtep ADDRESS") that
 	// stopped learning in the network for a few seconds because max_macs
-	// refused one of their source MACs (their frames still flood).
+	// refused a burst of new source MACs, the last from them (their frames
+	// still flood).
 	LearningPaused []string `json:"learning_paused,omitempty"`
 }
 

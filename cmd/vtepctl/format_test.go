@@ -291,7 +291,7 @@ func TestPrintLearningPaused(t *testing.T) {
 		t.Errorf("printed %q without pauses, want nothing", b.String())
 	}
 	printLearningPaused(&b, []api.NetworkStatus{{VNI: 10, LearningPaused: []string{"port vm-a", "vtep 10.0.0.1"}}, {VNI: 20}})
-	want := "\nlearning paused (max_macs refused a source; frames still flood):\n  VNI 10: port vm-a, vtep 10.0.0.1\n"
+	want := "\nlearning paused (max_macs refused a burst of new sources; frames still flood):\n  VNI 10: port vm-a, vtep 10.0.0.1\n"
 	if b.String() != want {
 		t.Errorf("printed %q, want %q", b.String(), want)
 	}

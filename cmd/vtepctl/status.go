@@ -306,7 +306,7 @@ func printLearningPaused(w io.Writer, nets []api.NetworkStatus) {
 			continue
 		}
 		if !header {
-			fmt.Fprintln(w, "\nlearning paused (max_macs refused a source; frames still flood):")
+			fmt.Fprintln(w, "\nlearning paused (max_macs refused a burst of new sources; frames still flood):")
 			header = true
 		}
 		fmt.Fprintf(w, "  VNI %d: %s\n", n.VNI, strings.Join(n.LearningPaused, ", "))
