@@ -274,7 +274,7 @@ func explainLearningPause(st *api.TraceStep, r api.TraceRequest) (string, bool) 
 	case pipeline.FeatureLearnActive.String():
 		return "this place learns (no learning pause)", true
 	case pipeline.FeatureLearnedPause.String():
-		return fmt.Sprintf("this place paused learning in VNI %d: max_macs refused one of its sources within the last %d s", st.VNI, pipeline.LearnPauseSeconds), true
+		return fmt.Sprintf("this place paused learning in VNI %d: max_macs refused a burst of new sources, the last from here, within the last %d s", st.VNI, pipeline.LearnPauseSeconds), true
 	case pipeline.FeatureRefusedBurst.String():
 		return fmt.Sprintf("%d other sources were refused in VNI %d within %d s: this place pauses learning", pipeline.PauseBurst, st.VNI, pipeline.LearnPauseSeconds), true
 	case pipeline.FeatureNoBurst.String():
