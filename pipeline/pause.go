@@ -24,19 +24,19 @@ import (
 // keyed on the place (the local port, or the remote VTEP's address) and
 // the VNI, for LearnPauseSeconds. A source refused again and again (one
 // VM too many) refreshes its one record and never pauses anything, so
-// the place's learned MACs keep being refreshed. Frames from a paused place skip the learn action and
-// are forwarded as before (their sources stay unknown, frames to them
-// flood, entries already learned keep working), and nothing they pass
-// looks at their source MAC beyond a few bits: the whole flood shares one
-// datapath flow. When the pause ends, the next refused source starts
-// another; entries of the place are refreshed by frames seen between
-// pauses. Secured ports never pause (their sources are checked exactly),
+// the place's learned MACs keep being refreshed. Frames from a paused
+// place skip the learn action and are forwarded as before (their sources
+// stay unknown, frames to them flood, entries already learned keep
+// working), and nothing they pass looks at their source MAC beyond a few
+// bits: the whole flood shares one datapath flow. When the pause ends,
+// the next burst starts another; entries of the place are refreshed by
+// frames seen between pauses. Secured ports never pause (their sources are checked exactly),
 // and the pause entries of a VNI are bounded (pauseLimit).
 //
 //	 0 classify:     accepted frames: resubmit(,3), then goto 10 or 20
 //	 3 source-check: one flow per source bit but the group bit (which
-//	                 classify drops), highest bit first: a set bit means a
-//	                 valid source, resubmit(,5); no bit set: reg1[5] = 1
+//	                 classify drops), the first byte's first: a set bit
+//	                 means a valid source, resubmit(,5); none: reg1[5] = 1
 //	 5 learn-pause:  learned (VNI, in_port) or (VNI, tun_src) -> reg1[4] = 1
 //	10, 20:          reg1[5] = 1: drop (counted as invalid-source);
 //	                 reg1[4] = 1: resubmit(,30), goto 40 without learning
@@ -56,8 +56,8 @@ const (
 	TableMACRefused   uint8 = 26
 	TablePauseTrigger uint8 = 27
 
-	// LearnPauseSeconds is how long a place that sent a source MAC the
-	// limit refused stops learning.
+	// LearnPauseSeconds is how long a place stops learning after a burst
+	// of refused sources, and how long a refused source is recorded.
 	LearnPauseSeconds = 10
 	// PauseBurst is how many sources the limit must refuse in a VNI
 	// within LearnPauseSeconds before the next refusal pauses its place.
