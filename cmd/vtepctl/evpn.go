@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -70,46 +69,29 @@ func newVTEPsCmd() *cobra.Command {
 }
 
 func printEVPNPeers(w io.Writer, ps []api.EVPNPeer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NEIGHBOR\tAS\tSTATE\tUPTIME\tRECEIVED\tACCEPTED\tEOR")
-	for _, p := range ps {
+	return printList(w, ps, "", "NEIGHBOR\tAS\tSTATE\tUPTIME\tRECEIVED\tACCEPTED\tEOR", func(p *api.EVPNPeer) string {
 		up := "-"
 		if p.State == "established" {
 			up = (time.Duration(p.Uptime) * time.Second).String()
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%d\t%s\n", p.Address, p.ASN, p.State, up, p.Received, p.Accepted, yesNo(p.EndOfRIB))
-	}
-	return tw.Flush()
+		return fmt.Sprintf("%s\t%d\t%s\t%s\t%d\t%d\t%s", p.Address, p.ASN, p.State, up, p.Received, p.Accepted, yesNo(p.EndOfRIB))
+	})
 }
 
 func printEVPNRoutes(w io.Writer, rs []api.EVPNRoute) error {
-	if len(rs) == 0 {
-		_, err := fmt.Fprintln(w, "no EVPN routes")
-		return err
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "VNI\tTYPE\tMAC\tIP\tVTEP\tSEQ\tRD\tFROM")
-	for _, r := range rs {
+	return printList(w, rs, "no EVPN routes", "VNI\tTYPE\tMAC\tIP\tVTEP\tSEQ\tRD\tFROM", func(r *api.EVPNRoute) string {
 		from := "local"
 		if r.Peer != "" {
 			from = r.Peer
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%d\t%s\t%s\n", r.VNI, r.Type, orDash(r.MAC), orDash(r.IP), r.VTEP, r.Seq, r.RD, from)
-	}
-	return tw.Flush()
+		return fmt.Sprintf("%d\t%d\t%s\t%s\t%s\t%d\t%s\t%s", r.VNI, r.Type, orDash(r.MAC), orDash(r.IP), r.VTEP, r.Seq, r.RD, from)
+	})
 }
 
 func printVTEPs(w io.Writer, vs []api.VTEPEntry) error {
-	if len(vs) == 0 {
-		_, err := fmt.Fprintln(w, "no remote VTEPs")
-		return err
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "VNI\tVTEP\tMACS\tSOURCES")
-	for _, v := range vs {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\n", v.VNI, v.VTEP, v.MACs, strings.Join(v.Sources, ","))
-	}
-	return tw.Flush()
+	return printList(w, vs, "no remote VTEPs", "VNI\tVTEP\tMACS\tSOURCES", func(v *api.VTEPEntry) string {
+		return fmt.Sprintf("%d\t%s\t%d\t%s", v.VNI, v.VTEP, v.MACs, strings.Join(v.Sources, ","))
+	})
 }
 
 func yesNo(b bool) string {

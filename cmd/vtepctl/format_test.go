@@ -296,3 +296,24 @@ func TestPrintLearningPaused(t *testing.T) {
 		t.Errorf("printed %q, want %q", b.String(), want)
 	}
 }
+
+// TestPrintList aligns the header and rows, prints the empty message
+// without rows, and the bare header when there is none.
+func TestPrintList(t *testing.T) {
+	row := func(s *[2]string) string { return s[0] + "\t" + s[1] }
+	var b strings.Builder
+	if err := printList(&b, [][2]string{{"10", "a"}, {"2000", "bb"}}, "none", "VNI\tX", row); err != nil {
+		t.Fatal(err)
+	}
+	if want := "VNI   X\n10    a\n2000  bb\n"; b.String() != want {
+		t.Errorf("rows: %q, want %q", b.String(), want)
+	}
+	b.Reset()
+	if err := printList(&b, nil, "none", "VNI\tX", row); err != nil || b.String() != "none\n" {
+		t.Errorf("no rows: %q, want the empty message", b.String())
+	}
+	b.Reset()
+	if err := printList(&b, nil, "", "VNI\tX", row); err != nil || b.String() != "VNI  X\n" {
+		t.Errorf("no rows, no empty message: %q, want the header", b.String())
+	}
+}

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -18,14 +17,7 @@ func newNeighCmd() *cobra.Command {
 
 // printNeigh prints one binding per line.
 func printNeigh(w io.Writer, ns []api.NeighEntry) error {
-	if len(ns) == 0 {
-		_, err := fmt.Fprintln(w, "no ARP suppression bindings")
-		return err
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "VNI\tIP\tMAC\tSOURCE\tAGE\tHITS")
-	for _, n := range ns {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\n", n.VNI, n.IP, n.MAC, n.Source, formatAge(n.Age), n.Hits)
-	}
-	return tw.Flush()
+	return printList(w, ns, "no ARP suppression bindings", "VNI\tIP\tMAC\tSOURCE\tAGE\tHITS", func(n *api.NeighEntry) string {
+		return fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%d", n.VNI, n.IP, n.MAC, n.Source, formatAge(n.Age), n.Hits)
+	})
 }
