@@ -28,6 +28,17 @@ func (a *Agent) Reconcile(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// The switches' reads run while Build does (readahead.go).
+	over, overOK := a.switches.Overlay()
+	var overRead, underRead *InstalledRead
+	if overOK {
+		overRead = ReadAhead(ctx, over, true)
+	}
+	var under Switch
+	if sw, ok := a.switches.Underlay(); ok {
+		under = sw
+		underRead = ReadAhead(ctx, under, under.DPID() == a.overlayDPID)
+	}
 	res, err := pipeline.Build(st)
 	if err != nil {
 		return 0, err
@@ -37,16 +48,15 @@ func (a *Agent) Reconcile(ctx context.Context) (int, error) {
 	if cfg.Flood.Mode == config.FloodReplication {
 		total += a.resolvePeers(ctx, cfg)
 	}
-	over, ok := a.switches.Overlay()
-	if !ok {
+	if !overOK {
 		return 0, fmt.Errorf("overlay bridge %s (dpid %s): %w", cfg.Bridge, ofapp.DPIDString(a.overlayDPID), ErrNotConnected)
 	}
-	n, err := a.apply(ctx, over, res.Overlay, res.Groups, res.Meters)
+	n, err := a.apply(ctx, over, overRead, res.Overlay, res.Groups, res.Meters)
 	total += n
 	if err != nil {
 		return total, fmt.Errorf("overlay bridge %s: %w", cfg.Bridge, err)
 	}
-	n, err = a.reconcileUnderlay(ctx, cfg, res.Underlay)
+	n, err = a.reconcileUnderlay(ctx, cfg, under, underRead, res.Underlay)
 	total += n
 	a.statsMu.Lock()
 	a.lastState, a.lastResult = st, res
@@ -54,14 +64,16 @@ func (a *Agent) Reconcile(ctx context.Context) (int, error) {
 	return total, err
 }
 
-func (a *Agent) reconcileUnderlay(ctx context.Context, cfg *config.Config, flows []ofapp.Flow) (int, error) {
+// reconcileUnderlay applies the underlay bridge's flows (sw is nil when it
+// has no session; read is its installed flows, read ahead) and keeps the
+// groups' memberships.
+func (a *Agent) reconcileUnderlay(ctx context.Context, cfg *config.Config, sw Switch, read *InstalledRead, flows []ofapp.Flow) (int, error) {
 	total := 0
 	var errs []error
-	sw, ok := a.switches.Underlay()
-	if !ok {
+	if sw == nil {
 		errs = append(errs, fmt.Errorf("underlay bridge %s (management socket %s): %w", cfg.Underlay.Bridge, mgmtPath(cfg), ErrNotConnected))
 	} else {
-		n, err := a.apply(ctx, sw, flows, nil, nil)
+		n, err := a.apply(ctx, sw, read, flows, nil, nil)
 		total += n
 		if err != nil {
 			errs = append(errs, fmt.Errorf("underlay bridge %s: %w", cfg.Underlay.Bridge, err))
@@ -77,27 +89,16 @@ func (a *Agent) reconcileUnderlay(ctx context.Context, cfg *config.Config, flows
 }
 
 // apply diffs and applies one switch's flows (and groups and meters, on the
-// overlay bridge or when groups is not nil) in one bundle, meter adds
-// before it and meter deletes after it.
-func (a *Agent) apply(ctx context.Context, sw Switch, flows []ofapp.Flow, groups []ofapp.GroupEntry, meters []ofapp.MeterEntry) (int, error) {
-	installed, err := ReadInstalled(ctx, sw, uint64(pipeline.ProgrammedValue), uint64(pipeline.ProgrammedMask))
+// overlay bridge) in one bundle, meter adds before it and meter deletes
+// after it. read is what the switch has installed, read ahead.
+func (a *Agent) apply(ctx context.Context, sw Switch, read *InstalledRead, flows []ofapp.Flow, groups []ofapp.GroupEntry, meters []ofapp.MeterEntry) (int, error) {
+	installed, haveGroups, haveMeters, err := read.Wait(ctx)
 	if err != nil {
 		return 0, err
 	}
-	var haveGroups, wantGroups []ofapp.GroupEntry
-	var haveMeters []ofapp.MeterStats
-	overlay := groups != nil || sw.DPID() == a.overlayDPID
+	var wantGroups []ofapp.GroupEntry
+	overlay := read.tables
 	if overlay {
-		if haveMeters, err = sw.Meters(ctx); err != nil {
-			return 0, err
-		}
-		gs, err := sw.Groups(ctx)
-		if err != nil {
-			return 0, err
-		}
-		for _, g := range gs {
-			haveGroups = append(haveGroups, g.GroupEntry)
-		}
 		wantGroups = groups
 	}
 	b := Diff(installed, flows, haveGroups, wantGroups)

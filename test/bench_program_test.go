@@ -70,25 +70,20 @@ func resultHeap(b *testing.B, st pipeline.State) float64 {
 }
 
 // program is vtepd's path for one switch, as the agent takes it on every
-// reconcile: build the pipeline, read the installed flows (and groups),
-// diff, and apply the difference in one bundle. It returns the number of
+// reconcile: build the pipeline while reading the installed flows (and
+// groups and meters) back, diff, and apply the difference in one bundle. It returns the number of
 // changes applied.
 func program(ctx context.Context, sw *ofapp.Switch, st pipeline.State) (int, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	read := agent.ReadAhead(ctx, sw, true)
 	res, err := pipeline.Build(st)
 	if err != nil {
 		return 0, err
 	}
-	installed, err := agent.ReadInstalled(ctx, sw, uint64(pipeline.ProgrammedValue), uint64(pipeline.ProgrammedMask))
+	installed, have, _, err := read.Wait(ctx)
 	if err != nil {
 		return 0, err
-	}
-	gs, err := sw.Groups(ctx)
-	if err != nil {
-		return 0, err
-	}
-	var have []ofapp.GroupEntry
-	for _, g := range gs {
-		have = append(have, g.GroupEntry)
 	}
 	batch := agent.Diff(installed, res.Overlay, have, res.Groups)
 	n := batch.Len()
