@@ -44,6 +44,8 @@ type flapWatcher struct {
 
 	// clock dates each learned MAC's last move, for AGE (macage.go).
 	clock *moveClock
+	// gate defers reads during a burst of learning (burst.go).
+	gate *burstGate
 
 	flaps  prometheus.Counter
 	nflaps atomic.Uint64
@@ -57,6 +59,7 @@ func newFlapWatcher(a *Agent) *flapWatcher {
 		a:     a,
 		det:   macflap.New(),
 		clock: newMoveClock(),
+		gate:  newBurstGate(a, "mac-flaps"),
 		flaps: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: metricsNamespace, Name: "mac_flaps_total",
 			Help: "MACs frozen because they moved mac_flap.max_moves times within mac_flap.window.",
@@ -77,9 +80,12 @@ func newFlapWatcher(a *Agent) *flapWatcher {
 }
 
 // run makes a pass every flapPeriod, or less often when a pass is slow
-// (paced, readShare), until ctx ends.
+// (paced, readShare) or the table grows fast (burst.go), until ctx ends.
 func (w *flapWatcher) run(ctx context.Context) {
 	paced(ctx, flapPeriod, readShare, func() {
+		if w.a.shouldDefer(ctx, w.gate) {
+			return
+		}
 		if err := w.pass(ctx); err != nil {
 			w.a.log.WithError(err).Debug("MAC flaps: pass skipped")
 		}

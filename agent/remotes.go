@@ -63,6 +63,7 @@ type remoteKeeper struct {
 
 	resolutions *prometheus.CounterVec
 	learned     prometheus.Gauge
+	gate        *burstGate // defers reads during a burst of learning (burst.go)
 }
 
 func newRemoteKeeper(a *Agent) *remoteKeeper {
@@ -79,6 +80,7 @@ func newRemoteKeeper(a *Agent) *remoteKeeper {
 			Help: "Remote VTEPs behind learned MACs (multicast mode), at the keeper's last pass.",
 		}),
 	}
+	k.gate = newBurstGate(a, "remote-vteps")
 	for _, r := range []string{resultResolved, resultRefreshed, resultFailed, resultSkipped} {
 		k.resolutions.WithLabelValues(r)
 	}
@@ -89,7 +91,7 @@ func newRemoteKeeper(a *Agent) *remoteKeeper {
 }
 
 // run makes a pass every remotesPeriod, or less often when a pass is slow
-// (paced, readShare), until ctx ends.
+// (paced, readShare) or the table grows fast (burst.go), until ctx ends.
 func (k *remoteKeeper) run(ctx context.Context) {
 	paced(ctx, remotesPeriod, readShare, func() {
 		if err := k.pass(ctx); err != nil {
@@ -103,6 +105,9 @@ func (k *remoteKeeper) run(ctx context.Context) {
 func (k *remoteKeeper) pass(ctx context.Context) error {
 	cfg := k.a.config()
 	if (cfg.Flood.Mode != config.FloodMulticast && k.a.evpn == nil) || k.a.unixctl == nil {
+		return nil
+	}
+	if k.a.shouldDefer(ctx, k.gate) {
 		return nil
 	}
 	learned, err := k.a.learnedRemotes(ctx)

@@ -97,13 +97,13 @@ var aggregateCount = regexp.MustCompile(`flow_count=(\d+)`)
 
 // learnedCount counts a hypervisor's flows of table mac whose cookie has
 // feature f (learned-local or learned-remote).
-func learnedCount(b *testing.B, r *labs.Running, hv string, f pipeline.Feature) func() (int, error) {
+func learnedCount(b testing.TB, r *labs.Running, hv string, f pipeline.Feature) func() (int, error) {
 	sel := fmt.Sprintf("table=%d,cookie=0x%x/0x%x", pipeline.TableMAC, uint64(pipeline.NewCookie(f, 0)), uint64(pipeline.CookieFeatureMask))
 	return aggregateCounter(b, r, hv, labs.DefaultOverlayBridge, sel)
 }
 
 // aggregateCounter counts the flows of bridge br on hv that sel selects.
-func aggregateCounter(b *testing.B, r *labs.Running, hv, br, sel string) func() (int, error) {
+func aggregateCounter(b testing.TB, r *labs.Running, hv, br, sel string) func() (int, error) {
 	return func() (int, error) {
 		out, err := r.OVS[hv].Ofctl(ctxT(b, 30*time.Second), "dump-aggregate", br, sel)
 		if err != nil {
@@ -253,11 +253,17 @@ func logCoverage(b *testing.B, label string, before, after map[string]int64, mac
 		}
 		parts = append(parts, fmt.Sprintf("%s %.2f", x.name, float64(x.n)/float64(macs)))
 	}
-	b.Logf("%s: ovs-vswitchd coverage per MAC sent: %s", label, strings.Join(parts, ", "))
+	var drops []string
+	for _, x := range ds {
+		if strings.Contains(x.name, "drop") {
+			drops = append(drops, fmt.Sprintf("%s %d", x.name, x.n))
+		}
+	}
+	b.Logf("%s: ovs-vswitchd coverage per MAC sent: %s; drops: %s", label, strings.Join(parts, ", "), strings.Join(drops, ", "))
 }
 
 // learnFrames crafts n broadcast frames from distinct source MACs.
-func learnFrames(b *testing.B, n int) [][]byte {
+func learnFrames(b testing.TB, n int) [][]byte {
 	out := make([][]byte, n)
 	bcast := net.HardwareAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 	for i := range out {
@@ -390,6 +396,15 @@ func clearDatapath(b *testing.B, r *labs.Running) {
 	}
 }
 
+// logDatapath logs hv's datapath counters (lookups hit, missed, lost) and
+// its ports' packet counters, where a frame lost on the way shows.
+func logDatapath(b *testing.B, r *labs.Running, hv, when string) {
+	b.Helper()
+	if out, err := r.OVS[hv].Appctl(ctxT(b, time.Minute), "dpctl/show", "-s"); err == nil {
+		b.Logf("%s dpctl/show -s %s:\n%s", hv, when, out)
+	}
+}
+
 // learnRound flushes every table, then offers the frames at pps to vtep,
 // NORMAL, the bare learn action and the Linux bridge in turn, and keeps
 // the best rates in best. The first round (on a fresh ovs-vswitchd) gives
@@ -407,6 +422,9 @@ func learnRound(b *testing.B, r *labs.Running, best *learnBest, pps, round int, 
 	cov1, cov2 := coverage(b, r, "hv1"), coverage(b, r, "hv2")
 	vs0, d0 := rssOf(b, vswitchd), rssOf(b, r.Vtepds["hv1"].Pid)
 	clearDatapath(b, r)
+	if top {
+		logDatapath(b, r, "hv2", "before vtep's round")
+	}
 	vt := learnOnce(b, r.Netns("a"), "eth0", frames, pps, l.local, l.remote)
 	vs1, d1 := rssOf(b, vswitchd), rssOf(b, r.Vtepds["hv1"].Pid)
 	if top {
@@ -415,6 +433,7 @@ func learnRound(b *testing.B, r *labs.Running, best *learnBest, pps, round int, 
 		if out, err := r.OVS["hv1"].Appctl(ctxT(b, time.Minute), "upcall/show"); err == nil {
 			b.Logf("hv1 upcall/show after vtep's round:\n%s", out)
 		}
+		logDatapath(b, r, "hv2", "after vtep's round")
 	}
 	clearDatapath(b, r)
 	cov1 = coverage(b, r, "hv1")

@@ -14,7 +14,7 @@ type Op string
 
 // The operations of Switch that Fail can break.
 const (
-	OpFlows     Op = "flows"      // Flows and TableFlows
+	OpFlows     Op = "flows"      // Flows, TableFlows and Tables
 	OpGroups    Op = "groups"     // Groups
 	OpMeters    Op = "meters"     // Meters
 	OpApply     Op = "apply"      // Apply
@@ -86,6 +86,27 @@ func (s *Switch) TableFlows(ctx context.Context, table uint8, cookie, mask uint6
 	for _, f := range all {
 		if f.Table == table {
 			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// Tables returns each table that holds flows with its flow count, as
+// OpenFlow's table statistics report it (Active); it fails with OpFlows.
+func (s *Switch) Tables(ctx context.Context) ([]ofapp.TableStats, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failed(OpFlows); err != nil {
+		return nil, err
+	}
+	count := map[uint8]uint32{}
+	for _, f := range s.sim.FlowStats(0, 0) {
+		count[f.Table]++
+	}
+	var out []ofapp.TableStats
+	for t := range 255 {
+		if n := count[uint8(t)]; n > 0 {
+			out = append(out, ofapp.TableStats{Table: uint8(t), Active: n})
 		}
 	}
 	return out, nil
