@@ -346,15 +346,19 @@ func flushLearners(b *testing.B, r *labs.Running, l learners) {
 	}
 }
 
-// clearDatapath deletes every cached datapath flow of both VTEPs'
-// ovs-vswitchd, so that no learner's round runs beside the revalidators
-// cleaning up after the round before it (the previous round's thousands of
-// per-source flows otherwise idle out, or are revalidated away after a
-// flush, during the next learner's round).
+// clearDatapath purges every cached datapath flow of both VTEPs'
+// ovs-vswitchd, and the revalidators' record of each (its ukey), so that no
+// learner's round runs beside the cleanup of the round before it. Deleting
+// only the datapath flows (dpctl/del-flows) is not enough: their ukeys
+// stay until idle for max-idle (10 s), the revalidators re-translate each
+// of them every pass and issue a delete for it (revalidate_missed_dp_flow,
+// dpif_flow_del: two to three per MAC counted in the next learner's round),
+// and a new upcall for a key the same frames made a round earlier finds
+// the stale ukey and installs no flow (handler_duplicate_upcall).
 func clearDatapath(b *testing.B, r *labs.Running) {
 	b.Helper()
 	for _, hv := range hypervisors(r) {
-		if _, err := r.OVS[hv].Appctl(ctxT(b, time.Minute), "dpctl/del-flows"); err != nil {
+		if _, err := r.OVS[hv].Appctl(ctxT(b, time.Minute), "revalidator/purge"); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -383,9 +387,10 @@ func learnRound(b *testing.B, r *labs.Running, best *learnBest, pps, round, repe
 		b.Fatal(err)
 	}
 	n := len(frames)
+	// each learner's counters start after the clean-up of the round before
+	clearDatapath(b, r)
 	cov1, cov2 := coverage(b, r, "hv1"), coverage(b, r, "hv2")
 	vs0, d0 := rssOf(b, vswitchd), rssOf(b, r.Vtepds["hv1"].Pid)
-	clearDatapath(b, r)
 	if top {
 		logDatapath(b, r, "hv2", "before vtep's round")
 	}
