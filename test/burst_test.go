@@ -21,12 +21,7 @@ var deferredReads = regexp.MustCompile(`(?m)^vtepd_learned_reads_deferred_total\
 // learned, and once the table stops growing the watcher reads again: a MAC
 // that then moves from p to q is seen moving.
 func TestMACFlapAfterLearningBurst(t *testing.T) {
-	r := upLab(t, "../labs/figure4.yaml", func(f *labs.File) {
-		f.Hypervisors = f.Hypervisors[:2]
-		f.VMs = append(f.VMs[:2],
-			labs.FileVM{Name: "p", Hypervisor: "hv1", MAC: flapMAC, IP: "192.168.10.21/24", VLAN: 1, Tagged: true},
-			labs.FileVM{Name: "q", Hypervisor: "hv1", MAC: "02:00:00:00:00:f2", IP: "192.168.10.22/24", VLAN: 1, Tagged: true})
-	})
+	r := flapLab(t)
 	withMetrics(t, r, "hv1")
 	mustExec(t, r, "q", "ip", "link", "set", "eth0", "address", flapMAC)
 	deferred := func() int {

@@ -19,6 +19,18 @@ func speakAs(t testing.TB, r *labs.Running, vm string) {
 	_, _ = r.Exec(ctxT(t, 10*time.Second), vm, "arping", "-U", "-c", "1", "-I", "eth0", "192.168.10.99")
 }
 
+// flapLab is figure 4's first two hypervisors and VMs, and two VMs p and
+// q on hv1, p with flapMAC, all in VNI 10.
+func flapLab(t *testing.T) *labs.Running {
+	t.Helper()
+	return upLab(t, "../labs/figure4.yaml", func(f *labs.File) {
+		f.Hypervisors = f.Hypervisors[:2]
+		f.VMs = append(f.VMs[:2],
+			labs.FileVM{Name: "p", Hypervisor: "hv1", MAC: flapMAC, IP: "192.168.10.21/24", VLAN: 1, Tagged: true},
+			labs.FileVM{Name: "q", Hypervisor: "hv1", MAC: "02:00:00:00:00:f2", IP: "192.168.10.22/24", VLAN: 1, Tagged: true})
+	})
+}
+
 // frozenEntry returns flapMAC's entry in hv1's MAC table.
 func frozenEntry(t testing.TB, r *labs.Running) (api.MACEntry, bool) {
 	t.Helper()
@@ -54,12 +66,7 @@ func featurePackets(t testing.TB, r *labs.Running, f pipeline.Feature) (n int, p
 // with it; the flush endpoint unfreezes it and q's next frame is learned
 // again.
 func TestMACFlapFrozenAndFlushed(t *testing.T) {
-	r := upLab(t, "../labs/figure4.yaml", func(f *labs.File) {
-		f.Hypervisors = f.Hypervisors[:2]
-		f.VMs = append(f.VMs[:2],
-			labs.FileVM{Name: "p", Hypervisor: "hv1", MAC: flapMAC, IP: "192.168.10.21/24", VLAN: 1, Tagged: true},
-			labs.FileVM{Name: "q", Hypervisor: "hv1", MAC: "02:00:00:00:00:f2", IP: "192.168.10.22/24", VLAN: 1, Tagged: true})
-	})
+	r := flapLab(t)
 	mustExec(t, r, "q", "ip", "link", "set", "eth0", "address", flapMAC)
 	start := time.Now()
 	speakAs(t, r, "p")
