@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/vtep/vtep/ofapp"
 	"github.com/vtep/vtep/pipeline"
@@ -31,16 +32,21 @@ func ReadAhead(ctx context.Context, sw Switch, tables bool) *InstalledRead {
 	r := &InstalledRead{done: make(chan struct{}), tables: tables}
 	go func() {
 		defer close(r.done)
-		r.flows, r.err = ReadInstalled(ctx, sw, uint64(pipeline.ProgrammedValue), uint64(pipeline.ProgrammedMask))
-		if r.err != nil || !tables {
+		var err error
+		if r.flows, err = ReadInstalled(ctx, sw, uint64(pipeline.ProgrammedValue), uint64(pipeline.ProgrammedMask)); err != nil {
+			r.err = fmt.Errorf("read the installed flows back: %w", err)
 			return
 		}
-		if r.meters, r.err = sw.Meters(ctx); r.err != nil {
+		if !tables {
+			return
+		}
+		if r.meters, err = sw.Meters(ctx); err != nil {
+			r.err = fmt.Errorf("read the meters back: %w", err)
 			return
 		}
 		gs, err := sw.Groups(ctx)
 		if err != nil {
-			r.err = err
+			r.err = fmt.Errorf("read the groups back: %w", err)
 			return
 		}
 		r.groups = make([]ofapp.GroupEntry, 0, len(gs))
